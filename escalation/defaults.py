@@ -1,0 +1,39 @@
+"""The promises Support Desk makes out of the box (DESIGN.md, "The numbers it promises").
+
+Plain data, shared by the data migration that seeds a new database and by `sla_defaults_ensure`.
+"""
+
+from datetime import time, timedelta
+
+BUSINESS_HOURS = "Business hours (Mon-Fri 09:00-18:00)"
+AROUND_THE_CLOCK = "24x7"
+
+CALENDARS = [
+    {"name": AROUND_THE_CLOCK, "kind": "24x7"},
+    {"name": BUSINESS_HOURS, "kind": "business", "opens": time(9), "closes": time(18), "workdays": [0, 1, 2, 3, 4]},
+]
+
+# (plan, severity, first response, resolution, calendar)
+TARGETS = [
+    ("standard", "general", timedelta(hours=4), timedelta(hours=24), BUSINESS_HOURS),
+    ("standard", "urgent", timedelta(hours=1), timedelta(hours=24), BUSINESS_HOURS),
+    ("standard", "major", timedelta(minutes=15), timedelta(hours=8), AROUND_THE_CLOCK),
+    ("premium", "general", timedelta(hours=1), timedelta(hours=8), AROUND_THE_CLOCK),
+    ("premium", "urgent", timedelta(minutes=30), timedelta(hours=8), AROUND_THE_CLOCK),
+    ("premium", "major", timedelta(minutes=15), timedelta(hours=4), AROUND_THE_CLOCK),
+]
+
+
+def seed(calendar_model, target_model) -> None:
+    """Create the default calendars and targets that are missing; never overwrite an edited one."""
+    calendars = {}
+    for spec in CALENDARS:
+        fields = dict(spec)
+        name = fields.pop("name")
+        calendars[name], _ = calendar_model.objects.get_or_create(name=name, defaults=fields)
+    for plan, severity, first_response, resolution, calendar in TARGETS:
+        target_model.objects.get_or_create(
+            plan=plan,
+            severity=severity,
+            defaults={"first_response": first_response, "resolution": resolution, "calendar": calendars[calendar]},
+        )

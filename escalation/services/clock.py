@@ -1,0 +1,186 @@
+"""The SLA clock: deadlines for tickets in business time, and the ledger rows that close them."""
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+
+from tickets.models import Ticket
+
+from .. import business_time
+from ..models import LedgerEntry, Metric, SlaTarget, TicketClock
+from .calendars import calendar_for
+from .ledger import ledger_append
+
+
+def sla_target_get(*, plan: str, severity: str) -> SlaTarget:
+    try:
+        return SlaTarget.objects.select_related("calendar").get(plan=plan, severity=severity)
+    except SlaTarget.DoesNotExist:
+        raise ImproperlyConfigured(f"No SLA target for plan {plan!r} and severity {severity!r}.") from None
+
+
+def _customer_zone(ticket: Ticket):
+    return ticket.customer.timezone if ticket.customer_id else ticket.requester_timezone
+
+
+def _clock(ticket: Ticket) -> TicketClock:
+    return TicketClock.objects.select_related("calendar").prefetch_related("calendar__holidays").get(ticket=ticket)
+
+
+def _calendar(clock: TicketClock, around: datetime) -> business_time.Calendar:
+    return calendar_for(clock.calendar, tz=clock.timezone, around=around)
+
+
+class CalendarSlaClock:
+    """The `tickets.sla.SlaClock` the escalation app registers: targets x calendars x ledger."""
+
+    def start(self, *, ticket: Ticket, now: datetime) -> None:
+        target = sla_target_get(plan=ticket.plan, severity=ticket.severity)
+        clock = TicketClock.objects.create(
+            ticket=ticket,
+            first_response_target=target.first_response,
+            resolution_target=target.resolution,
+            calendar=target.calendar,
+            timezone=target.calendar.timezone or _customer_zone(ticket),
+        )
+        calendar = _calendar(clock, ticket.created_at)
+        ticket.first_response_due_at = business_time.deadline(ticket.created_at, target.first_response, calendar)
+        ticket.resolution_due_at = business_time.deadline(ticket.resolution_started_at, target.resolution, calendar)
+
+    def responded(self, *, ticket: Ticket, now: datetime) -> None:
+        clock = _clock(ticket)
+        calendar = _calendar(clock, ticket.created_at)
+        ledger_append(
+            ticket=ticket,
+            kind=LedgerEntry.Kind.COMPLETED,
+            metric=Metric.FIRST_RESPONSE,
+            cycle=1,
+            target=clock.first_response_target,
+            started_at=ticket.created_at,
+            due_at=ticket.first_response_due_at,
+            achieved_at=now,
+            elapsed=business_time.elapsed(ticket.created_at, now, calendar),
+            now=now,
+        )
+
+    def resumed(self, *, ticket: Ticket, paused_since: datetime, now: datetime) -> None:
+        clock = _clock(ticket)
+        calendar = _calendar(clock, ticket.resolution_started_at)
+        clock.paused += business_time.elapsed(paused_since, now, calendar)
+        clock.save(update_fields=["paused"])
+        ticket.resolution_due_at = business_time.deadline(
+            ticket.resolution_started_at, clock.resolution_target + clock.paused, calendar
+        )
+
+    def resolved(self, *, ticket: Ticket, now: datetime) -> None:
+        clock = _clock(ticket)
+        calendar = _calendar(clock, ticket.resolution_started_at)
+        ledger_append(
+            ticket=ticket,
+            kind=LedgerEntry.Kind.COMPLETED,
+            metric=Metric.RESOLUTION,
+            cycle=ticket.resolution_cycle,
+            target=clock.resolution_target,
+            started_at=ticket.resolution_started_at,
+            due_at=ticket.resolution_due_at,
+            achieved_at=now,
+            elapsed=business_time.elapsed(ticket.resolution_started_at, now, calendar) - clock.paused,
+            paused=clock.paused,
+            now=now,
+        )
+
+    def reopened(self, *, ticket: Ticket, now: datetime) -> None:
+        clock = _clock(ticket)
+        clock.paused = timedelta(0)
+        clock.save(update_fields=["paused"])
+        ticket.resolution_due_at = business_time.deadline(now, clock.resolution_target, _calendar(clock, now))
+
+    def retargeted(self, *, ticket: Ticket, now: datetime) -> None:
+        target = sla_target_get(plan=ticket.plan, severity=ticket.severity)
+        clock = _clock(ticket)
+        clock.first_response_target = target.first_response
+        clock.resolution_target = target.resolution
+        clock.calendar = target.calendar
+        clock.timezone = target.calendar.timezone or _customer_zone(ticket)
+        clock.save()
+        clock = _clock(ticket)  # holidays of the new calendar
+        if ticket.first_responded_at is None:
+            ticket.first_response_due_at = business_time.deadline(
+                ticket.created_at, clock.first_response_target, _calendar(clock, ticket.created_at)
+            )
+        if ticket.resolved_at is None:
+            ticket.resolution_due_at = business_time.deadline(
+                ticket.resolution_started_at,
+                clock.resolution_target + clock.paused,
+                _calendar(clock, ticket.resolution_started_at),
+            )
+
+
+def _overdue(ticket: Ticket, metric: str, now: datetime) -> bool:
+    if metric == Metric.FIRST_RESPONSE:
+        return ticket.first_responded_at is None and ticket.first_response_due_at <= now
+    return ticket.resolved_at is None and ticket.paused_at is None and ticket.resolution_due_at <= now
+
+
+@transaction.atomic
+def sla_record_breach(*, ticket_id: int, metric: str, now: datetime) -> LedgerEntry | None:
+    """Record in the ledger that `metric` of the ticket's current cycle passed its due time unmet.
+
+    Idempotent: returns None when the ticket is not overdue on that metric any more (answered,
+    resolved, paused) or the breach is already recorded.
+    """
+    ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
+    if not _overdue(ticket, metric, now):
+        return None
+    clock = _clock(ticket)
+    if metric == Metric.FIRST_RESPONSE:
+        started, due, target, paused, cycle = (
+            ticket.created_at, ticket.first_response_due_at, clock.first_response_target, timedelta(0), 1
+        )
+    else:
+        started, due, target, paused, cycle = (
+            ticket.resolution_started_at, ticket.resolution_due_at, clock.resolution_target, clock.paused,
+            ticket.resolution_cycle,
+        )
+    return ledger_append(
+        ticket=ticket,
+        kind=LedgerEntry.Kind.BREACH,
+        metric=metric,
+        cycle=cycle,
+        target=target,
+        started_at=started,
+        due_at=due,
+        achieved_at=None,
+        elapsed=business_time.elapsed(started, now, _calendar(clock, started)) - paused,
+        paused=paused,
+        now=now,
+    )
+
+
+def sla_record_due_breaches(*, now: datetime, limit: int = 500) -> int:
+    """The safety sweep: record a breach for every overdue clock that has none yet. Returns how many."""
+    from django.db.models import Exists, OuterRef
+
+    def breach_row(metric: str, cycle):
+        return LedgerEntry.objects.filter(
+            ticket=OuterRef("pk"), metric=metric, cycle=cycle, kind=LedgerEntry.Kind.BREACH
+        )
+
+    overdue_first = (
+        Ticket.objects.filter(first_responded_at__isnull=True, first_response_due_at__lte=now)
+        .filter(~Exists(breach_row(Metric.FIRST_RESPONSE, 1)))
+        .order_by("first_response_due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    overdue_resolution = (
+        Ticket.objects.filter(resolved_at__isnull=True, paused_at__isnull=True, resolution_due_at__lte=now)
+        .filter(~Exists(breach_row(Metric.RESOLUTION, OuterRef("resolution_cycle"))))
+        .order_by("resolution_due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    recorded = 0
+    for metric, ticket_ids in ((Metric.FIRST_RESPONSE, overdue_first), (Metric.RESOLUTION, overdue_resolution)):
+        for ticket_id in list(ticket_ids):
+            recorded += sla_record_breach(ticket_id=ticket_id, metric=metric, now=now) is not None
+    return recorded

@@ -1,0 +1,59 @@
+from django.contrib import admin
+
+from .models import Customer, CustomerDomain, Event, Message, Requester, Ticket
+
+
+class CustomerDomainInline(admin.TabularInline):
+    model = CustomerDomain
+    extra = 1
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["name", "plan", "timezone"]
+    list_filter = ["plan"]
+    search_fields = ["name", "domains__domain"]
+    inlines = [CustomerDomainInline]
+
+
+@admin.register(Requester)
+class RequesterAdmin(admin.ModelAdmin):
+    list_display = ["email", "name", "created_at"]
+    search_fields = ["email", "name"]
+
+
+class MessageInline(admin.TabularInline):
+    model = Message
+    extra = 0
+    fields = ["created_at", "author", "internal", "body"]
+    readonly_fields = fields
+    can_delete = False
+
+
+class EventInline(admin.TabularInline):
+    model = Event
+    extra = 0
+    fields = ["at", "type", "actor", "data"]
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    """Read-mostly: lifecycle changes go through the services (web UI and API), which keep the clocks."""
+
+    list_display = [
+        "reference", "subject", "severity", "status", "plan", "customer", "assignee",
+        "first_response_due_at", "resolution_due_at", "escalation_level",
+    ]  # fmt: skip
+    list_filter = ["severity", "status", "plan"]
+    search_fields = ["subject", "requester__email"]
+    list_select_related = ["customer", "assignee"]
+    readonly_fields = [f.name for f in Ticket._meta.concrete_fields]
+    inlines = [MessageInline, EventInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

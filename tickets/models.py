@@ -1,0 +1,231 @@
+"""Tickets, the people who file them and everything that happens to them."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from timezone_field import TimeZoneField
+
+REFERENCE_PREFIX = "SD-"
+REFERENCE_OFFSET = 1000  # the first ticket is SD-1001
+SUBJECT_MAX_LENGTH = 200
+DESCRIPTION_MAX_LENGTH = 100_000
+ACCESS_TOKEN_BYTES = 32
+
+
+class Plan(models.TextChoices):
+    STANDARD = "standard", "Standard"
+    PREMIUM = "premium", "Premium"
+
+
+class Severity(models.TextChoices):
+    GENERAL = "general", "General"
+    URGENT = "urgent", "Urgent"
+    MAJOR = "major", "Major"
+
+
+class Status(models.TextChoices):
+    NEW = "new", "New"
+    OPEN = "open", "Open"
+    WAITING_ON_CUSTOMER = "waiting_on_customer", "Waiting on customer"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+
+
+class Customer(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    plan = models.CharField(max_length=20, choices=Plan.choices, default=Plan.STANDARD)
+    timezone = TimeZoneField(default="UTC", use_pytz=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomerDomain(models.Model):
+    """An email domain that belongs to a customer: requesters at this domain file under its plan."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(max_length=253, unique=True)
+
+    class Meta:
+        ordering = ["domain"]
+        constraints = [
+            models.CheckConstraint(condition=Q(domain=models.functions.Lower("domain")), name="domain_lowercase"),
+        ]
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+class Requester(models.Model):
+    email = models.EmailField(max_length=254, unique=True)  # stored lower-cased
+    name = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>" if self.name else self.email
+
+    @property
+    def domain(self) -> str:
+        return self.email.rsplit("@", 1)[-1]
+
+
+def new_access_token() -> str:
+    return secrets.token_urlsafe(ACCESS_TOKEN_BYTES)
+
+
+class Ticket(models.Model):
+    subject = models.CharField(max_length=SUBJECT_MAX_LENGTH)
+    description = models.TextField(max_length=DESCRIPTION_MAX_LENGTH)
+    severity = models.CharField(max_length=20, choices=Severity.choices)
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.NEW)
+    # The plan in force when the ticket was filed; a later change of the customer's plan does not
+    # rewrite promises already made.
+    plan = models.CharField(max_length=20, choices=Plan.choices, default=Plan.STANDARD)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
+    )
+    requester = models.ForeignKey(Requester, on_delete=models.PROTECT, related_name="tickets")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+    )
+    access_token = models.CharField(max_length=64, unique=True, default=new_access_token, editable=False)
+    follow_up_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="follow_ups"
+    )
+    # The zone the customer's promises are shown in (their configured zone, or the browser's).
+    requester_timezone = TimeZoneField(default="UTC", use_pytz=False)
+
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    assigned_at = models.DateTimeField(null=True, blank=True)
+
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    first_responded_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # The resolution clock restarts when a customer reopens a resolved ticket.
+    resolution_cycle = models.PositiveSmallIntegerField(default=1)
+    resolution_started_at = models.DateTimeField()
+    paused_at = models.DateTimeField(null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "severity"], name="ticket_status_severity"),
+            models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
+            models.Index(fields=["customer", "created_at"], name="ticket_customer_created"),
+            models.Index(fields=["created_at"], name="ticket_created"),
+            # The database is the schedule: the worker asks for what is due next among unanswered
+            # and unresolved tickets.
+            models.Index(
+                fields=["first_response_due_at"],
+                name="ticket_fr_due_open",
+                condition=Q(first_responded_at__isnull=True),
+            ),
+            models.Index(
+                fields=["resolution_due_at"],
+                name="ticket_res_due_open",
+                condition=Q(resolved_at__isnull=True, paused_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+    @property
+    def reference(self) -> str:
+        return f"{REFERENCE_PREFIX}{self.pk + REFERENCE_OFFSET}" if self.pk else ""
+
+    @staticmethod
+    def pk_from_reference(reference: str) -> int | None:
+        """The primary key a reference such as `SD-1042` names, or None when it names none."""
+        text = reference.strip().upper()
+        if not text.startswith(REFERENCE_PREFIX):
+            return None
+        number = text[len(REFERENCE_PREFIX) :]
+        if not number.isdigit() or len(number) > 18:
+            return None
+        pk = int(number) - REFERENCE_OFFSET
+        return pk if pk > 0 else None
+
+    @property
+    def is_paused(self) -> bool:
+        return self.paused_at is not None
+
+
+class Message(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    # Null author: the requester wrote it.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    body = models.TextField(max_length=DESCRIPTION_MAX_LENGTH)
+    internal = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket_created")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(internal=False) | Q(author__isnull=False), name="internal_note_has_author"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{'note' if self.internal else 'message'} on {self.ticket_id}"
+
+    @property
+    def from_requester(self) -> bool:
+        return self.author_id is None
+
+
+class EventType(models.TextChoices):
+    CREATED = "created", "Created"
+    ASSIGNED = "assigned", "Assigned"
+    HANDED_OFF = "handed_off", "Handed off"
+    REPLIED = "replied", "Replied"
+    NOTE = "note", "Internal note"
+    CUSTOMER_REPLIED = "customer_replied", "Customer replied"
+    STATUS_CHANGED = "status_changed", "Status changed"
+    SEVERITY_CHANGED = "severity_changed", "Severity changed"
+    REOPENED = "reopened", "Reopened"
+    FOLLOW_UP = "follow_up", "Follow-up opened"
+    WARNED = "warned", "SLA warning"
+    BREACHED = "breached", "SLA breached"
+    ESCALATED = "escalated", "Escalated"
+    ACKNOWLEDGED = "acknowledged", "Page acknowledged"
+
+
+class Event(models.Model):
+    """One entry of a ticket's timeline. Append-only in practice: the timeline is history."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=30, choices=EventType.choices)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [
+            models.Index(fields=["ticket", "at"], name="event_ticket_at"),
+            models.Index(fields=["type", "at"], name="event_type_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} on {self.ticket_id} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,267 @@
+"""Ticket lifecycle services: every write to a ticket goes through one of these.
+
+Each takes keyword arguments and `now` (read once at the edge), locks the ticket row, validates,
+writes an event, and tells the SLA clock what happened.
+"""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from . import signals
+from .models import Customer, CustomerDomain, Event, EventType, Message, Plan, Requester, Status, Ticket
+from .sla import sla_clock
+from .states import InvalidTransition, TicketFacts, check_transition
+
+AUTO_CLOSE_AFTER = timedelta(days=7)
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def customer_for_email(email: str) -> Customer | None:
+    """The customer whose email domains include the requester's domain (or a parent domain of it)."""
+    domain = normalize_email(email).rsplit("@", 1)[-1]
+    labels = domain.split(".")
+    candidates = [".".join(labels[i:]) for i in range(len(labels) - 1)]
+    matches = {d.domain: d.customer for d in CustomerDomain.objects.filter(domain__in=candidates).select_related("customer")}
+    for candidate in candidates:  # the most specific domain wins
+        if candidate in matches:
+            return matches[candidate]
+    return None
+
+
+def requester_get_or_create(*, email: str, name: str = "") -> Requester:
+    requester, created = Requester.objects.get_or_create(
+        email=normalize_email(email), defaults={"name": name.strip()}
+    )
+    if not created and name.strip() and requester.name != name.strip():
+        requester.name = name.strip()
+        requester.save(update_fields=["name"])
+    return requester
+
+
+def _event(ticket: Ticket, type: str, now: datetime, actor=None, **data) -> Event:
+    return Event.objects.create(ticket=ticket, type=type, at=now, actor=actor, data=data)
+
+
+def _username(user) -> str | None:
+    return user.get_username() if user is not None else None
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    subject: str,
+    description: str,
+    severity: str,
+    email: str,
+    name: str = "",
+    now: datetime,
+    requester_timezone: ZoneInfo | None = None,
+    follow_up_of: Ticket | None = None,
+) -> Ticket:
+    requester = requester_get_or_create(email=email, name=name)
+    customer = customer_for_email(requester.email)
+    ticket = Ticket(
+        subject=subject,
+        description=description,
+        severity=severity,
+        status=Status.NEW,
+        plan=customer.plan if customer else Plan.STANDARD,
+        customer=customer,
+        requester=requester,
+        requester_timezone=requester_timezone or (customer.timezone if customer else ZoneInfo("UTC")),
+        follow_up_of=follow_up_of,
+        created_at=now,
+        updated_at=now,
+        resolution_started_at=now,
+    )
+    ticket.save()
+    sla_clock().start(ticket=ticket, now=now)
+    ticket.save(update_fields=["first_response_due_at", "resolution_due_at"])
+    Message.objects.create(ticket=ticket, author=None, body=description, internal=False, created_at=now)
+    _event(
+        ticket,
+        EventType.CREATED,
+        now,
+        severity=severity,
+        plan=ticket.plan,
+        first_response_due_at=ticket.first_response_due_at.isoformat(),
+        resolution_due_at=ticket.resolution_due_at.isoformat(),
+        **({"follow_up_of": follow_up_of.reference} if follow_up_of else {}),
+    )
+    if follow_up_of is not None:
+        _event(follow_up_of, EventType.FOLLOW_UP, now, follow_up=ticket.reference)
+    signals.send_on_commit(signals.ticket_created, ticket)
+    return ticket
+
+
+def _locked(ticket: Ticket) -> Ticket:
+    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+
+
+def _facts(ticket: Ticket) -> TicketFacts:
+    return TicketFacts(
+        status=ticket.status,
+        has_assignee=ticket.assignee_id is not None,
+        has_public_reply=ticket.first_responded_at is not None,
+    )
+
+
+def _leave_pause(ticket: Ticket, now: datetime) -> None:
+    if ticket.paused_at is not None:
+        paused_since, ticket.paused_at = ticket.paused_at, None
+        sla_clock().resumed(ticket=ticket, paused_since=paused_since, now=now)
+
+
+def _move(ticket: Ticket, target: str, *, actor, now: datetime, reason: str = "") -> None:
+    """Move a locked ticket to the status `check_transition` allows, with every clock side effect."""
+    current = ticket.status
+    landed = check_transition(_facts(ticket), target)
+    if current == Status.WAITING_ON_CUSTOMER:
+        _leave_pause(ticket, now)
+    if landed == Status.WAITING_ON_CUSTOMER:
+        ticket.paused_at = now
+    if landed == Status.RESOLVED:
+        ticket.resolved_at = now
+        sla_clock().resolved(ticket=ticket, now=now)
+    if current == Status.RESOLVED and landed in (Status.OPEN, Status.NEW):
+        ticket.resolution_cycle += 1
+        ticket.resolution_started_at = now
+        ticket.resolved_at = None
+        sla_clock().reopened(ticket=ticket, now=now)
+        _event(ticket, EventType.REOPENED, now, actor, cycle=ticket.resolution_cycle)
+    if landed == Status.CLOSED:
+        ticket.closed_at = now
+    ticket.status = landed
+    ticket.updated_at = now
+    ticket.save()
+    _event(ticket, EventType.STATUS_CHANGED, now, actor, **{"from": current, "to": landed}, **(
+        {"reason": reason} if reason else {}
+    ))
+    signals.send_on_commit(signals.ticket_status_changed, ticket)
+
+
+@transaction.atomic
+def ticket_change_status(*, ticket: Ticket, status: str, actor: AbstractBaseUser | None, now: datetime) -> Ticket:
+    """Raises InvalidTransition naming the transition when the state machine refuses it."""
+    ticket = _locked(ticket)
+    _move(ticket, status, actor=actor, now=now)
+    return ticket
+
+
+@transaction.atomic
+def ticket_reply(
+    *, ticket: Ticket, author: AbstractBaseUser | None, body: str, internal: bool = False, now: datetime
+) -> Message:
+    """A message on the ticket. `author=None` is the requester.
+
+    An engineer's first public reply is the first response. A requester's reply resumes a paused
+    ticket, reopens a resolved one (a new resolution cycle), and on a closed ticket opens a
+    follow-up ticket that links back; the message then lands on the follow-up.
+    """
+    if author is None and internal:
+        raise ValueError("only engineers write internal notes")
+    ticket = _locked(ticket)
+    if author is None and ticket.status == Status.CLOSED:
+        follow_up = ticket_create(
+            subject=f"Re: {ticket.subject}"[: Ticket._meta.get_field("subject").max_length],
+            description=body,
+            severity=ticket.severity,
+            email=ticket.requester.email,
+            name=ticket.requester.name,
+            now=now,
+            requester_timezone=ticket.requester_timezone,
+            follow_up_of=ticket,
+        )
+        return follow_up.messages.get()
+    message = Message.objects.create(ticket=ticket, author=author, body=body, internal=internal, created_at=now)
+    if internal:
+        _event(ticket, EventType.NOTE, now, author, message=message.pk)
+    elif author is None:
+        _event(ticket, EventType.CUSTOMER_REPLIED, now, None, message=message.pk)
+        if ticket.status in (Status.WAITING_ON_CUSTOMER, Status.RESOLVED):
+            _move(ticket, Status.OPEN, actor=None, now=now, reason="customer replied")
+    else:
+        first = ticket.first_responded_at is None
+        if first:
+            ticket.first_responded_at = now
+            sla_clock().responded(ticket=ticket, now=now)
+        _event(ticket, EventType.REPLIED, now, author, message=message.pk, first_response=first)
+    ticket.updated_at = now
+    ticket.save()
+    signals.send_on_commit(signals.ticket_replied, ticket)
+    return message
+
+
+@transaction.atomic
+def ticket_assign(
+    *,
+    ticket: Ticket,
+    assignee: AbstractBaseUser | None,
+    actor: AbstractBaseUser | None,
+    now: datetime,
+    event_type: str = EventType.ASSIGNED,
+    **event_data,
+) -> Ticket:
+    """Give the ticket to `assignee` (None unassigns). A new ticket opens; an unassigned open one is new."""
+    ticket = _locked(ticket)
+    if ticket.status == Status.CLOSED:
+        raise InvalidTransition(ticket.status, ticket.status, "a closed ticket cannot be reassigned")
+    previous = ticket.assignee
+    if previous == assignee:
+        return ticket
+    ticket.assignee = assignee
+    ticket.assigned_at = now if assignee is not None else None
+    ticket.updated_at = now
+    if assignee is not None and ticket.status == Status.NEW:
+        ticket.status = Status.OPEN
+    elif assignee is None and ticket.status == Status.OPEN:
+        ticket.status = Status.NEW
+    ticket.save()
+    _event(ticket, event_type, now, actor, **{"from": _username(previous), "to": _username(assignee)}, **event_data)
+    signals.send_on_commit(signals.ticket_assigned, ticket)
+    return ticket
+
+
+@transaction.atomic
+def ticket_change_severity(*, ticket: Ticket, severity: str, actor: AbstractBaseUser | None, now: datetime) -> Ticket:
+    """Recompute the open deadlines from their starts under the new target; completed metrics stay."""
+    ticket = _locked(ticket)
+    if ticket.severity == severity:
+        return ticket
+    if ticket.status == Status.CLOSED:
+        raise InvalidTransition(ticket.status, ticket.status, "a closed ticket cannot change severity")
+    previous, ticket.severity = ticket.severity, severity
+    sla_clock().retargeted(ticket=ticket, now=now)
+    ticket.updated_at = now
+    ticket.save()
+    _event(
+        ticket,
+        EventType.SEVERITY_CHANGED,
+        now,
+        actor,
+        **{"from": previous, "to": severity},
+        first_response_due_at=ticket.first_response_due_at.isoformat(),
+        resolution_due_at=ticket.resolution_due_at.isoformat(),
+    )
+    signals.send_on_commit(signals.ticket_retargeted, ticket)
+    return ticket
+
+
+def ticket_close_stale(*, now: datetime) -> int:
+    """Close tickets resolved more than AUTO_CLOSE_AFTER ago (a customer reply would have reopened them)."""
+    closed = 0
+    stale = Ticket.objects.filter(status=Status.RESOLVED, resolved_at__lte=now - AUTO_CLOSE_AFTER)
+    for ticket in stale.only("pk").iterator():
+        with transaction.atomic():
+            locked = _locked(ticket)
+            if locked.status != Status.RESOLVED or locked.resolved_at > now - AUTO_CLOSE_AFTER:
+                continue  # moved on since the query
+            _move(locked, Status.CLOSED, actor=None, now=now, reason="resolved 7 days without a reply")
+            closed += 1
+    return closed

@@ -1,0 +1,48 @@
+"""How the ticket lifecycle tells the SLA clock what happened.
+
+`tickets` knows nothing of calendars, targets or the ledger; those live in `escalation`, which
+registers an `SlaClock` when the app is ready. Ticket services call it explicitly, inside their
+transaction, at each moment that matters to a promise.
+"""
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from django.core.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:
+    from .models import Ticket
+
+
+class SlaClock(Protocol):
+    def start(self, *, ticket: "Ticket", now: datetime) -> None:
+        """Fix the promises for a freshly created ticket: set both due times (the caller saves)."""
+
+    def responded(self, *, ticket: "Ticket", now: datetime) -> None:
+        """The first public reply by an engineer happened at `now`."""
+
+    def resumed(self, *, ticket: "Ticket", paused_since: datetime, now: datetime) -> None:
+        """The ticket left `waiting_on_customer`: push the resolution due time out by the pause."""
+
+    def resolved(self, *, ticket: "Ticket", now: datetime) -> None:
+        """The current resolution cycle completed at `now`."""
+
+    def reopened(self, *, ticket: "Ticket", now: datetime) -> None:
+        """A new resolution cycle starts at `now`: set its due time (the caller saves)."""
+
+    def retargeted(self, *, ticket: "Ticket", now: datetime) -> None:
+        """The severity changed: recompute the open clocks from their starts (the caller saves)."""
+
+
+_clock: SlaClock | None = None
+
+
+def register_sla_clock(clock: SlaClock) -> None:
+    global _clock
+    _clock = clock
+
+
+def sla_clock() -> SlaClock:
+    if _clock is None:
+        raise ImproperlyConfigured("No SLA clock is registered; is the escalation app installed?")
+    return _clock
