@@ -37,6 +37,7 @@ class EngineerFactory(DjangoModelFactory):
 class CustomerFactory(DjangoModelFactory):
     class Meta:
         model = Customer
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Customer {n}")
     plan = "standard"
