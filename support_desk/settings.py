@@ -14,7 +14,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
+VAR_DIR = BASE_DIR / "var"  # local state: SQLite file, embedded broker, beat schedule, dev secret
+VAR_DIR.mkdir(exist_ok=True)
 
 env = environ.Env()
 
@@ -25,7 +26,6 @@ def _development_secret_key() -> str:
     """A random key kept in var/ so development sessions survive restarts; never used in production."""
     key_file = VAR_DIR / "dev-secret-key"
     if not key_file.exists():
-        VAR_DIR.mkdir(exist_ok=True)
         key_file.write_text(secrets.token_urlsafe(50))
     return key_file.read_text().strip()
 
@@ -92,7 +92,6 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'd
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    VAR_DIR.mkdir(exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -141,7 +140,7 @@ SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1_048_576  # 1 MiB request bodies at most
@@ -234,7 +233,8 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+BREACH_SWEEP_INTERVAL_SECONDS = env.float("BREACH_SWEEP_INTERVAL_SECONDS", default=15.0)
 CELERY_BEAT_SCHEDULE = {
-    "record-due-breaches": {"task": "escalation.tasks.record_due_breaches", "schedule": 15.0},
+    "record-due-breaches": {"task": "escalation.tasks.record_due_breaches", "schedule": BREACH_SWEEP_INTERVAL_SECONDS},
     "close-stale-tickets": {"task": "tickets.tasks.close_stale_tickets", "schedule": 3600.0},
 }
