@@ -5,7 +5,17 @@ from .models import BusinessCalendar, Engineer, Holiday, LedgerEntry, SlaTarget
 
 @admin.register(Engineer)
 class EngineerAdmin(admin.ModelAdmin):
-    list_display = ["user", "region", "timezone", "shift_start", "shift_end", "lead", "on_call", "capacity", "active"]
+    list_display = [
+        "user",
+        "region",
+        "timezone",
+        "shift_start",
+        "shift_end",
+        "lead",
+        "on_call",
+        "capacity",
+        "active",
+    ]
     list_filter = ["region", "active", "lead", "on_call"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
     list_select_related = ["user"]

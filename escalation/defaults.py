@@ -10,7 +10,13 @@ AROUND_THE_CLOCK = "24x7"
 
 CALENDARS = [
     {"name": AROUND_THE_CLOCK, "kind": "24x7"},
-    {"name": BUSINESS_HOURS, "kind": "business", "opens": time(9), "closes": time(18), "workdays": [0, 1, 2, 3, 4]},
+    {
+        "name": BUSINESS_HOURS,
+        "kind": "business",
+        "opens": time(9),
+        "closes": time(18),
+        "workdays": [0, 1, 2, 3, 4],
+    },
 ]
 
 # (plan, severity, first response, resolution, calendar)
@@ -35,5 +41,9 @@ def seed(calendar_model, target_model) -> None:
         target_model.objects.get_or_create(
             plan=plan,
             severity=severity,
-            defaults={"first_response": first_response, "resolution": resolution, "calendar": calendars[calendar]},
+            defaults={
+                "first_response": first_response,
+                "resolution": resolution,
+                "calendar": calendars[calendar],
+            },
         )

@@ -38,7 +38,9 @@ class Engineer(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="engineer")
     timezone = TimeZoneField(default="UTC", use_pytz=False)
     shift_start = models.TimeField(default=time(9))
-    shift_end = models.TimeField(default=time(18), help_text="Earlier than the start: the shift crosses midnight.")
+    shift_end = models.TimeField(
+        default=time(18), help_text="Earlier than the start: the shift crosses midnight."
+    )
     workdays = models.JSONField(
         default=default_workdays,
         validators=[validate_workdays],
@@ -48,7 +50,9 @@ class Engineer(models.Model):
     region = models.CharField(max_length=20, choices=Region.choices)
     lead = models.BooleanField(default=False, help_text="Shift lead: receives step-2 escalations.")
     on_call = models.BooleanField(default=False)
-    capacity = models.PositiveSmallIntegerField(default=10, validators=[MinValueValidator(1), MaxValueValidator(500)])
+    capacity = models.PositiveSmallIntegerField(
+        default=10, validators=[MinValueValidator(1), MaxValueValidator(500)]
+    )
     active = models.BooleanField(default=True)
     last_assigned_at = models.DateTimeField(null=True, blank=True)
 
@@ -73,9 +77,13 @@ class BusinessCalendar(models.Model):
     name = models.CharField(max_length=100, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     opens = models.TimeField(default=time(9))
-    closes = models.TimeField(default=time(18), help_text="Earlier than opening: the window crosses midnight.")
+    closes = models.TimeField(
+        default=time(18), help_text="Earlier than opening: the window crosses midnight."
+    )
     workdays = models.JSONField(default=default_workdays, validators=[validate_workdays])
-    timezone = TimeZoneField(null=True, blank=True, use_pytz=False, help_text="Empty: the customer's timezone.")
+    timezone = TimeZoneField(
+        null=True, blank=True, use_pytz=False, help_text="Empty: the customer's timezone."
+    )
     holiday_country = models.CharField(
         max_length=2, blank=True, help_text="ISO country code whose public holidays close the calendar."
     )
@@ -178,7 +186,9 @@ class LedgerEntry(models.Model):
     cycle = models.PositiveSmallIntegerField(default=1)
     severity = models.CharField(max_length=20, choices=Severity.choices)
     plan = models.CharField(max_length=20, choices=Plan.choices)
-    customer = models.ForeignKey("tickets.Customer", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    customer = models.ForeignKey(
+        "tickets.Customer", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     engineer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -186,8 +196,12 @@ class LedgerEntry(models.Model):
     started_at = models.DateTimeField()
     due_at = models.DateTimeField()
     achieved_at = models.DateTimeField(null=True, blank=True)
-    elapsed = models.DurationField(help_text="Business time from start to achievement (or to now, for a breach).")
-    paused = models.DurationField(default=timedelta(0), help_text="Business time spent waiting on the customer.")
+    elapsed = models.DurationField(
+        help_text="Business time from start to achievement (or to now, for a breach)."
+    )
+    paused = models.DurationField(
+        default=timedelta(0), help_text="Business time spent waiting on the customer."
+    )
     met = models.BooleanField()
     overshoot = models.DurationField(default=timedelta(0), help_text="Business time past the target.")
     escalation_level = models.PositiveSmallIntegerField(default=0)

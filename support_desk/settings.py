@@ -235,6 +235,9 @@ LOGGING = {
 
 BREACH_SWEEP_INTERVAL_SECONDS = env.float("BREACH_SWEEP_INTERVAL_SECONDS", default=15.0)
 CELERY_BEAT_SCHEDULE = {
-    "record-due-breaches": {"task": "escalation.tasks.record_due_breaches", "schedule": BREACH_SWEEP_INTERVAL_SECONDS},
+    "record-due-breaches": {
+        "task": "escalation.tasks.record_due_breaches",
+        "schedule": BREACH_SWEEP_INTERVAL_SECONDS,
+    },
     "close-stale-tickets": {"task": "tickets.tasks.close_stale_tickets", "schedule": 3600.0},
 }

@@ -4,7 +4,7 @@ from django.test import override_settings
 
 @pytest.fixture(scope="session", autouse=True)
 def _plain_http():
-    """The suite talks plain HTTP to its own servers; production keeps the HTTPS redirect and secure cookies."""
+    """The suite talks plain HTTP to its own servers; production keeps HTTPS redirects and secure cookies."""
     with override_settings(SECURE_SSL_REDIRECT=False, SESSION_COOKIE_SECURE=False, CSRF_COOKIE_SECURE=False):
         yield
 
@@ -15,7 +15,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
     if connection.vendor != "postgresql":
         pytest.fail(
-            "The test suite runs on PostgreSQL: run `make test`, or set DATABASE_URL to a PostgreSQL database.",
+            "The test suite runs on PostgreSQL: run `make test`, or point DATABASE_URL at PostgreSQL.",
             pytrace=False,
         )
     return django_db_setup

@@ -56,7 +56,8 @@ def test_seed_demo_is_idempotent(settings, capsys):
     assert counts[1] == 6
     zones = set(Engineer.objects.values_list("timezone", flat=True))
     assert {str(z) for z in zones} == {
-        "Asia/Tokyo", "Asia/Singapore", "Europe/London", "Europe/Berlin", "America/New_York", "America/Sao_Paulo",
+        "Asia/Tokyo", "Asia/Singapore", "Europe/London", "Europe/Berlin",
+        "America/New_York", "America/Sao_Paulo",
     }  # fmt: skip
     assert set(Ticket.objects.values_list("status", flat=True)) == set(Status.values)
     out = capsys.readouterr().out
@@ -83,7 +84,7 @@ def test_worker_and_beat_start_connect_and_record_a_due_breach(tmp_path):
     )
     assert settings.CELERY_BROKER_URL.startswith("redis://"), "the integration suite runs on Redis"
     worker = subprocess.Popen(
-        [CELERY, "-A", "support_desk", "worker", "--concurrency", "1", "--pool", "solo", "--loglevel", "INFO"],
+        [CELERY, "-A", "support_desk", "worker", "--pool", "solo", "--loglevel", "INFO"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     beat = subprocess.Popen(

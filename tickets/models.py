@@ -55,7 +55,9 @@ class CustomerDomain(models.Model):
     class Meta:
         ordering = ["domain"]
         constraints = [
-            models.CheckConstraint(condition=Q(domain=models.functions.Lower("domain")), name="domain_lowercase"),
+            models.CheckConstraint(
+                condition=Q(domain=models.functions.Lower("domain")), name="domain_lowercase"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -27,7 +27,10 @@ def customer_for_email(email: str) -> Customer | None:
     domain = normalize_email(email).rsplit("@", 1)[-1]
     labels = domain.split(".")
     candidates = [".".join(labels[i:]) for i in range(len(labels) - 1)]
-    matches = {d.domain: d.customer for d in CustomerDomain.objects.filter(domain__in=candidates).select_related("customer")}
+    matches = {
+        d.domain: d.customer
+        for d in CustomerDomain.objects.filter(domain__in=candidates).select_related("customer")
+    }
     for candidate in candidates:  # the most specific domain wins
         if candidate in matches:
             return matches[candidate]
@@ -140,14 +143,21 @@ def _move(ticket: Ticket, target: str, *, actor, now: datetime, reason: str = ""
     ticket.status = landed
     ticket.updated_at = now
     ticket.save()
-    _event(ticket, EventType.STATUS_CHANGED, now, actor, **{"from": current, "to": landed}, **(
-        {"reason": reason} if reason else {}
-    ))
+    _event(
+        ticket,
+        EventType.STATUS_CHANGED,
+        now,
+        actor,
+        **{"from": current, "to": landed},
+        **({"reason": reason} if reason else {}),
+    )
     signals.send_on_commit(signals.ticket_status_changed, ticket)
 
 
 @transaction.atomic
-def ticket_change_status(*, ticket: Ticket, status: str, actor: AbstractBaseUser | None, now: datetime) -> Ticket:
+def ticket_change_status(
+    *, ticket: Ticket, status: str, actor: AbstractBaseUser | None, now: datetime
+) -> Ticket:
     """Raises InvalidTransition naming the transition when the state machine refuses it."""
     ticket = _locked(ticket)
     _move(ticket, status, actor=actor, now=now)
@@ -179,7 +189,9 @@ def ticket_reply(
             follow_up_of=ticket,
         )
         return follow_up.messages.get()
-    message = Message.objects.create(ticket=ticket, author=author, body=body, internal=internal, created_at=now)
+    message = Message.objects.create(
+        ticket=ticket, author=author, body=body, internal=internal, created_at=now
+    )
     if internal:
         _event(ticket, EventType.NOTE, now, author, message=message.pk)
     elif author is None:
@@ -223,13 +235,22 @@ def ticket_assign(
     elif assignee is None and ticket.status == Status.OPEN:
         ticket.status = Status.NEW
     ticket.save()
-    _event(ticket, event_type, now, actor, **{"from": _username(previous), "to": _username(assignee)}, **event_data)
+    _event(
+        ticket,
+        event_type,
+        now,
+        actor,
+        **{"from": _username(previous), "to": _username(assignee)},
+        **event_data,
+    )
     signals.send_on_commit(signals.ticket_assigned, ticket)
     return ticket
 
 
 @transaction.atomic
-def ticket_change_severity(*, ticket: Ticket, severity: str, actor: AbstractBaseUser | None, now: datetime) -> Ticket:
+def ticket_change_severity(
+    *, ticket: Ticket, severity: str, actor: AbstractBaseUser | None, now: datetime
+) -> Ticket:
     """Recompute the open deadlines from their starts under the new target; completed metrics stay."""
     ticket = _locked(ticket)
     if ticket.severity == severity:

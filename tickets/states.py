@@ -45,7 +45,9 @@ def check_transition(facts: TicketFacts, target: str) -> str:
     if target == current:
         raise InvalidTransition(current, target, f"the ticket is already {current}")
     if current == Status.CLOSED:
-        raise InvalidTransition(current, target, "a closed ticket cannot change; a customer reply opens a follow-up")
+        raise InvalidTransition(
+            current, target, "a closed ticket cannot change; a customer reply opens a follow-up"
+        )
     if target not in TRANSITIONS[current]:
         raise InvalidTransition(current, target, f"{current} tickets can only move to {_listing(current)}")
     if target == Status.OPEN and current == Status.NEW and not facts.has_assignee:

@@ -31,5 +31,7 @@ def calendar_for(calendar: BusinessCalendar, *, tz: ZoneInfo, around: datetime) 
     if calendar.holiday_country:
         for year in years:
             closed |= _public_holidays(calendar.holiday_country, year)
-    windows = tuple(Window(weekday=day, start=calendar.opens, end=calendar.closes) for day in sorted(calendar.workdays))
+    windows = tuple(
+        Window(weekday=day, start=calendar.opens, end=calendar.closes) for day in sorted(calendar.workdays)
+    )
     return Calendar(tz=zone, windows=windows, holidays=frozenset(closed))

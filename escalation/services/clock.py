@@ -25,7 +25,11 @@ def _customer_zone(ticket: Ticket):
 
 
 def _clock(ticket: Ticket) -> TicketClock:
-    return TicketClock.objects.select_related("calendar").prefetch_related("calendar__holidays").get(ticket=ticket)
+    return (
+        TicketClock.objects.select_related("calendar")
+        .prefetch_related("calendar__holidays")
+        .get(ticket=ticket)
+    )
 
 
 def _calendar(clock: TicketClock, around: datetime) -> business_time.Calendar:
@@ -45,8 +49,12 @@ class CalendarSlaClock:
             timezone=target.calendar.timezone or _customer_zone(ticket),
         )
         calendar = _calendar(clock, ticket.created_at)
-        ticket.first_response_due_at = business_time.deadline(ticket.created_at, target.first_response, calendar)
-        ticket.resolution_due_at = business_time.deadline(ticket.resolution_started_at, target.resolution, calendar)
+        ticket.first_response_due_at = business_time.deadline(
+            ticket.created_at, target.first_response, calendar
+        )
+        ticket.resolution_due_at = business_time.deadline(
+            ticket.resolution_started_at, target.resolution, calendar
+        )
 
     def responded(self, *, ticket: Ticket, now: datetime) -> None:
         clock = _clock(ticket)
@@ -136,11 +144,18 @@ def sla_record_breach(*, ticket_id: int, metric: str, now: datetime) -> LedgerEn
     clock = _clock(ticket)
     if metric == Metric.FIRST_RESPONSE:
         started, due, target, paused, cycle = (
-            ticket.created_at, ticket.first_response_due_at, clock.first_response_target, timedelta(0), 1
+            ticket.created_at,
+            ticket.first_response_due_at,
+            clock.first_response_target,
+            timedelta(0),
+            1,
         )
     else:
         started, due, target, paused, cycle = (
-            ticket.resolution_started_at, ticket.resolution_due_at, clock.resolution_target, clock.paused,
+            ticket.resolution_started_at,
+            ticket.resolution_due_at,
+            clock.resolution_target,
+            clock.paused,
             ticket.resolution_cycle,
         )
     return ledger_append(
@@ -180,7 +195,10 @@ def sla_record_due_breaches(*, now: datetime, limit: int = 500) -> int:
         .values_list("pk", flat=True)[:limit]
     )
     recorded = 0
-    for metric, ticket_ids in ((Metric.FIRST_RESPONSE, overdue_first), (Metric.RESOLUTION, overdue_resolution)):
+    for metric, ticket_ids in (
+        (Metric.FIRST_RESPONSE, overdue_first),
+        (Metric.RESOLUTION, overdue_resolution),
+    ):
         for ticket_id in list(ticket_ids):
             recorded += sla_record_breach(ticket_id=ticket_id, metric=metric, now=now) is not None
     return recorded

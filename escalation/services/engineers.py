@@ -36,7 +36,9 @@ def manager_ensure(*, username: str, name: str = "", email: str = "", password: 
 
 
 @transaction.atomic
-def engineer_upsert(*, username: str, name: str = "", email: str = "", password: str | None = None, **fields) -> Engineer:
+def engineer_upsert(
+    *, username: str, name: str = "", email: str = "", password: str | None = None, **fields
+) -> Engineer:
     """Create or update an engineer and its staff login; `fields` are Engineer model fields."""
     user, created = User.objects.get_or_create(username=username, defaults={"is_staff": True})
     first, _, last = name.partition(" ")

@@ -1,3 +1,4 @@
+import itertools
 import threading
 from datetime import timedelta
 
@@ -30,7 +31,7 @@ def test_rows_chain_from_the_genesis_hash_and_verify(capsys):
     rows = list(LedgerEntry.objects.order_by("seq"))
     assert [r.seq for r in rows] == [1, 2, 3, 4, 5]
     assert rows[0].prev_hash == GENESIS_HASH
-    assert all(b.prev_hash == a.hash for a, b in zip(rows, rows[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(rows))
     assert all(entry_hash(r) == r.hash for r in rows)
     assert list(ledger_verify()) == []
     call_command("verify_ledger")
@@ -63,7 +64,11 @@ def test_the_model_refuses_updates_and_deletes():
 )
 def test_postgresql_refuses_update_and_delete_behind_the_orms_back(statement):
     answered_tickets(1, UserFactory())
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute(statement)
     assert LedgerEntry.objects.filter(seq=1).exists()
 
@@ -100,7 +105,9 @@ def test_verify_ledger_detects_a_rewritten_row_even_with_a_recomputed_hash():
     row = LedgerEntry.objects.get(seq=2)
     row.elapsed = timedelta(minutes=1)
     forged = entry_hash(row)
-    tamper(f"UPDATE escalation_ledgerentry SET elapsed = interval '1 minute', hash = '{forged}' WHERE seq = 2")
+    tamper(
+        f"UPDATE escalation_ledgerentry SET elapsed = interval '1 minute', hash = '{forged}' WHERE seq = 2"
+    )
     faults = list(ledger_verify())
     assert [(f.seq, "does not link" in f.problem) for f in faults] == [(3, True)]
 
@@ -124,7 +131,12 @@ def test_a_breach_is_recorded_once_at_the_moment_it_happens():
     assert sla_record_breach(ticket_id=ticket.pk, metric=Metric.FIRST_RESPONSE, now=NOW + 14 * MINUTE) is None
     row = sla_record_breach(ticket_id=ticket.pk, metric=Metric.FIRST_RESPONSE, now=NOW + 15 * MINUTE)
     assert row is not None
-    assert (row.kind, row.met, row.achieved_at, row.elapsed) == (LedgerEntry.Kind.BREACH, False, None, 15 * MINUTE)
+    assert (row.kind, row.met, row.achieved_at, row.elapsed) == (
+        LedgerEntry.Kind.BREACH,
+        False,
+        None,
+        15 * MINUTE,
+    )
     assert sla_record_breach(ticket_id=ticket.pk, metric=Metric.FIRST_RESPONSE, now=NOW + 16 * MINUTE) is None
     # Answering late still completes the cycle: the completed row stands beside the breach row.
     services.ticket_reply(ticket=ticket, author=UserFactory(), body="Sorry", now=NOW + 20 * MINUTE)
@@ -137,7 +149,9 @@ def test_no_breach_for_a_paused_or_answered_ticket():
     engineer = UserFactory()
     ticket = make_ticket(severity=Severity.MAJOR)
     services.ticket_reply(ticket=ticket, author=engineer, body="Hi", now=NOW + MINUTE)
-    services.ticket_change_status(ticket=ticket, status="waiting_on_customer", actor=engineer, now=NOW + 2 * MINUTE)
+    services.ticket_change_status(
+        ticket=ticket, status="waiting_on_customer", actor=engineer, now=NOW + 2 * MINUTE
+    )
     later = NOW + timedelta(days=3)
     assert sla_record_breach(ticket_id=ticket.pk, metric=Metric.FIRST_RESPONSE, now=later) is None
     assert sla_record_breach(ticket_id=ticket.pk, metric=Metric.RESOLUTION, now=later) is None

@@ -63,7 +63,9 @@ def test_a_requester_matching_no_customer_gets_the_standard_plan_in_business_hou
 
 
 def test_business_hours_follow_the_customers_timezone():
-    CustomerFactory(name="Kabuki", plan=Plan.STANDARD, timezone=ZoneInfo("Asia/Tokyo"), domains=["kabuki.example"])
+    CustomerFactory(
+        name="Kabuki", plan=Plan.STANDARD, timezone=ZoneInfo("Asia/Tokyo"), domains=["kabuki.example"]
+    )
     # 2025-06-11 10:00 UTC is 19:00 in Tokyo: after hours, so the clock starts at 09:00 JST next day.
     ticket = make_ticket(email="a@kabuki.example", severity=Severity.URGENT)
     assert ticket.first_response_due_at == datetime(2025, 6, 12, 1, 0, tzinfo=UTC)  # 10:00 JST
@@ -78,7 +80,9 @@ def test_major_is_around_the_clock_even_on_standard_plans():
 
 def test_a_target_edit_applies_to_tickets_filed_afterwards_only(premium):
     before = make_ticket(email="a@streamco.example", severity=Severity.MAJOR)
-    SlaTarget.objects.filter(plan=Plan.PREMIUM, severity=Severity.MAJOR).update(first_response=timedelta(minutes=5))
+    SlaTarget.objects.filter(plan=Plan.PREMIUM, severity=Severity.MAJOR).update(
+        first_response=timedelta(minutes=5)
+    )
     after = make_ticket(email="b@streamco.example", severity=Severity.MAJOR)
     assert before.first_response_due_at == NOW + timedelta(minutes=15)
     assert after.first_response_due_at == NOW + timedelta(minutes=5)
@@ -89,13 +93,17 @@ def test_a_target_edit_applies_to_tickets_filed_afterwards_only(premium):
 def test_the_first_public_reply_by_an_engineer_is_the_first_response(engineer, premium):
     ticket = make_ticket(email="a@streamco.example", severity=Severity.GENERAL)
     services.ticket_reply(ticket=ticket, author=None, body="Any news?", now=NOW + timedelta(minutes=5))
-    services.ticket_reply(ticket=ticket, author=engineer, body="Internal", internal=True, now=NOW + timedelta(minutes=6))
+    services.ticket_reply(
+        ticket=ticket, author=engineer, body="Internal", internal=True, now=NOW + timedelta(minutes=6)
+    )
     ticket.refresh_from_db()
     assert ticket.first_responded_at is None
     assert ledger(ticket) == []
 
     services.ticket_reply(ticket=ticket, author=engineer, body="On it.", now=NOW + timedelta(minutes=20))
-    services.ticket_reply(ticket=ticket, author=engineer, body="Still on it.", now=NOW + timedelta(minutes=90))
+    services.ticket_reply(
+        ticket=ticket, author=engineer, body="Still on it.", now=NOW + timedelta(minutes=90)
+    )
     ticket.refresh_from_db()
     assert ticket.first_responded_at == NOW + timedelta(minutes=20)
     [row] = ledger(ticket)
@@ -151,7 +159,9 @@ def test_invalid_transitions_raise_a_domain_error_and_change_nothing(engineer):
 def test_waiting_on_the_customer_pauses_the_resolution_clock_only(engineer, premium):
     ticket = make_ticket(email="a@streamco.example", severity=Severity.URGENT)  # 8 h resolution, 24x7
     services.ticket_assign(ticket=ticket, assignee=engineer, actor=engineer, now=NOW)
-    services.ticket_change_status(ticket=ticket, status=Status.WAITING_ON_CUSTOMER, actor=engineer, now=NOW + HOUR)
+    services.ticket_change_status(
+        ticket=ticket, status=Status.WAITING_ON_CUSTOMER, actor=engineer, now=NOW + HOUR
+    )
     ticket.refresh_from_db()
     assert ticket.paused_at == NOW + HOUR
     assert ticket.first_response_due_at == NOW + timedelta(minutes=30)  # never pauses
@@ -170,7 +180,9 @@ def test_a_pause_over_the_weekend_moves_a_business_hours_deadline_by_business_ti
     assert ticket.resolution_due_at == datetime(2025, 6, 11, 15, 0, tzinfo=UTC)
     services.ticket_assign(ticket=ticket, assignee=engineer, actor=engineer, now=monday)
     friday_5pm = datetime(2025, 6, 13, 17, 0, tzinfo=UTC)
-    services.ticket_change_status(ticket=ticket, status=Status.WAITING_ON_CUSTOMER, actor=engineer, now=monday + HOUR)
+    services.ticket_change_status(
+        ticket=ticket, status=Status.WAITING_ON_CUSTOMER, actor=engineer, now=monday + HOUR
+    )
     services.ticket_change_status(ticket=ticket, status=Status.OPEN, actor=engineer, now=friday_5pm)
     ticket.refresh_from_db()
     # Paused from Monday 10:00 to Friday 17:00: 8 + 9*3 + 8 = 43 business hours.
@@ -182,8 +194,12 @@ def test_a_pause_over_the_weekend_moves_a_business_hours_deadline_by_business_ti
 def test_resolving_records_the_cycle_with_its_paused_time(engineer, premium):
     ticket = make_ticket(email="a@streamco.example", severity=Severity.URGENT)
     services.ticket_assign(ticket=ticket, assignee=engineer, actor=engineer, now=NOW)
-    services.ticket_reply(ticket=ticket, author=engineer, body="Can you send logs?", now=NOW + timedelta(minutes=10))
-    services.ticket_change_status(ticket=ticket, status=Status.WAITING_ON_CUSTOMER, actor=engineer, now=NOW + HOUR)
+    services.ticket_reply(
+        ticket=ticket, author=engineer, body="Can you send logs?", now=NOW + timedelta(minutes=10)
+    )
+    services.ticket_change_status(
+        ticket=ticket, status=Status.WAITING_ON_CUSTOMER, actor=engineer, now=NOW + HOUR
+    )
     services.ticket_change_status(ticket=ticket, status=Status.RESOLVED, actor=engineer, now=NOW + 4 * HOUR)
     ticket.refresh_from_db()
     assert (ticket.status, ticket.resolved_at, ticket.paused_at) == (Status.RESOLVED, NOW + 4 * HOUR, None)
@@ -208,7 +224,9 @@ def test_a_customer_reply_reopens_a_resolved_ticket_with_a_new_resolution_cycle(
     assert (ticket.resolution_cycle, ticket.resolution_started_at, ticket.resolved_at) == (2, reopen_at, None)
     assert ticket.resolution_due_at == reopen_at + 8 * HOUR
     assert ticket.first_responded_at == NOW + HOUR  # the first response is not asked for again
-    services.ticket_change_status(ticket=ticket, status=Status.RESOLVED, actor=engineer, now=reopen_at + 9 * HOUR)
+    services.ticket_change_status(
+        ticket=ticket, status=Status.RESOLVED, actor=engineer, now=reopen_at + 9 * HOUR
+    )
     rows = ledger(ticket, metric=Metric.RESOLUTION)
     assert [(r.cycle, r.met) for r in rows] == [(1, True), (2, False)]
     assert rows[1].overshoot == HOUR

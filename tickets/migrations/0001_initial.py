@@ -2,14 +2,14 @@
 
 import django.db.models.deletion
 import django.db.models.functions.text
-import tickets.models
 import timezone_field.fields
 from django.conf import settings
 from django.db import migrations, models
 
+import tickets.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -18,137 +18,315 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Customer',
+            name="Customer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('plan', models.CharField(choices=[('standard', 'Standard'), ('premium', 'Premium')], default='standard', max_length=20)),
-                ('timezone', timezone_field.fields.TimeZoneField(default='UTC', use_pytz=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
+                (
+                    "plan",
+                    models.CharField(
+                        choices=[("standard", "Standard"), ("premium", "Premium")],
+                        default="standard",
+                        max_length=20,
+                    ),
+                ),
+                ("timezone", timezone_field.fields.TimeZoneField(default="UTC", use_pytz=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Requester',
+            name="Requester",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254, unique=True)),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254, unique=True)),
+                ("name", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Ticket',
+            name="Ticket",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject', models.CharField(max_length=200)),
-                ('description', models.TextField(max_length=100000)),
-                ('severity', models.CharField(choices=[('general', 'General'), ('urgent', 'Urgent'), ('major', 'Major')], max_length=20)),
-                ('status', models.CharField(choices=[('new', 'New'), ('open', 'Open'), ('waiting_on_customer', 'Waiting on customer'), ('resolved', 'Resolved'), ('closed', 'Closed')], default='new', max_length=30)),
-                ('plan', models.CharField(choices=[('standard', 'Standard'), ('premium', 'Premium')], default='standard', max_length=20)),
-                ('access_token', models.CharField(default=tickets.models.new_access_token, editable=False, max_length=64, unique=True)),
-                ('requester_timezone', timezone_field.fields.TimeZoneField(default='UTC', use_pytz=False)),
-                ('created_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField()),
-                ('assigned_at', models.DateTimeField(blank=True, null=True)),
-                ('first_response_due_at', models.DateTimeField(blank=True, null=True)),
-                ('first_responded_at', models.DateTimeField(blank=True, null=True)),
-                ('resolution_due_at', models.DateTimeField(blank=True, null=True)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('resolution_cycle', models.PositiveSmallIntegerField(default=1)),
-                ('resolution_started_at', models.DateTimeField()),
-                ('paused_at', models.DateTimeField(blank=True, null=True)),
-                ('escalation_level', models.PositiveSmallIntegerField(default=0)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assigned_tickets', to=settings.AUTH_USER_MODEL)),
-                ('customer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='tickets.customer')),
-                ('follow_up_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='follow_ups', to='tickets.ticket')),
-                ('requester', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='tickets.requester')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject", models.CharField(max_length=200)),
+                ("description", models.TextField(max_length=100000)),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[("general", "General"), ("urgent", "Urgent"), ("major", "Major")],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("open", "Open"),
+                            ("waiting_on_customer", "Waiting on customer"),
+                            ("resolved", "Resolved"),
+                            ("closed", "Closed"),
+                        ],
+                        default="new",
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "plan",
+                    models.CharField(
+                        choices=[("standard", "Standard"), ("premium", "Premium")],
+                        default="standard",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "access_token",
+                    models.CharField(
+                        default=tickets.models.new_access_token, editable=False, max_length=64, unique=True
+                    ),
+                ),
+                ("requester_timezone", timezone_field.fields.TimeZoneField(default="UTC", use_pytz=False)),
+                ("created_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField()),
+                ("assigned_at", models.DateTimeField(blank=True, null=True)),
+                ("first_response_due_at", models.DateTimeField(blank=True, null=True)),
+                ("first_responded_at", models.DateTimeField(blank=True, null=True)),
+                ("resolution_due_at", models.DateTimeField(blank=True, null=True)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("resolution_cycle", models.PositiveSmallIntegerField(default=1)),
+                ("resolution_started_at", models.DateTimeField()),
+                ("paused_at", models.DateTimeField(blank=True, null=True)),
+                ("escalation_level", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assigned_tickets",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="tickets.customer",
+                    ),
+                ),
+                (
+                    "follow_up_of",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="follow_ups",
+                        to="tickets.ticket",
+                    ),
+                ),
+                (
+                    "requester",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="tickets.requester",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.TextField(max_length=100000)),
-                ('internal', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField()),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("body", models.TextField(max_length=100000)),
+                ("internal", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('type', models.CharField(choices=[('created', 'Created'), ('assigned', 'Assigned'), ('handed_off', 'Handed off'), ('replied', 'Replied'), ('note', 'Internal note'), ('customer_replied', 'Customer replied'), ('status_changed', 'Status changed'), ('severity_changed', 'Severity changed'), ('reopened', 'Reopened'), ('follow_up', 'Follow-up opened'), ('warned', 'SLA warning'), ('breached', 'SLA breached'), ('escalated', 'Escalated'), ('acknowledged', 'Page acknowledged')], max_length=30)),
-                ('at', models.DateTimeField()),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("created", "Created"),
+                            ("assigned", "Assigned"),
+                            ("handed_off", "Handed off"),
+                            ("replied", "Replied"),
+                            ("note", "Internal note"),
+                            ("customer_replied", "Customer replied"),
+                            ("status_changed", "Status changed"),
+                            ("severity_changed", "Severity changed"),
+                            ("reopened", "Reopened"),
+                            ("follow_up", "Follow-up opened"),
+                            ("warned", "SLA warning"),
+                            ("breached", "SLA breached"),
+                            ("escalated", "Escalated"),
+                            ("acknowledged", "Page acknowledged"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("data", models.JSONField(blank=True, default=dict)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'pk'],
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='CustomerDomain',
+            name="CustomerDomain",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('domain', models.CharField(max_length=253, unique=True)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='domains', to='tickets.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("domain", models.CharField(max_length=253, unique=True)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="domains",
+                        to="tickets.customer",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['domain'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('domain', django.db.models.functions.text.Lower('domain'))), name='domain_lowercase')],
+                "ordering": ["domain"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("domain", django.db.models.functions.text.Lower("domain"))),
+                        name="domain_lowercase",
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['status', 'severity'], name='ticket_status_severity'),
+            model_name="ticket",
+            index=models.Index(fields=["status", "severity"], name="ticket_status_severity"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['assignee', 'status'], name='ticket_assignee_status'),
+            model_name="ticket",
+            index=models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['customer', 'created_at'], name='ticket_customer_created'),
+            model_name="ticket",
+            index=models.Index(fields=["customer", "created_at"], name="ticket_customer_created"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['created_at'], name='ticket_created'),
+            model_name="ticket",
+            index=models.Index(fields=["created_at"], name="ticket_created"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('first_responded_at__isnull', True)), fields=['first_response_due_at'], name='ticket_fr_due_open'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("first_responded_at__isnull", True)),
+                fields=["first_response_due_at"],
+                name="ticket_fr_due_open",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('paused_at__isnull', True), ('resolved_at__isnull', True)), fields=['resolution_due_at'], name='ticket_res_due_open'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("paused_at__isnull", True), ("resolved_at__isnull", True)),
+                fields=["resolution_due_at"],
+                name="ticket_res_due_open",
+            ),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['ticket', 'created_at'], name='message_ticket_created'),
+            model_name="message",
+            index=models.Index(fields=["ticket", "created_at"], name="message_ticket_created"),
         ),
         migrations.AddConstraint(
-            model_name='message',
-            constraint=models.CheckConstraint(condition=models.Q(('internal', False), ('author__isnull', False), _connector='OR'), name='internal_note_has_author'),
+            model_name="message",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("internal", False), ("author__isnull", False), _connector="OR"),
+                name="internal_note_has_author",
+            ),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['ticket', 'at'], name='event_ticket_at'),
+            model_name="event",
+            index=models.Index(fields=["ticket", "at"], name="event_ticket_at"),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['type', 'at'], name='event_type_at'),
+            model_name="event",
+            index=models.Index(fields=["type", "at"], name="event_type_at"),
         ),
     ]

@@ -14,16 +14,46 @@ from escalation.services.engineers import engineer_upsert, manager_ensure
 from tickets import services as tickets
 from tickets.models import Customer, CustomerDomain, Severity, Status, Ticket
 
-DEMO_PASSWORD = "demo-desk-2026"
+DEMO_PASSWORD = "demo-desk-2026"  # noqa: S105 - published on purpose; refused unless DEBUG
 
 ENGINEERS = [
     # username, name, timezone, region, shift start, shift end, lead, on call, phone
     ("aiko", "Aiko Tanaka", "Asia/Tokyo", Region.APAC, time(9), time(18), True, False, "+81312345678"),
     ("wei", "Wei Lim", "Asia/Singapore", Region.APAC, time(9), time(18), False, False, "+6561234567"),
-    ("oliver", "Oliver Smith", "Europe/London", Region.EMEA, time(9), time(18), False, False, "+442071234567"),
+    (
+        "oliver",
+        "Oliver Smith",
+        "Europe/London",
+        Region.EMEA,
+        time(9),
+        time(18),
+        False,
+        False,
+        "+442071234567",
+    ),
     ("lena", "Lena Fischer", "Europe/Berlin", Region.EMEA, time(9), time(18), True, True, "+4930123456"),
-    ("maya", "Maya Johnson", "America/New_York", Region.AMERICAS, time(9), time(18), True, False, "+12125550123"),
-    ("rafael", "Rafael Souza", "America/Sao_Paulo", Region.AMERICAS, time(14), time(23), False, False, "+5511912345678"),
+    (
+        "maya",
+        "Maya Johnson",
+        "America/New_York",
+        Region.AMERICAS,
+        time(9),
+        time(18),
+        True,
+        False,
+        "+12125550123",
+    ),
+    (
+        "rafael",
+        "Rafael Souza",
+        "America/Sao_Paulo",
+        Region.AMERICAS,
+        time(14),
+        time(23),
+        False,
+        False,
+        "+5511912345678",
+    ),
 ]
 
 CUSTOMERS = [
@@ -60,7 +90,12 @@ class Command(BaseCommand):
         now = timezone.now()
         with transaction.atomic():
             defaults.seed(BusinessCalendar, SlaTarget)
-            manager_ensure(username="manager", name="Morgan Reyes", email="manager@support.example", password=DEMO_PASSWORD)
+            manager_ensure(
+                username="manager",
+                name="Morgan Reyes",
+                email="manager@support.example",
+                password=DEMO_PASSWORD,
+            )
             engineers = {}
             for username, name, zone, region, start, end, lead, on_call, phone in ENGINEERS:
                 engineers[username] = engineer_upsert(
@@ -77,12 +112,14 @@ class Command(BaseCommand):
                     phone=phone,
                 )
             for name, plan, zone, domains in CUSTOMERS:
-                customer, _ = Customer.objects.update_or_create(name=name, defaults={"plan": plan, "timezone": ZoneInfo(zone)})
+                customer, _ = Customer.objects.update_or_create(
+                    name=name, defaults={"plan": plan, "timezone": ZoneInfo(zone)}
+                )
                 for domain in domains:
                     CustomerDomain.objects.get_or_create(domain=domain, defaults={"customer": customer})
             created = sum(self._ticket(spec, engineers, now) for spec in TICKETS)
         self.stdout.write(f"Demo data ready ({created} new tickets, {Ticket.objects.count()} in all).\n")
-        self.stdout.write("Logins (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Logins (password for all: {DEMO_PASSWORD}):")
         self.stdout.write("  manager   manager, sees reports and edits targets")
         for username, name, zone, *_ in ENGINEERS:
             self.stdout.write(f"  {username:<9} engineer in {zone} ({name})")
@@ -105,9 +142,13 @@ class Command(BaseCommand):
         if outcome in ("open", "waiting", "resolved", "closed"):
             ticket = tickets.ticket_assign(ticket=ticket, assignee=engineer, actor=None, now=step)
             tickets.ticket_reply(ticket=ticket, author=engineer, body="Looking into it now.", now=step)
-            tickets.ticket_reply(ticket=ticket, author=engineer, body="Checked the edge logs.", internal=True, now=step)
+            tickets.ticket_reply(
+                ticket=ticket, author=engineer, body="Checked the edge logs.", internal=True, now=step
+            )
         if outcome == "waiting":
-            tickets.ticket_change_status(ticket=ticket, status=Status.WAITING_ON_CUSTOMER, actor=engineer, now=step)
+            tickets.ticket_change_status(
+                ticket=ticket, status=Status.WAITING_ON_CUSTOMER, actor=engineer, now=step
+            )
         if outcome in ("resolved", "closed"):
             done = step + timedelta(hours=1)
             tickets.ticket_reply(ticket=ticket, author=engineer, body="Fixed: config rolled back.", now=done)
