@@ -121,6 +121,10 @@ class Ticket(models.Model):
     resolution_started_at = models.DateTimeField()
     paused_at = models.DateTimeField(null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(default=0)
+    # The earliest due time among the clocks still running (derived in save(); indexed for the queue).
+    next_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set when the ledger records any metric of this ticket as breached; see `Ticket.breached_at`.
+    sla_breached = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -129,6 +133,10 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["customer", "created_at"], name="ticket_customer_created"),
             models.Index(fields=["created_at"], name="ticket_created"),
+            models.Index(fields=["next_due_at"], name="ticket_next_due"),
+            models.Index(fields=["severity", "next_due_at"], name="ticket_severity_next_due"),
+            models.Index(fields=["assignee", "next_due_at"], name="ticket_assignee_next_due"),
+            models.Index(fields=["sla_breached"], name="ticket_breached", condition=Q(sla_breached=True)),
             # The database is the schedule: the worker asks for what is due next among unanswered
             # and unresolved tickets.
             models.Index(
@@ -165,6 +173,30 @@ class Ticket(models.Model):
     @property
     def is_paused(self) -> bool:
         return self.paused_at is not None
+
+    def running_due_times(self) -> list:
+        """Due times of the clocks still running: an unanswered first response, an unpaused resolution."""
+        due = []
+        if self.first_responded_at is None and self.first_response_due_at is not None:
+            due.append(self.first_response_due_at)
+        if self.resolved_at is None and self.paused_at is None and self.resolution_due_at is not None:
+            due.append(self.resolution_due_at)
+        return due
+
+    def save(self, *args, **kwargs):
+        self.next_due_at = min(self.running_due_times(), default=None)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "next_due_at" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "next_due_at"]
+        super().save(*args, **kwargs)
+
+    def is_breached(self, now) -> bool:
+        """True when any metric is breached: recorded in the ledger, or a running clock is past due."""
+        return self.sla_breached or (self.next_due_at is not None and self.next_due_at <= now)
+
+    @staticmethod
+    def breached_q(now) -> Q:
+        return Q(sla_breached=True) | Q(next_due_at__lte=now)
 
 
 class Message(models.Model):

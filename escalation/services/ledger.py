@@ -94,6 +94,9 @@ def ledger_append(
     )
     entry.hash = entry_hash(entry)
     entry.save()
+    if not met and not ticket.sla_breached:
+        ticket.sla_breached = True  # the caller may save this instance again: keep it in step
+        Ticket.objects.filter(pk=ticket.pk).update(sla_breached=True)
     head.seq, head.hash = entry.seq, entry.hash
     head.save(update_fields=["seq", "hash"])
     return entry

@@ -299,3 +299,18 @@ def test_reference_round_trips_and_rejects_garbage():
     assert Ticket.pk_from_reference("sd-1042 ") == 42
     for bad in ["SD-", "SD-1000", "SD-12a", "XX-1042", "SD-" + "9" * 30, ""]:
         assert Ticket.pk_from_reference(bad) is None
+
+
+def test_next_due_follows_the_running_clocks_and_breaches_are_flagged(engineer):
+    ticket = make_ticket(severity=Severity.MAJOR)
+    assert ticket.next_due_at == NOW + timedelta(minutes=15)
+    assert not ticket.is_breached(NOW)
+    assert ticket.is_breached(NOW + timedelta(minutes=15))
+    services.ticket_reply(ticket=ticket, author=engineer, body="Late", now=NOW + timedelta(minutes=30))
+    ticket.refresh_from_db()
+    assert ticket.next_due_at == ticket.resolution_due_at
+    assert ticket.sla_breached is True
+    assert Ticket.objects.filter(Ticket.breached_q(NOW), pk=ticket.pk).exists()
+    services.ticket_change_status(ticket=ticket, status=Status.WAITING_ON_CUSTOMER, actor=engineer, now=NOW + HOUR)
+    ticket.refresh_from_db()
+    assert ticket.next_due_at is None  # paused, first response done: no clock runs
