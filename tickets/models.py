@@ -154,6 +154,13 @@ class Ticket(models.Model):
     def __str__(self) -> str:
         return f"{self.reference} {self.subject}"
 
+    def save(self, *args, **kwargs):
+        self.next_due_at = min(self.running_due_times(), default=None)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "next_due_at" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "next_due_at"]
+        super().save(*args, **kwargs)
+
     @property
     def reference(self) -> str:
         return f"{REFERENCE_PREFIX}{self.pk + REFERENCE_OFFSET}" if self.pk else ""
@@ -182,13 +189,6 @@ class Ticket(models.Model):
         if self.resolved_at is None and self.paused_at is None and self.resolution_due_at is not None:
             due.append(self.resolution_due_at)
         return due
-
-    def save(self, *args, **kwargs):
-        self.next_due_at = min(self.running_due_times(), default=None)
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "next_due_at" not in update_fields:
-            kwargs["update_fields"] = [*update_fields, "next_due_at"]
-        super().save(*args, **kwargs)
 
     def is_breached(self, now) -> bool:
         """True when any metric is breached: recorded in the ledger, or a running clock is past due."""

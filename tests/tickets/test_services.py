@@ -311,6 +311,7 @@ def test_next_due_follows_the_running_clocks_and_breaches_are_flagged(engineer):
     assert ticket.next_due_at == ticket.resolution_due_at
     assert ticket.sla_breached is True
     assert Ticket.objects.filter(Ticket.breached_q(NOW), pk=ticket.pk).exists()
-    services.ticket_change_status(ticket=ticket, status=Status.WAITING_ON_CUSTOMER, actor=engineer, now=NOW + HOUR)
+    waiting = Status.WAITING_ON_CUSTOMER
+    services.ticket_change_status(ticket=ticket, status=waiting, actor=engineer, now=NOW + HOUR)
     ticket.refresh_from_db()
     assert ticket.next_due_at is None  # paused, first response done: no clock runs
