@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from .models import BusinessCalendar, Engineer, Holiday, LedgerEntry, SlaTarget
+from .models import (
+    BusinessCalendar,
+    Engineer,
+    Escalation,
+    EscalationPolicy,
+    Holiday,
+    LedgerEntry,
+    Notification,
+    PolicyStep,
+    SlaTarget,
+)
 
 
 @admin.register(Engineer)
@@ -52,4 +62,36 @@ class LedgerEntryAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class PolicyStepInline(admin.TabularInline):
+    model = PolicyStep
+    extra = 0
+
+
+@admin.register(EscalationPolicy)
+class EscalationPolicyAdmin(admin.ModelAdmin):
+    list_display = ["severity", "warning_at_fraction"]
+    inlines = [PolicyStepInline]
+
+
+@admin.register(Escalation)
+class EscalationAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "metric", "cycle", "step", "due_at", "fired_at", "acknowledged_at"]
+    list_filter = ["metric", "step"]
+    list_select_related = ["ticket"]
+    readonly_fields = [f.name for f in Escalation._meta.concrete_fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "purpose", "channel", "recipient", "status", "attempts", "created_at"]
+    list_filter = ["channel", "status", "purpose"]
+    readonly_fields = [f.name for f in Notification._meta.concrete_fields]
+
+    def has_add_permission(self, request) -> bool:
         return False

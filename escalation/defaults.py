@@ -30,6 +30,46 @@ TARGETS = [
 ]
 
 
+WARNING_AT_FRACTION = 0.8
+
+
+def _steps(severity: str) -> list[dict]:
+    major = severity == "major"
+    first = [{"target": "assignee", "channel": "sms"}]
+    if major:
+        first.append({"target": "on_call", "channel": "voice"})
+    return [
+        {"number": 1, "delay": timedelta(0), "notify": first, "reassign": False},
+        {
+            "number": 2,
+            "delay": timedelta(minutes=5 if major else 15),
+            "notify": [{"target": "lead", "channel": "voice"}],
+            "reassign": True,
+        },
+        {
+            "number": 3,
+            "delay": timedelta(minutes=15 if major else 30),
+            "notify": [{"target": "managers", "channel": "sms"}, {"target": "managers", "channel": "email"}],
+            "reassign": False,
+        },
+    ]
+
+
+# severity -> ordered steps; the delay counts from the missed deadline
+POLICIES = {severity: _steps(severity) for severity in ("general", "urgent", "major")}
+
+
+def seed_policies(policy_model, step_model) -> None:
+    """Create the default escalation policy of each severity that has none."""
+    for severity, steps in POLICIES.items():
+        policy, created = policy_model.objects.get_or_create(
+            severity=severity, defaults={"warning_at_fraction": WARNING_AT_FRACTION}
+        )
+        if created:
+            for step in steps:
+                step_model.objects.create(policy=policy, **step)
+
+
 def seed(calendar_model, target_model) -> None:
     """Create the default calendars and targets that are missing; never overwrite an edited one."""
     calendars = {}

@@ -28,6 +28,7 @@ def _sla_defaults(request):
         return
     request.getfixturevalue("_django_db_helper")
     from escalation import defaults
-    from escalation.models import BusinessCalendar, SlaTarget
+    from escalation.models import BusinessCalendar, EscalationPolicy, PolicyStep, SlaTarget
 
     defaults.seed(BusinessCalendar, SlaTarget)
+    defaults.seed_policies(EscalationPolicy, PolicyStep)

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from escalation import defaults
-from escalation.models import BusinessCalendar, Region, SlaTarget
+from escalation.models import BusinessCalendar, EscalationPolicy, PolicyStep, Region, SlaTarget
 from escalation.services.engineers import engineer_upsert, manager_ensure
 from tickets import services as tickets
 from tickets.models import Customer, CustomerDomain, Severity, Status, Ticket
@@ -90,6 +90,7 @@ class Command(BaseCommand):
         now = timezone.now()
         with transaction.atomic():
             defaults.seed(BusinessCalendar, SlaTarget)
+            defaults.seed_policies(EscalationPolicy, PolicyStep)
             manager_ensure(
                 username="manager",
                 name="Morgan Reyes",
