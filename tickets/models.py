@@ -263,3 +263,38 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} on {self.ticket_id} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+ATTACHMENT_CONTENT_TYPES = {
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/gif": ".gif",
+    "application/pdf": ".pdf",
+    "text/plain": ".txt",
+    "text/csv": ".csv",
+    "application/json": ".json",
+    "application/zip": ".zip",
+}
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    # Stored under a random name: the customer's file name is kept in `name`, never used as a path.
+    return f"attachments/{instance.message.ticket_id}/{secrets.token_hex(16)}"
+
+
+class Attachment(models.Model):
+    """A file a customer or engineer attached to a message; served only to those who may read the ticket."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=255)
+    name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name
