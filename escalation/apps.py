@@ -11,3 +11,7 @@ class EscalationConfig(AppConfig):
         from .services.clock import CalendarSlaClock
 
         register_sla_clock(CalendarSlaClock())
+
+        from . import receivers
+
+        receivers.connect()

@@ -323,9 +323,6 @@ class PolicyStep(models.Model):
         return f"{self.policy.severity} step {self.number}"
 
 
-WARNING_STEP = 0  # the warning before the breach is step 0 of each metric cycle
-
-
 class Alarm(models.Model):
     """A pending escalation step: the database is the schedule.
 

@@ -1,7 +1,66 @@
+"""Celery tasks: thin wrappers that read the clock and call one service. Every task may run twice."""
+
+import time
+
 from celery import shared_task
 from django.utils import timezone
 
+from .notifications import TransientSendError
+from .services.alarms import alarm_fire, alarms_enqueue_due
 from .services.clock import sla_record_due_breaches
+from .services.notifications import backoff_seconds, notification_send, notifications_requeue_stale
+from .services.routing import route_waiting, shift_handoffs, ticket_route
+
+EARLY_TOLERANCE_SECONDS = 2.0  # an ETA delivered this early is waited out here, not re-queued
+
+
+@shared_task(acks_late=True)
+def route_ticket(ticket_id: int) -> bool:
+    return ticket_route(ticket_id=ticket_id, now=timezone.now())
+
+
+@shared_task(acks_late=True)
+def route_waiting_tickets() -> int:
+    """Route tickets that waited for a shift to start (and any whose routing task was lost)."""
+    return route_waiting(now=timezone.now())
+
+
+@shared_task(acks_late=True)
+def hand_off_ended_shifts() -> int:
+    return shift_handoffs(now=timezone.now())
+
+
+@shared_task(acks_late=True)
+def enqueue_due_alarms() -> int:
+    """The tick: hand the next minute's alarms to the broker as precise ETA tasks."""
+    return alarms_enqueue_due(now=timezone.now())
+
+
+@shared_task(acks_late=True)
+def fire_alarm(alarm_id: int, due_at: float | None = None) -> bool:
+    """Fire one escalation step at its due instant (idempotent: a replay finds nothing to do)."""
+    if due_at is not None:
+        early = due_at - time.time()
+        if 0 < early <= EARLY_TOLERANCE_SECONDS:
+            time.sleep(early)
+    return alarm_fire(alarm_id=alarm_id, now=timezone.now()) is not None
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def send_notification(self, notification_id: int) -> str:
+    """Send one notification; transient failures retry with exponential backoff, then `failed`.
+
+    The attempt count lives on the row, so the service decides when to give up, not the task.
+    """
+    try:
+        return notification_send(notification_id=notification_id, now=timezone.now())
+    except TransientSendError as exc:
+        raise self.retry(exc=exc, countdown=backoff_seconds(self.request.retries + 1)) from exc
+
+
+@shared_task(acks_late=True)
+def requeue_stale_notifications() -> int:
+    return notifications_requeue_stale(now=timezone.now())
 
 
 @shared_task(acks_late=True)

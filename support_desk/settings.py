@@ -202,6 +202,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
+TWILIO_TIMEOUT_SECONDS = env.float("TWILIO_TIMEOUT_SECONDS", default=5.0)
+# Only for tests and local Twilio stand-ins; production talks to Twilio's own API.
+TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default="")
+# Where Twilio can reach this deployment for status callbacks and webhooks, e.g. https://support.example.com
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
 
 # --- REST framework -------------------------------------------------------------------------------
 
@@ -237,11 +242,23 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# --- Beat schedule --------------------------------------------------------------------------------
+
 BREACH_SWEEP_INTERVAL_SECONDS = env.float("BREACH_SWEEP_INTERVAL_SECONDS", default=15.0)
+ALARM_TICK_SECONDS = env.float("ALARM_TICK_SECONDS", default=5.0)
+ROUTING_TICK_SECONDS = env.float("ROUTING_TICK_SECONDS", default=15.0)
+
+
+def _every(task: str, seconds: float) -> dict:
+    return {"task": task, "schedule": seconds}
+
+
 CELERY_BEAT_SCHEDULE = {
-    "record-due-breaches": {
-        "task": "escalation.tasks.record_due_breaches",
-        "schedule": BREACH_SWEEP_INTERVAL_SECONDS,
-    },
-    "close-stale-tickets": {"task": "tickets.tasks.close_stale_tickets", "schedule": 3600.0},
+    # The frequent tick over the indexed alarm table: the next minute's steps become precise ETAs.
+    "enqueue-due-alarms": _every("escalation.tasks.enqueue_due_alarms", ALARM_TICK_SECONDS),
+    "route-waiting-tickets": _every("escalation.tasks.route_waiting_tickets", ROUTING_TICK_SECONDS),
+    "hand-off-ended-shifts": _every("escalation.tasks.hand_off_ended_shifts", 60.0),
+    "requeue-stale-notifications": _every("escalation.tasks.requeue_stale_notifications", 60.0),
+    "record-due-breaches": _every("escalation.tasks.record_due_breaches", BREACH_SWEEP_INTERVAL_SECONDS),
+    "close-stale-tickets": _every("tickets.tasks.close_stale_tickets", 3600.0),
 }

@@ -129,6 +129,7 @@ def _move(ticket: Ticket, target: str, *, actor, now: datetime, reason: str = ""
         _leave_pause(ticket, now)
     if landed == Status.WAITING_ON_CUSTOMER:
         ticket.paused_at = now
+        sla_clock().paused(ticket=ticket, now=now)
     if landed == Status.RESOLVED:
         ticket.resolved_at = now
         sla_clock().resolved(ticket=ticket, now=now)

@@ -21,6 +21,9 @@ class SlaClock(Protocol):
     def responded(self, *, ticket: "Ticket", now: datetime) -> None:
         """The first public reply by an engineer happened at `now`."""
 
+    def paused(self, *, ticket: "Ticket", now: datetime) -> None:
+        """The ticket entered `waiting_on_customer`: the resolution clock stops."""
+
     def resumed(self, *, ticket: "Ticket", paused_since: datetime, now: datetime) -> None:
         """The ticket left `waiting_on_customer`: push the resolution due time out by the pause."""
 

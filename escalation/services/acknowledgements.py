@@ -1,34 +1,24 @@
 """Acknowledging a page: it stops further paging for that step; the SLA clock keeps running."""
 
+import re
 from datetime import datetime
 
 from django.db import transaction
+from phonenumber_field.phonenumber import to_python
 
 from tickets.models import Event, EventType, Ticket
 
-from ..models import Escalation, Notification
+from ..models import Engineer, Escalation, Notification
+
+REFERENCE_IN_TEXT = re.compile(r"\bSD-\d{1,18}\b", re.IGNORECASE)
 
 
 class NothingToAcknowledge(Exception):
     """The ticket has no unacknowledged page."""
 
 
-@transaction.atomic
-def escalation_acknowledge(*, ticket: Ticket, user, via: str, now: datetime) -> Escalation:
-    """Acknowledge the ticket's latest unacknowledged page (a fired step) as `user`.
-
-    Notifications of that step that have not gone out yet are cancelled. Raises
-    NothingToAcknowledge when there is no open page.
-    """
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    escalation = (
-        Escalation.objects.select_for_update()
-        .filter(ticket=ticket, acknowledged_at__isnull=True)
-        .order_by("-fired_at", "-pk")
-        .first()
-    )
-    if escalation is None:
-        raise NothingToAcknowledge(f"{ticket.reference} has no page waiting for acknowledgement")
+def _acknowledge(escalation: Escalation, *, user, via: str, now: datetime) -> Escalation:
+    """Mark a locked escalation acknowledged and cancel its notifications that have not gone out."""
     escalation.acknowledged_at = now
     escalation.acknowledged_by = user
     escalation.acknowledged_via = via
@@ -37,10 +27,60 @@ def escalation_acknowledge(*, ticket: Ticket, user, via: str, now: datetime) -> 
         status=Notification.Status.CANCELLED, updated_at=now
     )
     Event.objects.create(
-        ticket=ticket,
+        ticket_id=escalation.ticket_id,
         type=EventType.ACKNOWLEDGED,
         at=now,
         actor=user,
         data={"metric": escalation.metric, "step": escalation.step, "via": via},
     )
     return escalation
+
+
+def _open_pages():
+    return (
+        Escalation.objects.select_for_update()
+        .filter(acknowledged_at__isnull=True)
+        .order_by("-fired_at", "-pk")
+    )
+
+
+@transaction.atomic
+def escalation_acknowledge(*, ticket: Ticket, user, via: str, now: datetime) -> Escalation:
+    """Acknowledge the ticket's latest unacknowledged page as `user`; NothingToAcknowledge if none."""
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    escalation = _open_pages().filter(ticket=ticket).first()
+    if escalation is None:
+        raise NothingToAcknowledge(f"{ticket.reference} has no page waiting for acknowledgement")
+    return _acknowledge(escalation, user=user, via=via, now=now)
+
+
+@transaction.atomic
+def acknowledge_by_phone(*, phone: str, text: str, now: datetime) -> Escalation | None:
+    """An `ACK` SMS from an engineer's phone: the named ticket's page, else the latest page sent to them."""
+    number = to_python(phone)
+    if number is None or not number.is_valid():
+        return None
+    engineer = Engineer.objects.select_related("user").filter(phone=number).first()
+    if engineer is None:
+        return None
+    pages = _open_pages().filter(notifications__recipient=number.as_e164)
+    mentioned = REFERENCE_IN_TEXT.search(text)
+    if mentioned:
+        pk = Ticket.pk_from_reference(mentioned.group(0))
+        pages = pages.filter(ticket_id=pk)
+    escalation = pages.first()
+    if escalation is None:
+        return None
+    return _acknowledge(escalation, user=engineer.user, via="sms", now=now)
+
+
+@transaction.atomic
+def acknowledge_notification(*, notification_id: int, now: datetime) -> Escalation | None:
+    """The keypress on a voice page: acknowledge the step that placed this call."""
+    notification = Notification.objects.filter(pk=notification_id, escalation__isnull=False).first()
+    if notification is None:
+        return None
+    escalation = _open_pages().filter(pk=notification.escalation_id).first()
+    if escalation is None:
+        return None
+    return _acknowledge(escalation, user=notification.recipient_user, via="voice", now=now)

@@ -9,6 +9,7 @@ from tickets.models import Ticket
 
 from .. import business_time
 from ..models import LedgerEntry, Metric, SlaTarget, TicketClock
+from .alarms import alarms_replan
 from .calendars import calendar_for
 from .ledger import ledger_append
 
@@ -71,6 +72,11 @@ class CalendarSlaClock:
             elapsed=business_time.elapsed(ticket.created_at, now, calendar),
             now=now,
         )
+        alarms_replan(ticket=ticket, clock=clock, calendar=calendar, now=now)
+
+    def paused(self, *, ticket: Ticket, now: datetime) -> None:
+        clock = _clock(ticket)
+        alarms_replan(ticket=ticket, clock=clock, calendar=_calendar(clock, ticket.created_at), now=now)
 
     def resumed(self, *, ticket: Ticket, paused_since: datetime, now: datetime) -> None:
         clock = _clock(ticket)
@@ -80,6 +86,7 @@ class CalendarSlaClock:
         ticket.resolution_due_at = business_time.deadline(
             ticket.resolution_started_at, clock.resolution_target + clock.paused, calendar
         )
+        alarms_replan(ticket=ticket, clock=clock, calendar=calendar, now=now)
 
     def resolved(self, *, ticket: Ticket, now: datetime) -> None:
         clock = _clock(ticket)
@@ -97,12 +104,15 @@ class CalendarSlaClock:
             paused=clock.paused,
             now=now,
         )
+        alarms_replan(ticket=ticket, clock=clock, calendar=calendar, now=now)
 
     def reopened(self, *, ticket: Ticket, now: datetime) -> None:
         clock = _clock(ticket)
         clock.paused = timedelta(0)
         clock.save(update_fields=["paused"])
-        ticket.resolution_due_at = business_time.deadline(now, clock.resolution_target, _calendar(clock, now))
+        calendar = _calendar(clock, now)
+        ticket.resolution_due_at = business_time.deadline(now, clock.resolution_target, calendar)
+        alarms_replan(ticket=ticket, clock=clock, calendar=calendar, now=now)
 
     def retargeted(self, *, ticket: Ticket, now: datetime) -> None:
         target = sla_target_get(plan=ticket.plan, severity=ticket.severity)
@@ -123,6 +133,7 @@ class CalendarSlaClock:
                 clock.resolution_target + clock.paused,
                 _calendar(clock, ticket.resolution_started_at),
             )
+        alarms_replan(ticket=ticket, clock=clock, calendar=_calendar(clock, ticket.created_at), now=now)
 
 
 def _overdue(ticket: Ticket, metric: str, now: datetime) -> bool:

@@ -1,0 +1,39 @@
+from django.conf import settings
+from django.urls import reverse
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from . import twilio_client
+
+
+def twiml(notification) -> str:
+    """Read the ticket and severity aloud; pressing 1 acknowledges the page."""
+    ticket = notification.ticket
+    spoken_reference = " ".join(ticket.reference.replace("-", " "))
+    words = (
+        f"Support Desk escalation. Ticket {spoken_reference}, severity {ticket.severity}. "
+        f"{ticket.subject[:120]}. Press 1 to acknowledge."
+    )
+    response = VoiceResponse()
+    action = twilio_client.callback_url(reverse("twilio-voice-ack", args=[notification.pk]))
+    gather = Gather(num_digits=1, timeout=10, **({"action": action, "method": "POST"} if action else {}))
+    gather.say(words)
+    gather.pause(length=1)
+    gather.say(words)
+    response.append(gather)
+    response.say("No key pressed. The page stays open.")
+    return str(response)
+
+
+def send(notification) -> str:
+    """Place the call; returns Twilio's call SID."""
+    client = twilio_client.client()
+    try:
+        call = client.calls.create(
+            to=notification.recipient,
+            from_=settings.TWILIO_FROM_NUMBER,
+            twiml=twiml(notification),
+            status_callback=twilio_client.callback_url(reverse("twilio-status")),
+        )
+    except Exception as exc:
+        raise twilio_client.classify(exc) from exc
+    return call.sid

@@ -1,0 +1,32 @@
+"""What the worker does when a ticket changes: connected explicitly in EscalationConfig.ready().
+
+The ticket services send these signals after their transaction commits. Enqueueing can fail when the
+broker is away: the web request must not fail for it, and the routing tick picks the ticket up.
+"""
+
+import logging
+
+from tickets.models import Status, Ticket
+
+logger = logging.getLogger(__name__)
+
+
+def route_if_unassigned(sender, ticket_id: int, **kwargs) -> None:
+    from .tasks import route_ticket
+
+    if not Ticket.objects.filter(pk=ticket_id, status=Status.NEW, assignee__isnull=True).exists():
+        return
+    try:
+        route_ticket.delay(ticket_id)
+    except Exception:
+        logger.exception(
+            "could not enqueue routing for ticket %s; the routing tick will pick it up", ticket_id
+        )
+
+
+def connect() -> None:
+    from tickets import signals
+
+    signals.ticket_created.connect(route_if_unassigned, dispatch_uid="escalation.route_created")
+    signals.ticket_status_changed.connect(route_if_unassigned, dispatch_uid="escalation.route_reopened")
+    signals.ticket_assigned.connect(route_if_unassigned, dispatch_uid="escalation.route_unassigned")

@@ -1,0 +1,74 @@
+"""Follow-the-sun routing choices. Pure: no ORM, no clock; `now` and plain data in, a choice out."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from .shifts import Shift, is_on_shift, next_shift_start
+
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An engineer as routing sees them."""
+
+    engineer_id: int
+    user_id: int
+    shift: Shift
+    capacity: int
+    open_tickets: int
+    last_assigned_at: datetime | None = None
+    active: bool = True
+    on_call: bool = False
+    lead: bool = False
+
+    def on_shift(self, now: datetime) -> bool:
+        return self.active and is_on_shift(self.shift, now)
+
+    @property
+    def has_room(self) -> bool:
+        return self.open_tickets < self.capacity
+
+
+def available(candidates: Iterable[Candidate], now: datetime, *, exclude_user_ids=()) -> list[Candidate]:
+    """Active engineers on shift at `now` with room under their capacity."""
+    excluded = set(exclude_user_ids)
+    return [c for c in candidates if c.user_id not in excluded and c.on_shift(now) and c.has_room]
+
+
+def choose_engineer(
+    candidates: Sequence[Candidate], now: datetime, *, exclude_user_ids: Iterable[int] = ()
+) -> Candidate | None:
+    """The on-shift engineer with the least open work; ties go to the one assigned least recently.
+
+    Equal on both counts (e.g. two engineers never assigned), the lower engineer id wins, so the
+    choice is deterministic.
+    """
+    pool = available(candidates, now, exclude_user_ids=exclude_user_ids)
+    if not pool:
+        return None
+    return min(pool, key=lambda c: (c.open_tickets, c.last_assigned_at or _NEVER, c.engineer_id))
+
+
+def soonest_shift_start(candidates: Iterable[Candidate], now: datetime) -> tuple[datetime, Candidate] | None:
+    """When the next active engineer with room comes on shift, and who: the ticket waits for them."""
+    upcoming = []
+    for candidate in candidates:
+        if not candidate.active or not candidate.has_room:
+            continue
+        start = next_shift_start(candidate.shift, now)
+        if start is not None:
+            upcoming.append((start, candidate.engineer_id, candidate))
+    if not upcoming:
+        return None
+    start, _, candidate = min(upcoming, key=lambda item: (item[0], item[1]))
+    return start, candidate
+
+
+def on_shift_leads(candidates: Iterable[Candidate], now: datetime) -> list[Candidate]:
+    return [c for c in candidates if c.lead and c.on_shift(now)]
+
+
+def on_call(candidates: Iterable[Candidate]) -> list[Candidate]:
+    return [c for c in candidates if c.active and c.on_call]

@@ -1,0 +1,181 @@
+"""The schedule of escalation steps, kept in the database.
+
+Whenever a ticket's clocks change, `alarms_replan` rewrites its pending alarms in the same
+transaction. A frequent beat tick (`alarms_enqueue_due`) hands alarms due within the next minute to
+the broker as precise ETA tasks; `alarm_fire` runs at the due instant and fires the step exactly
+once. The ETA is only an alarm clock: if it is lost (a worker dies, Redis restarts), the alarm row
+is still there and the tick sends it again.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+
+from tickets.models import Ticket
+
+from .. import business_time
+from ..models import Alarm, Escalation, EscalationPolicy, Metric, TicketClock
+from ..schedule import PlannedAlarm, RunningClock, Step, plan_alarms
+
+logger = logging.getLogger(__name__)
+
+ALARM_HORIZON_SECONDS = 60  # ETAs are handed to the broker at most this far ahead
+ALARM_RESEND_AFTER_SECONDS = 90  # an alarm handed over but not fired by then is handed over again
+ENQUEUE_BATCH = 5000
+
+
+def running_clocks(ticket: Ticket, clock: TicketClock) -> list[RunningClock]:
+    clocks = []
+    if ticket.first_responded_at is None and ticket.first_response_due_at is not None:
+        clocks.append(
+            RunningClock(
+                metric=Metric.FIRST_RESPONSE,
+                cycle=1,
+                started_at=ticket.created_at,
+                target=clock.first_response_target,
+                paused=timedelta(0),
+                due_at=ticket.first_response_due_at,
+            )
+        )
+    if ticket.resolved_at is None and ticket.paused_at is None and ticket.resolution_due_at is not None:
+        clocks.append(
+            RunningClock(
+                metric=Metric.RESOLUTION,
+                cycle=ticket.resolution_cycle,
+                started_at=ticket.resolution_started_at,
+                target=clock.resolution_target,
+                paused=clock.paused,
+                due_at=ticket.resolution_due_at,
+            )
+        )
+    return clocks
+
+
+def is_running(ticket: Ticket, metric: str, cycle: int) -> bool:
+    """Is this clock of the ticket still running (so its steps may fire)?"""
+    if metric == Metric.FIRST_RESPONSE:
+        return ticket.first_responded_at is None
+    return ticket.resolution_cycle == cycle and ticket.resolved_at is None and ticket.paused_at is None
+
+
+def _policy(severity: str) -> EscalationPolicy | None:
+    return EscalationPolicy.objects.prefetch_related("steps").filter(severity=severity).first()
+
+
+def alarms_replan(
+    *, ticket: Ticket, clock: TicketClock, calendar: business_time.Calendar, now: datetime
+) -> None:
+    """Make the ticket's pending alarms match its running clocks. Call inside the ticket's transaction."""
+    policy = _policy(ticket.severity)
+    desired: dict[tuple, PlannedAlarm] = {}
+    if policy is not None:
+        steps = [Step(number=s.number, delay=s.delay) for s in policy.steps.all()]
+        for planned in plan_alarms(
+            running_clocks(ticket, clock), steps, policy.warning_at_fraction, calendar
+        ):
+            desired[planned.key] = planned
+    fired = set(Escalation.objects.filter(ticket=ticket).values_list("metric", "cycle", "step"))
+    existing = {(a.metric, a.cycle, a.step): a for a in Alarm.objects.filter(ticket=ticket)}
+
+    stale = [a.pk for key, a in existing.items() if key not in desired or key in fired]
+    if stale:
+        Alarm.objects.filter(pk__in=stale).delete()
+    changed = []
+    for key, planned in desired.items():
+        if key in fired:
+            continue
+        alarm = existing.get(key)
+        if alarm is None:
+            changed.append(
+                Alarm(
+                    ticket=ticket,
+                    metric=planned.metric,
+                    cycle=planned.cycle,
+                    step=planned.step,
+                    due_at=planned.due_at,
+                )
+            )
+        elif alarm.due_at != planned.due_at:
+            alarm.due_at, alarm.enqueued_at = planned.due_at, None
+            alarm.save(update_fields=["due_at", "enqueued_at"])
+            changed.append(alarm)
+    new = [a for a in changed if a.pk is None]
+    if new:
+        Alarm.objects.bulk_create(new)
+    soon = [a.pk for a in changed if a.due_at <= now + timedelta(seconds=ALARM_HORIZON_SECONDS)]
+    if soon:
+        transaction.on_commit(lambda: alarms_enqueue(alarm_ids=soon, now=now))
+
+
+def alarms_enqueue(*, alarm_ids: list[int], now: datetime) -> int:
+    """Hand these alarms to the broker as ETA tasks and note when. Returns how many were sent."""
+    from ..tasks import fire_alarm
+
+    sent = 0
+    for alarm_id, due_at in Alarm.objects.filter(pk__in=alarm_ids).values_list("pk", "due_at"):
+        try:
+            fire_alarm.apply_async((alarm_id, due_at.timestamp()), eta=max(due_at, now))
+        except Exception:
+            # The broker is away: the alarm stays un-enqueued and the next tick tries again.
+            logger.exception("could not enqueue alarm %s; the next tick will retry", alarm_id)
+            continue
+        Alarm.objects.filter(pk=alarm_id).update(enqueued_at=now)
+        sent += 1
+    return sent
+
+
+def alarms_enqueue_due(*, now: datetime) -> int:
+    """The beat tick: hand over every alarm due within the horizon that is not (or no longer) in flight."""
+    horizon = now + timedelta(seconds=ALARM_HORIZON_SECONDS)
+    stale = now - timedelta(seconds=ALARM_RESEND_AFTER_SECONDS)
+    with transaction.atomic():
+        due = list(
+            Alarm.objects.select_for_update(skip_locked=True)
+            .filter(due_at__lte=horizon)
+            .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=stale))
+            .order_by("due_at")
+            .values_list("pk", "due_at")[:ENQUEUE_BATCH]
+        )
+        if not due:
+            return 0
+        Alarm.objects.filter(pk__in=[pk for pk, _ in due]).update(enqueued_at=now)
+    from ..tasks import fire_alarm
+
+    sent = 0
+    for alarm_id, due_at in due:
+        try:
+            fire_alarm.apply_async((alarm_id, due_at.timestamp()), eta=max(due_at, now))
+            sent += 1
+        except Exception:
+            logger.exception("could not enqueue alarm %s", alarm_id)
+            Alarm.objects.filter(pk=alarm_id).update(enqueued_at=None)
+    return sent
+
+
+def alarm_fire(*, alarm_id: int, now: datetime) -> Escalation | None:
+    """Fire the alarm's step if it is due and its clock still runs; a replay or a stale alarm is a no-op."""
+    from .escalations import escalation_fire
+
+    ticket_id = Alarm.objects.filter(pk=alarm_id).values_list("ticket_id", flat=True).first()
+    if ticket_id is None:
+        return None  # already fired, or replanned away
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
+        alarm = Alarm.objects.select_for_update().filter(pk=alarm_id).first()
+        if alarm is None:
+            return None
+        if alarm.due_at > now:
+            return None  # moved later since it was enqueued; the tick sends it again in time
+        alarm.delete()
+        if not is_running(ticket, alarm.metric, alarm.cycle):
+            return None  # answered, paused or resolved in the meantime
+        return escalation_fire(
+            ticket=ticket,
+            metric=alarm.metric,
+            cycle=alarm.cycle,
+            step=alarm.step,
+            due_at=alarm.due_at,
+            now=now,
+        )
