@@ -32,3 +32,24 @@ def _sla_defaults(request):
 
     defaults.seed(BusinessCalendar, SlaTarget)
     defaults.seed_policies(EscalationPolicy, PolicyStep)
+
+
+TWILIO_TEST_CREDENTIALS = {
+    "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+    "TWILIO_AUTH_TOKEN": "test-auth-token",
+    "TWILIO_FROM_NUMBER": "+15005550006",
+}
+
+
+@pytest.fixture
+def twilio(settings):
+    """The real twilio client pointed at a loopback server that records requests and can fail on cue."""
+    from tests.twilio_server import TwilioServer
+
+    with TwilioServer() as server:
+        for name, value in TWILIO_TEST_CREDENTIALS.items():
+            setattr(settings, name, value)
+        settings.TWILIO_API_BASE_URL = server.url
+        settings.TWILIO_TIMEOUT_SECONDS = 0.5
+        settings.PUBLIC_BASE_URL = "https://desk.example.com"
+        yield server.fake

@@ -56,6 +56,7 @@ class CalendarSlaClock:
         ticket.resolution_due_at = business_time.deadline(
             ticket.resolution_started_at, target.resolution, calendar
         )
+        alarms_replan(ticket=ticket, clock=clock, calendar=calendar, now=now)
 
     def responded(self, *, ticket: Ticket, now: datetime) -> None:
         clock = _clock(ticket)

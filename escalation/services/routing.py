@@ -37,7 +37,12 @@ def ticket_route(*, ticket_id: int, now: datetime, candidates: list[routing.Cand
     Nobody on shift: the ticket stays `new` (routed by the next tick once a shift starts) and a 24x7
     ticket pages the on-call engineer now, once.
     """
-    ticket = Ticket.objects.select_for_update().select_related("clock__calendar").filter(pk=ticket_id).first()
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("clock__calendar")
+        .filter(pk=ticket_id)
+        .first()
+    )
     if ticket is None or ticket.assignee_id is not None or ticket.status != Status.NEW:
         return False  # routed already, or by hand
     candidates = roster_candidates() if candidates is None else candidates

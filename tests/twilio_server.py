@@ -1,0 +1,104 @@
+"""A loopback HTTP server that stands in for Twilio's REST API: the real `twilio` client talks to it.
+
+It records every request (path and form fields) and answers as told: created (201 with a SID), an
+error status with Twilio's error body, or a hang longer than the client's timeout.
+"""
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import count
+from urllib.parse import parse_qs
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    form: dict[str, str]
+    auth: str
+
+
+@dataclass
+class FakeTwilio:
+    """`answers` is consumed one per request (then `default`): "ok", an HTTP status int, or "hang"."""
+
+    answers: list = field(default_factory=list)
+    default: object = "ok"
+    hang_seconds: float = 3.0
+    requests: list[Recorded] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    sids: count = field(default_factory=lambda: count(1))
+
+    def next_answer(self):
+        with self.lock:
+            return self.answers.pop(0) if self.answers else self.default
+
+    def sms(self) -> list[Recorded]:
+        return [r for r in self.requests if r.path.endswith("/Messages.json")]
+
+    def calls(self) -> list[Recorded]:
+        return [r for r in self.requests if r.path.endswith("/Calls.json")]
+
+
+def _handler(fake: FakeTwilio):
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):  # keep test output quiet
+            pass
+
+        def do_POST(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+            with fake.lock:
+                fake.requests.append(Recorded("POST", self.path, form, self.headers.get("Authorization", "")))
+            answer = fake.next_answer()
+            if answer == "hang":
+                time.sleep(fake.hang_seconds)
+                answer = 503
+            if answer == "ok":
+                prefix = "CA" if self.path.endswith("/Calls.json") else "SM"
+                sid = f"{prefix}{next(fake.sids):032x}"
+                self._json(
+                    201, {"sid": sid, "status": "queued", "to": form.get("To"), "from": form.get("From")}
+                )
+            else:
+                self._json(
+                    int(answer),
+                    {"code": 20000 + int(answer), "message": f"simulated {answer}", "status": answer},
+                )
+
+        def _json(self, status: int, payload: dict) -> None:
+            body = json.dumps(payload).encode()
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client timed out and went away
+
+    return Handler
+
+
+class TwilioServer:
+    def __init__(self) -> None:
+        self.fake = FakeTwilio()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.fake))
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> "TwilioServer":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
