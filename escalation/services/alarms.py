@@ -23,6 +23,9 @@ logger = logging.getLogger(__name__)
 
 ALARM_HORIZON_SECONDS = 60  # ETAs are handed to the broker at most this far ahead
 ALARM_RESEND_AFTER_SECONDS = 90  # an alarm handed over but not fired by then is handed over again
+# An alarm still here this long after its due instant lost its ETA (a flushed Redis, a dead worker):
+# the next tick hands it over again at once instead of waiting for ALARM_RESEND_AFTER_SECONDS.
+OVERDUE_GRACE_SECONDS = 3
 ENQUEUE_BATCH = 5000
 
 
@@ -130,11 +133,16 @@ def alarms_enqueue_due(*, now: datetime) -> int:
     """The beat tick: hand over every alarm due within the horizon that is not (or no longer) in flight."""
     horizon = now + timedelta(seconds=ALARM_HORIZON_SECONDS)
     stale = now - timedelta(seconds=ALARM_RESEND_AFTER_SECONDS)
+    grace = now - timedelta(seconds=OVERDUE_GRACE_SECONDS)
     with transaction.atomic():
         due = list(
             Alarm.objects.select_for_update(skip_locked=True)
             .filter(due_at__lte=horizon)
-            .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=stale))
+            .filter(
+                Q(enqueued_at__isnull=True)
+                | Q(enqueued_at__lte=stale)
+                | Q(due_at__lte=grace, enqueued_at__lte=grace)
+            )
             .order_by("due_at")
             .values_list("pk", "due_at")[:ENQUEUE_BATCH]
         )

@@ -298,3 +298,12 @@ def test_the_tick_hands_over_only_the_next_minute_and_resends_stale_alarms(
     assert alarms_enqueue_due(now=at) == 1
     assert alarms_enqueue_due(now=at + timedelta(seconds=5)) == 0  # in flight: not sent again
     assert alarms_enqueue_due(now=at + timedelta(seconds=95)) == 1  # lost? sent again after 90 s
+
+
+def test_an_overdue_alarm_whose_eta_was_lost_is_handed_over_again_at_the_next_tick(premium):
+    ticket = make_ticket(email="a@streamco.example", severity=Severity.MAJOR)
+    warning = Alarm.objects.get(ticket=ticket, metric="first_response", step=0)
+    Alarm.objects.filter(pk=warning.pk).update(enqueued_at=warning.due_at - timedelta(seconds=30))
+    assert alarms_enqueue_due(now=warning.due_at + timedelta(seconds=1)) == 0  # the ETA may still arrive
+    assert alarms_enqueue_due(now=warning.due_at + timedelta(seconds=4)) == 1  # it did not: send again
+    assert alarms_enqueue_due(now=warning.due_at + timedelta(seconds=5)) == 0  # not every tick
