@@ -18,9 +18,9 @@ def route_if_unassigned(sender, ticket_id: int, **kwargs) -> None:
         return
     try:
         route_ticket.delay(ticket_id)
-    except Exception:
-        logger.exception(
-            "could not enqueue routing for ticket %s; the routing tick will pick it up", ticket_id
+    except Exception as exc:
+        logger.warning(
+            "could not enqueue routing for ticket %s (%s); the routing tick will route it", ticket_id, exc
         )
 
 

@@ -195,6 +195,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A web request that enqueues while the broker is away gives up after about a second and carries on;
+# the beat ticks re-send what could not be enqueued.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2.0
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Twilio ---------------------------------------------------------------------------------------
@@ -203,6 +207,7 @@ TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
 TWILIO_TIMEOUT_SECONDS = env.float("TWILIO_TIMEOUT_SECONDS", default=5.0)
+NOTIFICATION_BACKOFF_BASE_SECONDS = env.float("NOTIFICATION_BACKOFF_BASE_SECONDS", default=2.0)
 # Only for tests and local Twilio stand-ins; production talks to Twilio's own API.
 TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default="")
 # Where Twilio can reach this deployment for status callbacks and webhooks, e.g. https://support.example.com
@@ -212,7 +217,7 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "support_desk.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
@@ -223,12 +228,35 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON bodies of at most DATA_UPLOAD_MAX_MEMORY_SIZE (413 beyond); domain errors as 4xx JSON.
+    "DEFAULT_PARSER_CLASSES": ["support_desk.api.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "support_desk.api.exceptions.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {
+        "ticket_intake": env.str("API_TICKET_INTAKE_RATE", default="20/minute"),
+        "public_reply": env.str("API_PUBLIC_REPLY_RATE", default="30/minute"),
+        "token_login": env.str("API_TOKEN_LOGIN_RATE", default="10/minute"),
+    },
+    # Throttles count per client address: 0 trusts the socket's peer; behind N trusted proxies set N so
+    # the address the outermost proxy saw counts (X-Forwarded-For is otherwise the client's to forge).
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Support Desk API",
     "DESCRIPTION": "Tickets, SLA deadlines, escalation and reports.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,  # write-only fields (password) and id-or-name inputs differ from outputs
+    "ENUM_NAME_OVERRIDES": {
+        "Severity": "tickets.models.Severity",
+        "TicketStatus": "tickets.models.Status",
+        "Plan": "tickets.models.Plan",
+        "Metric": "escalation.models.Metric",
+        "Region": "escalation.models.Region",
+        "Channel": "escalation.models.Channel",
+        "NotificationStatus": "escalation.models.Notification.Status",
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------------

@@ -120,9 +120,9 @@ def alarms_enqueue(*, alarm_ids: list[int], now: datetime) -> int:
     for alarm_id, due_at in Alarm.objects.filter(pk__in=alarm_ids).values_list("pk", "due_at"):
         try:
             fire_alarm.apply_async((alarm_id, due_at.timestamp()), eta=max(due_at, now))
-        except Exception:
+        except Exception as exc:
             # The broker is away: the alarm stays un-enqueued and the next tick tries again.
-            logger.exception("could not enqueue alarm %s; the next tick will retry", alarm_id)
+            logger.warning("could not enqueue alarm %s (%s); the next tick will retry", alarm_id, exc)
             continue
         Alarm.objects.filter(pk=alarm_id).update(enqueued_at=now)
         sent += 1
@@ -156,8 +156,8 @@ def alarms_enqueue_due(*, now: datetime) -> int:
         try:
             fire_alarm.apply_async((alarm_id, due_at.timestamp()), eta=max(due_at, now))
             sent += 1
-        except Exception:
-            logger.exception("could not enqueue alarm %s", alarm_id)
+        except Exception as exc:
+            logger.warning("could not enqueue alarm %s (%s); the next tick will retry", alarm_id, exc)
             Alarm.objects.filter(pk=alarm_id).update(enqueued_at=None)
     return sent
 

@@ -2,6 +2,8 @@
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ..models import Engineer
@@ -54,3 +56,43 @@ def engineer_upsert(
     engineer.full_clean()
     engineer.save()
     return engineer
+
+
+# --- Accounts managed through the API -------------------------------------------------------------
+
+
+def _check_password(password: str, user) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as refusal:
+        raise ValidationError({"password": refusal.messages}) from refusal
+
+
+@transaction.atomic
+def engineer_create(
+    *, username: str, name: str = "", email: str = "", password: str | None = None, **fields
+) -> Engineer:
+    """A new engineer and staff login; without a password the login cannot sign in until one is set.
+
+    Raises ValidationError naming the field: a username already taken (in any letter case), a password
+    the password rules refuse, or an Engineer field its validators refuse.
+    """
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": [f"A login called {username!r} already exists."]})
+    if password:
+        first, _, last = name.partition(" ")
+        _check_password(password, User(username=username, email=email, first_name=first, last_name=last))
+    return engineer_upsert(username=username, name=name, email=email, password=password, **fields)
+
+
+@transaction.atomic
+def engineer_update(*, engineer: Engineer, password: str | None = None, **changes) -> Engineer:
+    """Change what is given (`name`, `email`, `password`, Engineer fields); the username stays."""
+    user = User.objects.select_for_update().get(pk=engineer.user_id)
+    name = changes.pop("name", user.get_full_name())
+    email = changes.pop("email", user.email)
+    if password:
+        first, _, last = name.partition(" ")
+        user.first_name, user.last_name, user.email = first, last, email
+        _check_password(password, user)
+    return engineer_upsert(username=user.get_username(), name=name, email=email, password=password, **changes)

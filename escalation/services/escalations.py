@@ -122,9 +122,9 @@ def notifications_enqueue(*, notification_ids: list[int]) -> None:
     for notification_id in notification_ids:
         try:
             send_notification.delay(notification_id)
-        except Exception:
+        except Exception as exc:
             # The broker is away; the notification sweep re-sends queued rows that sat too long.
-            logger.exception("could not enqueue notification %s", notification_id)
+            logger.warning("could not enqueue notification %s (%s); it will be re-sent", notification_id, exc)
 
 
 def escalation_fire(

@@ -8,6 +8,7 @@ import logging
 import random
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 
 from ..models import Channel, Notification
@@ -17,7 +18,6 @@ logger = logging.getLogger(__name__)
 
 BACKENDS = {Channel.SMS: sms, Channel.VOICE: voice, Channel.EMAIL: email}
 MAX_ATTEMPTS = 6
-BACKOFF_BASE_SECONDS = 2
 BACKOFF_CAP_SECONDS = 300
 STALE_QUEUED_AFTER = timedelta(minutes=2)
 
@@ -25,8 +25,8 @@ SENDABLE = (Notification.Status.QUEUED, Notification.Status.SENDING)
 
 
 def backoff_seconds(attempt: int) -> float:
-    """Exponential backoff with jitter: about 2, 4, 8, 16, 32 s."""
-    ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(attempt - 1, 0))
+    """Exponential backoff with jitter: about 2, 4, 8, 16, 32 s with the default base of 2 s."""
+    ceiling = min(BACKOFF_CAP_SECONDS, settings.NOTIFICATION_BACKOFF_BASE_SECONDS * 2 ** max(attempt - 1, 0))
     return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - jitter, not security
 
 
