@@ -27,13 +27,16 @@ class FakeTwilio:
 
     answers: list = field(default_factory=list)
     default: object = "ok"
+    by_recipient: dict = field(default_factory=dict)  # "To" number -> answer, before `answers`
     hang_seconds: float = 3.0
     requests: list[Recorded] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     sids: count = field(default_factory=lambda: count(1))
 
-    def next_answer(self):
+    def next_answer(self, to: str | None = None):
         with self.lock:
+            if to in self.by_recipient:
+                return self.by_recipient[to]
             return self.answers.pop(0) if self.answers else self.default
 
     def sms(self) -> list[Recorded]:
@@ -41,6 +44,9 @@ class FakeTwilio:
 
     def calls(self) -> list[Recorded]:
         return [r for r in self.requests if r.path.endswith("/Calls.json")]
+
+    def to(self, number: str) -> list[Recorded]:
+        return [r for r in self.requests if r.form.get("To") == number]
 
 
 def _handler(fake: FakeTwilio):
@@ -53,7 +59,7 @@ def _handler(fake: FakeTwilio):
             form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
             with fake.lock:
                 fake.requests.append(Recorded("POST", self.path, form, self.headers.get("Authorization", "")))
-            answer = fake.next_answer()
+            answer = fake.next_answer(form.get("To"))
             if answer == "hang":
                 time.sleep(fake.hang_seconds)
                 answer = 503
