@@ -1,0 +1,112 @@
+"""Shared set-up for the benchmarks: a database and a Redis database of their own, Django configured
+against them, real processes from the fault suite's harness, and small statistics helpers.
+
+Run each script from the project root, e.g. `.venv/bin/python -m bench.escalation`.
+"""
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DB = os.environ.get("BENCH_DATABASE", "support_desk_bench")
+BENCH_DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}"
+BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
+
+
+def configure_django() -> None:
+    """Point this process at the benchmark database and broker, then set Django up."""
+    os.environ["DATABASE_URL"] = BENCH_DATABASE_URL
+    os.environ["REDIS_URL"] = BENCH_REDIS_URL
+    os.environ["CELERY_BROKER_URL"] = BENCH_REDIS_URL
+    os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key")
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "support_desk.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def fresh_database() -> None:
+    """Drop and create the benchmark database, migrate it, and empty the benchmark Redis database."""
+    subprocess.run(
+        ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "--force", BENCH_DB], check=True
+    )
+    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", BENCH_DB], check=True)
+    from django.core.management import call_command
+    from django.db import connections
+
+    connections.close_all()
+    call_command("migrate", verbosity=0)
+    import redis
+
+    redis.Redis.from_url(BENCH_REDIS_URL).flushdb()
+
+
+def process_env(**extra) -> dict:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=BENCH_DATABASE_URL,
+        REDIS_URL=BENCH_REDIS_URL,
+        CELERY_BROKER_URL=BENCH_REDIS_URL,
+        DEBUG="0",
+        SECURE_SSL_REDIRECT="0",
+    )
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summary(values: list[float]) -> dict:
+    return {
+        "n": len(values),
+        "p50": percentile(values, 0.50),
+        "p95": percentile(values, 0.95),
+        "p99": percentile(values, 0.99),
+        "max": max(values) if values else float("nan"),
+    }
+
+
+def spread(runs: list[float]) -> str:
+    if len(runs) == 1:
+        return f"{runs[0]:.2f}"
+    return f"{statistics.median(runs):.2f} (min {min(runs):.2f}, max {max(runs):.2f}, {len(runs)} runs)"
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process and its children, in MiB (Linux /proc)."""
+    total = 0
+    pids = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        pids += [int(c) for c in children]
+    except OSError:
+        pass
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+class Stopwatch:
+    def __enter__(self):
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.start
