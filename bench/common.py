@@ -12,13 +12,16 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DB = os.environ.get("BENCH_DATABASE", "support_desk_bench")
-BENCH_DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}"
+BENCH_DB = "support_desk_bench"
+BENCH_DATABASE_URL = ""
 BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 
 
-def configure_django() -> None:
-    """Point this process at the benchmark database and broker, then set Django up."""
+def configure_django(name: str) -> None:
+    """Point this process at its own benchmark database (support_desk_bench_<name>) and set Django up."""
+    global BENCH_DB, BENCH_DATABASE_URL
+    BENCH_DB = f"support_desk_bench_{name}"
+    BENCH_DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}"
     os.environ["DATABASE_URL"] = BENCH_DATABASE_URL
     os.environ["REDIS_URL"] = BENCH_REDIS_URL
     os.environ["CELERY_BROKER_URL"] = BENCH_REDIS_URL

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bench.common import configure_django, fresh_database, process_env, rss_mib, summary
 
-configure_django()
+configure_django("escalation")
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone

@@ -129,21 +129,31 @@ def alarms_enqueue(*, alarm_ids: list[int], now: datetime) -> int:
     return sent
 
 
-def alarms_enqueue_due(*, now: datetime) -> int:
-    """The beat tick: hand over every alarm due within the horizon that is not (or no longer) in flight."""
+def alarms_due_for_handover(*, now: datetime):
+    """Alarms due within the horizon that are not in flight (or whose ETA looks lost), oldest first.
+
+    Runs on the `alarm_due` index; lock the rows (inside a transaction) before handing them over.
+    """
     horizon = now + timedelta(seconds=ALARM_HORIZON_SECONDS)
     stale = now - timedelta(seconds=ALARM_RESEND_AFTER_SECONDS)
     grace = now - timedelta(seconds=OVERDUE_GRACE_SECONDS)
+    return (
+        Alarm.objects.filter(due_at__lte=horizon)
+        .filter(
+            Q(enqueued_at__isnull=True)
+            | Q(enqueued_at__lte=stale)
+            | Q(due_at__lte=grace, enqueued_at__lte=grace)
+        )
+        .order_by("due_at")
+    )
+
+
+def alarms_enqueue_due(*, now: datetime) -> int:
+    """The beat tick: hand over every alarm due within the horizon that is not (or no longer) in flight."""
     with transaction.atomic():
         due = list(
-            Alarm.objects.select_for_update(skip_locked=True)
-            .filter(due_at__lte=horizon)
-            .filter(
-                Q(enqueued_at__isnull=True)
-                | Q(enqueued_at__lte=stale)
-                | Q(due_at__lte=grace, enqueued_at__lte=grace)
-            )
-            .order_by("due_at")
+            alarms_due_for_handover(now=now)
+            .select_for_update(skip_locked=True)
             .values_list("pk", "due_at")[:ENQUEUE_BATCH]
         )
         if not due:

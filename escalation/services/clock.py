@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 
 from tickets.models import Ticket
 
@@ -26,11 +27,8 @@ def _customer_zone(ticket: Ticket):
 
 
 def _clock(ticket: Ticket) -> TicketClock:
-    return (
-        TicketClock.objects.select_related("calendar")
-        .prefetch_related("calendar__holidays")
-        .get(ticket=ticket)
-    )
+    # Holidays are read by calendar_for only for business-hours calendars.
+    return TicketClock.objects.select_related("calendar").get(ticket=ticket)
 
 
 def _calendar(clock: TicketClock, around: datetime) -> business_time.Calendar:
@@ -151,6 +149,14 @@ def sla_record_breach(*, ticket_id: int, metric: str, now: datetime) -> LedgerEn
     resolved, paused) or the breach is already recorded.
     """
     ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
+    return sla_breach_append_locked(ticket=ticket, metric=metric, now=now)
+
+
+def sla_breach_append_locked(*, ticket: Ticket, metric: str, now: datetime) -> LedgerEntry | None:
+    """`sla_record_breach` for a ticket the caller has locked in the current transaction.
+
+    Call it last in that transaction: it takes the ledger's chain head, which is then held until commit.
+    """
     if not _overdue(ticket, metric, now):
         return None
     clock = _clock(ticket)
@@ -185,32 +191,27 @@ def sla_record_breach(*, ticket_id: int, metric: str, now: datetime) -> LedgerEn
     )
 
 
+def tickets_overdue_without_breach(*, metric: str, now: datetime):
+    """Tickets whose `metric` clock runs past due with no breach row yet (partial due indexes)."""
+    if metric == Metric.FIRST_RESPONSE:
+        running = Q(first_responded_at__isnull=True, first_response_due_at__lte=now)
+        cycle, due = 1, "first_response_due_at"
+    else:
+        running = Q(resolved_at__isnull=True, paused_at__isnull=True, resolution_due_at__lte=now)
+        cycle, due = OuterRef("resolution_cycle"), "resolution_due_at"
+    breach = LedgerEntry.objects.filter(
+        ticket=OuterRef("pk"), metric=metric, cycle=cycle, kind=LedgerEntry.Kind.BREACH
+    )
+    return Ticket.objects.filter(running).filter(~Exists(breach)).order_by(due)
+
+
 def sla_record_due_breaches(*, now: datetime, limit: int = 500) -> int:
     """The safety sweep: record a breach for every overdue clock that has none yet. Returns how many."""
-    from django.db.models import Exists, OuterRef
-
-    def breach_row(metric: str, cycle):
-        return LedgerEntry.objects.filter(
-            ticket=OuterRef("pk"), metric=metric, cycle=cycle, kind=LedgerEntry.Kind.BREACH
-        )
-
-    overdue_first = (
-        Ticket.objects.filter(first_responded_at__isnull=True, first_response_due_at__lte=now)
-        .filter(~Exists(breach_row(Metric.FIRST_RESPONSE, 1)))
-        .order_by("first_response_due_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    overdue_resolution = (
-        Ticket.objects.filter(resolved_at__isnull=True, paused_at__isnull=True, resolution_due_at__lte=now)
-        .filter(~Exists(breach_row(Metric.RESOLUTION, OuterRef("resolution_cycle"))))
-        .order_by("resolution_due_at")
-        .values_list("pk", flat=True)[:limit]
-    )
     recorded = 0
-    for metric, ticket_ids in (
-        (Metric.FIRST_RESPONSE, overdue_first),
-        (Metric.RESOLUTION, overdue_resolution),
-    ):
+    for metric in (Metric.FIRST_RESPONSE, Metric.RESOLUTION):
+        ticket_ids = tickets_overdue_without_breach(metric=metric, now=now).values_list("pk", flat=True)[
+            :limit
+        ]
         for ticket_id in list(ticket_ids):
             recorded += sla_record_breach(ticket_id=ticket_id, metric=metric, now=now) is not None
     return recorded

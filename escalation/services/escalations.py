@@ -11,10 +11,10 @@ from tickets.models import Event, EventType, Ticket
 from tickets.services import ticket_assign
 
 from .. import routing
-from ..models import Channel, Engineer, Escalation, EscalationPolicy, Metric, Notification, PolicyStep, Target
+from ..models import Channel, Engineer, Escalation, Metric, Notification, PolicyStep, Target
 from ..schedule import WARNING_STEP
-from .clock import sla_record_breach
-from .roster import managers, roster_candidates
+from .clock import sla_breach_append_locked
+from .roster import Roster, managers
 
 logger = logging.getLogger(__name__)
 
@@ -38,23 +38,25 @@ def _recipient(user, engineer: Engineer | None) -> Recipient:
     )
 
 
-def _people(
-    target: str, ticket: Ticket, candidates: list[routing.Candidate], now: datetime
-) -> list[Recipient]:
+def _people(target: str, ticket: Ticket, roster: Roster, now: datetime) -> list[Recipient]:
     """Who `target` means for this ticket right now. Nobody assigned falls back to the lead, then on-call."""
+    engineers = roster.engineers()
     if target == Target.MANAGERS:
-        users = list(managers())
-        engineers = {e.user_id: e for e in Engineer.objects.filter(user__in=users)}
-        return [_recipient(u, engineers.get(u.pk)) for u in users]
+        return [_recipient(u, engineers.get(u.pk)) for u in managers()]
     user_ids: list[int] = []
     if target == Target.ASSIGNEE and ticket.assignee_id is not None:
         user_ids = [ticket.assignee_id]
     if target in (Target.ASSIGNEE, Target.LEAD) and not user_ids:
-        user_ids = [c.user_id for c in routing.on_shift_leads(candidates, now)]
+        user_ids = [c.user_id for c in routing.on_shift_leads(roster.plain(), now)]
     if target in (Target.ASSIGNEE, Target.LEAD, Target.ON_CALL) and not user_ids:
-        user_ids = [c.user_id for c in routing.on_call(candidates)]
-    engineers = Engineer.objects.select_related("user").filter(user_id__in=user_ids)
-    return [_recipient(e.user, e) for e in engineers]
+        user_ids = [c.user_id for c in routing.on_call(roster.plain())]
+    missing = [pk for pk in user_ids if pk not in engineers]  # e.g. an assignee since deactivated
+    if missing:
+        engineers = {
+            **engineers,
+            **{e.user_id: e for e in Engineer.objects.select_related("user").filter(user_id__in=missing)},
+        }
+    return [_recipient(engineers[pk].user, engineers[pk]) for pk in user_ids if pk in engineers]
 
 
 def _body(ticket: Ticket, metric: str, step: int, due_at: datetime, channel: str) -> str:
@@ -79,36 +81,47 @@ def notifications_create(
     step: int,
     due_at: datetime,
     now: datetime,
-    candidates: list[routing.Candidate],
+    roster: Roster,
 ) -> list[Notification]:
     """Record one notification per (recipient, channel), queued to send after commit.
 
     A recipient without a phone number (or email) gets a `failed` row saying so: visible on the ticket.
     """
-    created = []
+    planned: dict[tuple[str, str], Notification] = {}
     for item in notify:
         channel = item["channel"]
-        for person in _people(item["target"], ticket, candidates, now):
+        for person in _people(item["target"], ticket, roster, now):
             address = person.email if channel == Channel.EMAIL else person.phone
             missing = "email address" if channel == Channel.EMAIL else "phone number"
-            notification = Notification(
-                ticket=ticket,
-                escalation=escalation,
-                purpose=purpose,
-                channel=channel,
-                recipient=address or f"user:{person.username}",
-                recipient_user_id=person.user_id,
-                body=_body(ticket, metric, step, due_at, channel),
-                status=Notification.Status.QUEUED if address else Notification.Status.FAILED,
-                last_error="" if address else f"{person.username} has no {missing} on file",
-                created_at=now,
-                updated_at=now,
+            recipient = address or f"user:{person.username}"
+            # The same person on the same channel for this step (e.g. assignee and lead): once is enough.
+            planned.setdefault(
+                (channel, recipient),
+                Notification(
+                    ticket=ticket,
+                    escalation=escalation,
+                    purpose=purpose,
+                    channel=channel,
+                    recipient=recipient,
+                    recipient_user_id=person.user_id,
+                    body=_body(ticket, metric, step, due_at, channel),
+                    status=Notification.Status.QUEUED if address else Notification.Status.FAILED,
+                    last_error="" if address else f"{person.username} has no {missing} on file",
+                    created_at=now,
+                    updated_at=now,
+                ),
             )
+    if escalation is not None:
+        # A step that just fired has no notifications yet: nothing can collide.
+        created = Notification.objects.bulk_create(planned.values())
+    else:
+        created = []
+        for notification in planned.values():
             try:
                 with transaction.atomic():
                     notification.save()
             except IntegrityError:
-                continue  # the same person on the same channel for this step: once is enough
+                continue  # paged before (on_call_page_once)
             created.append(notification)
     queued = [n.pk for n in created if n.status == Notification.Status.QUEUED]
     if queued:
@@ -138,11 +151,12 @@ def escalation_fire(
             )
     except IntegrityError:
         return None  # the unique constraint escalation_step_once says: fired before
-    policy = EscalationPolicy.objects.filter(severity=ticket.severity).first()
     policy_step = (
-        PolicyStep.objects.filter(policy=policy, number=step).first() if step != WARNING_STEP else None
+        PolicyStep.objects.filter(policy__severity=ticket.severity, number=step).first()
+        if step != WARNING_STEP
+        else None
     )
-    candidates = roster_candidates()
+    roster = Roster()
     lateness_ms = round((now - due_at).total_seconds() * 1000)
     common = {
         "metric": metric,
@@ -153,21 +167,19 @@ def escalation_fire(
     }
 
     if step == WARNING_STEP:
-        Event.objects.create(ticket=ticket, type=EventType.WARNED, at=now, data=common)
+        events = [EventType.WARNED]
         notify = [{"target": Target.ASSIGNEE, "channel": Channel.SMS}]
         purpose = Notification.Purpose.WARNING
     else:
-        if step == 1:
-            sla_record_breach(ticket_id=ticket.pk, metric=metric, now=now)
-            Event.objects.create(ticket=ticket, type=EventType.BREACHED, at=now, data=common)
+        events = [EventType.BREACHED, EventType.ESCALATED] if step == 1 else [EventType.ESCALATED]
         if step > ticket.escalation_level:
             ticket.escalation_level = step
             ticket.save(update_fields=["escalation_level"])
-        Event.objects.create(ticket=ticket, type=EventType.ESCALATED, at=now, data=common)
         notify = policy_step.notify if policy_step else []
         purpose = Notification.Purpose.ESCALATION
-        if policy_step is not None and policy_step.reassign:
-            _reassign(ticket, candidates, now, step)
+    Event.objects.bulk_create([Event(ticket=ticket, type=kind, at=now, data=common) for kind in events])
+    if policy_step is not None and policy_step.reassign:
+        ticket = _reassign(ticket, roster, now, step)
     notifications_create(
         ticket=ticket,
         escalation=escalation,
@@ -177,16 +189,22 @@ def escalation_fire(
         step=step,
         due_at=due_at,
         now=now,
-        candidates=candidates,
+        roster=roster,
     )
+    if step == 1:
+        # Last in the transaction: the ledger's chain head stays locked from here to the commit only.
+        sla_breach_append_locked(ticket=ticket, metric=metric, now=now)
     return escalation
 
 
-def _reassign(ticket: Ticket, candidates: list[routing.Candidate], now: datetime, step: int) -> None:
+def _reassign(ticket: Ticket, roster: Roster, now: datetime, step: int) -> Ticket:
     exclude = [ticket.assignee_id] if ticket.assignee_id else []
-    choice = routing.choose_engineer(candidates, now, exclude_user_ids=exclude)
+    choice = routing.choose_engineer(roster.with_load(), now, exclude_user_ids=exclude)
     if choice is None:
-        return  # nobody else on shift: the ticket stays; the lead and managers are being paged
+        return ticket  # nobody else on shift: the ticket stays; the lead and managers are being paged
     user = get_user_model().objects.get(pk=choice.user_id)
-    ticket_assign(ticket=ticket, assignee=user, actor=None, now=now, reason=f"escalation step {step}")
+    ticket = ticket_assign(
+        ticket=ticket, assignee=user, actor=None, now=now, reason=f"escalation step {step}"
+    )
     Engineer.objects.filter(pk=choice.engineer_id).update(last_assigned_at=now)
+    return ticket

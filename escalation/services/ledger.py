@@ -47,7 +47,9 @@ def _locked_head() -> LedgerHead:
         return LedgerHead.objects.select_for_update().get(pk=1)
 
 
-@transaction.atomic
+@transaction.atomic(
+    savepoint=False
+)  # no savepoint when nested: a failure here fails the caller's transaction
 def ledger_append(
     *,
     ticket: Ticket,

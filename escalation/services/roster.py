@@ -22,25 +22,58 @@ def engineer_shift(engineer: Engineer) -> Shift:
     )
 
 
-def roster_candidates() -> list[Candidate]:
-    """Every active engineer with the number of tickets they hold open (one query)."""
-    engineers = Engineer.objects.filter(active=True, user__is_active=True).annotate(
-        load=Count("user__assigned_tickets", filter=Q(user__assigned_tickets__status__in=LOAD_STATUSES))
-    )
-    return [
-        Candidate(
-            engineer_id=e.pk,
-            user_id=e.user_id,
-            shift=engineer_shift(e),
-            capacity=e.capacity,
-            open_tickets=e.load,
-            last_assigned_at=e.last_assigned_at,
-            active=e.active,
-            on_call=e.on_call,
-            lead=e.lead,
+def active_engineers(*, with_load: bool = False) -> list[Engineer]:
+    """Every active engineer with their user, and the number of tickets they hold open when asked.
+
+    Counting the load reads every open ticket's assignee: ask for it only to choose an engineer.
+    """
+    engineers = Engineer.objects.filter(active=True, user__is_active=True).select_related("user")
+    if with_load:
+        engineers = engineers.annotate(
+            load=Count("user__assigned_tickets", filter=Q(user__assigned_tickets__status__in=LOAD_STATUSES))
         )
-        for e in engineers
-    ]
+    return list(engineers)
+
+
+def as_candidate(engineer: Engineer) -> Candidate:
+    return Candidate(
+        engineer_id=engineer.pk,
+        user_id=engineer.user_id,
+        shift=engineer_shift(engineer),
+        capacity=engineer.capacity,
+        open_tickets=getattr(engineer, "load", 0),
+        last_assigned_at=engineer.last_assigned_at,
+        active=engineer.active,
+        on_call=engineer.on_call,
+        lead=engineer.lead,
+    )
+
+
+def roster_candidates(*, with_load: bool = True) -> list[Candidate]:
+    """Every active engineer as routing sees them (one query)."""
+    return [as_candidate(e) for e in active_engineers(with_load=with_load)]
+
+
+class Roster:
+    """The roster read at most once per operation: without loads for paging, with them for choosing."""
+
+    def __init__(self, candidates: list[Candidate] | None = None) -> None:
+        self._loaded = candidates
+        self._engineers: dict[int, Engineer] | None = None
+
+    def engineers(self) -> dict[int, Engineer]:
+        """Active engineers with their users, by user id."""
+        if self._engineers is None:
+            self._engineers = {e.user_id: e for e in active_engineers()}
+        return self._engineers
+
+    def plain(self) -> list[Candidate]:
+        return [as_candidate(e) for e in self.engineers().values()]
+
+    def with_load(self) -> list[Candidate]:
+        if self._loaded is None:
+            self._loaded = roster_candidates(with_load=True)
+        return self._loaded
 
 
 def managers():

@@ -12,7 +12,7 @@ from tickets.services import ticket_assign
 from .. import routing
 from ..models import Channel, Engineer, Notification, Target
 from .escalations import notifications_create
-from .roster import roster_candidates
+from .roster import Roster, roster_candidates
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def _page_on_call(ticket: Ticket, candidates: list[routing.Candidate], now: date
         step=1,
         due_at=ticket.first_response_due_at,
         now=now,
-        candidates=candidates,
+        roster=Roster(candidates),
     )
 
 

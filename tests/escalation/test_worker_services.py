@@ -84,7 +84,7 @@ def fire_all_due(now) -> list[Escalation]:
     return fired
 
 
-def test_step_one_fires_once_records_the_breach_and_pages(premium):
+def test_step_one_fires_once_records_the_breach_and_pages(premium, django_capture_on_commit_callbacks):
     lena = engineer("lena", phone="+4930123456")
     engineer("otto", on_call=True, phone="+4930999999")
     ticket = make_ticket(email="a@streamco.example", severity=Severity.MAJOR)
@@ -93,7 +93,8 @@ def test_step_one_fires_once_records_the_breach_and_pages(premium):
     assert fire_all_due(NOW + 11 * MINUTE) == []  # nothing due yet
     [warning] = fire_all_due(NOW + 12 * MINUTE)
     assert warning.step == 0
-    [step1] = fire_all_due(NOW + 15 * MINUTE + timedelta(milliseconds=300))
+    with django_capture_on_commit_callbacks(execute=True):  # the ledger append follows the commit
+        [step1] = fire_all_due(NOW + 15 * MINUTE + timedelta(milliseconds=300))
     assert (step1.metric, step1.step, step1.due_at) == ("first_response", 1, NOW + 15 * MINUTE)
     assert step1.lateness == timedelta(milliseconds=300)
     assert fire_all_due(NOW + 16 * MINUTE) == []  # nothing fires twice
@@ -112,13 +113,15 @@ def test_step_one_fires_once_records_the_breach_and_pages(premium):
     assert Notification.objects.filter(escalation=warning).get().recipient == "+4930123456"
 
 
-def test_firing_the_same_step_again_is_a_no_op(premium):
+def test_firing_the_same_step_again_is_a_no_op(premium, django_capture_on_commit_callbacks):
     ticket = make_ticket(email="a@streamco.example", severity=Severity.MAJOR)
     due = NOW + 15 * MINUTE
-    first = escalation_fire(ticket=ticket, metric="first_response", cycle=1, step=1, due_at=due, now=due)
-    again = escalation_fire(
-        ticket=ticket, metric="first_response", cycle=1, step=1, due_at=due, now=due + MINUTE
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        first = escalation_fire(ticket=ticket, metric="first_response", cycle=1, step=1, due_at=due, now=due)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = escalation_fire(
+            ticket=ticket, metric="first_response", cycle=1, step=1, due_at=due, now=due + MINUTE
+        )
     assert first is not None and again is None
     assert Escalation.objects.filter(ticket=ticket).count() == 1
     assert LedgerEntry.objects.filter(ticket=ticket, kind="breach").count() == 1

@@ -1,0 +1,90 @@
+"""The safety sweep's queries at 1,000,000 open tickets (target: <= 5 ms, on partial indexes).
+
+    .venv/bin/python -m bench.sweep [--tickets 1000000] [--repeat 200]
+
+Times the queries exactly as the worker builds them: the alarm tick's hand-over query and the breach
+sweep's two overdue-without-breach queries, each with the LIMIT the worker uses.
+"""
+
+import argparse
+import json
+import time
+
+from bench.common import configure_django, fresh_database, summary
+
+configure_django("sweep")
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from bench.data import analyze, insert_alarms_for_open_tickets, insert_open_tickets, insert_people
+from escalation.models import Metric
+from escalation.services.alarms import ENQUEUE_BATCH, alarms_due_for_handover
+from escalation.services.clock import tickets_overdue_without_breach
+
+
+def timed(run, repeat: int) -> dict:
+    run()  # warm the cache and the plan
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        samples.append((time.perf_counter() - started) * 1000)
+    return {k: round(v, 3) if isinstance(v, float) else v for k, v in summary(samples).items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--tickets", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=200)
+    args = parser.parse_args()
+
+    fresh_database()
+    now = timezone.now()
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        insert_people(cursor)
+        insert_open_tickets(cursor, args.tickets, now)
+        insert_alarms_for_open_tickets(cursor)
+        analyze(cursor)
+    load_seconds = time.perf_counter() - started
+
+    def tick():
+        with transaction.atomic():
+            list(
+                alarms_due_for_handover(now=now)
+                .select_for_update(skip_locked=True)
+                .values_list("pk", "due_at")[:ENQUEUE_BATCH]
+            )
+
+    def sweep(metric):
+        return lambda: list(
+            tickets_overdue_without_breach(metric=metric, now=now).values_list("pk", flat=True)[:500]
+        )
+
+    with connection.cursor() as cursor:
+        plans = {}
+        for name, qs in {
+            "alarm_tick": alarms_due_for_handover(now=now).values_list("pk", "due_at")[:ENQUEUE_BATCH],
+            "breach_sweep_first_response": tickets_overdue_without_breach(
+                metric=Metric.FIRST_RESPONSE, now=now
+            ).values_list("pk", flat=True)[:500],
+        }.items():
+            sql, params = qs.query.sql_with_params()
+            cursor.execute("EXPLAIN " + sql, params)
+            plans[name] = [row[0] for row in cursor.fetchall()][:4]
+    result = {
+        "tickets": args.tickets,
+        "load_seconds": round(load_seconds, 1),
+        "alarm_tick_ms": timed(tick, args.repeat),
+        "breach_sweep_first_response_ms": timed(sweep(Metric.FIRST_RESPONSE), args.repeat),
+        "breach_sweep_resolution_ms": timed(sweep(Metric.RESOLUTION), args.repeat),
+        "plans": plans,
+    }
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
