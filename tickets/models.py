@@ -4,7 +4,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from timezone_field import TimeZoneField
 
 REFERENCE_PREFIX = "SD-"
@@ -23,6 +23,16 @@ class Severity(models.TextChoices):
     GENERAL = "general", "General"
     URGENT = "urgent", "Urgent"
     MAJOR = "major", "Major"
+
+
+# Severities from least to most severe, as a sortable number: an API `ordering=severity` sorts by this
+# (alphabetical order would put `major` between `general` and `urgent`), backed by an index on it.
+SEVERITY_RANK = Case(
+    When(severity=Severity.GENERAL, then=Value(1)),
+    When(severity=Severity.URGENT, then=Value(2)),
+    When(severity=Severity.MAJOR, then=Value(3)),
+    output_field=models.PositiveSmallIntegerField(),
+)
 
 
 class Status(models.TextChoices):
@@ -136,6 +146,7 @@ class Ticket(models.Model):
             models.Index(fields=["next_due_at"], name="ticket_next_due"),
             models.Index(fields=["severity", "next_due_at"], name="ticket_severity_next_due"),
             models.Index(fields=["assignee", "next_due_at"], name="ticket_assignee_next_due"),
+            models.Index(SEVERITY_RANK, F("next_due_at"), name="ticket_severity_rank_due"),
             models.Index(fields=["sla_breached"], name="ticket_breached", condition=Q(sla_breached=True)),
             # The database is the schedule: the worker asks for what is due next among unanswered
             # and unresolved tickets.

@@ -8,10 +8,25 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.validators import DomainNameValidator
 from django.db import transaction
 
 from . import signals
-from .models import Customer, CustomerDomain, Event, EventType, Message, Plan, Requester, Status, Ticket
+from .models import (
+    ATTACHMENT_CONTENT_TYPES,
+    ATTACHMENT_MAX_BYTES,
+    Attachment,
+    Customer,
+    CustomerDomain,
+    Event,
+    EventType,
+    Message,
+    Plan,
+    Requester,
+    Status,
+    Ticket,
+)
 from .sla import sla_clock
 from .states import InvalidTransition, TicketFacts, check_transition
 
@@ -287,3 +302,138 @@ def ticket_close_stale(*, now: datetime) -> int:
             _move(locked, Status.CLOSED, actor=None, now=now, reason="resolved 7 days without a reply")
             closed += 1
     return closed
+
+
+def attachment_add(*, message: Message, file, name: str, content_type: str, now: datetime) -> Attachment:
+    """Store `file` on `message` under a random name; `name` is what the uploader called it.
+
+    The caller has verified the content (the web form sniffs it); this refuses what the model's
+    limits forbid, whatever the caller checked.
+    """
+    if content_type not in ATTACHMENT_CONTENT_TYPES:
+        raise ValueError(f"{content_type!r} is not an allowed attachment type")
+    if file.size > ATTACHMENT_MAX_BYTES:
+        raise ValueError(f"attachments are at most {ATTACHMENT_MAX_BYTES} bytes")
+    return Attachment.objects.create(
+        message=message, file=file, name=name, content_type=content_type, size=file.size, created_at=now
+    )
+
+
+# --- Engineers' edits through the API -------------------------------------------------------------
+
+UNCHANGED = object()  # `ticket_update(assignee=UNCHANGED)`: leave the assignee alone (None unassigns)
+
+
+def _refused_as(field: str, service, **kwargs) -> Ticket:
+    try:
+        return service(**kwargs)
+    except InvalidTransition as refusal:
+        raise ValidationError({field: [refusal.reason]}) from refusal
+
+
+@transaction.atomic
+def ticket_update(
+    *,
+    ticket: Ticket,
+    actor: AbstractBaseUser | None,
+    now: datetime,
+    assignee=UNCHANGED,
+    severity: str | None = None,
+    status: str | None = None,
+) -> Ticket:
+    """Several edits at once, all or nothing: the assignee first (assigning opens a new ticket), then the
+    severity (open deadlines recomputed), then the status. A refusal raises ValidationError naming the
+    field and the reason, and nothing changes."""
+    if assignee is not UNCHANGED:
+        ticket = _refused_as(
+            "assignee", ticket_assign, ticket=ticket, assignee=assignee, actor=actor, now=now
+        )
+    if severity is not None:
+        ticket = _refused_as(
+            "severity", ticket_change_severity, ticket=ticket, severity=severity, actor=actor, now=now
+        )
+    if status is not None:
+        ticket = _refused_as(
+            "status", ticket_change_status, ticket=ticket, status=status, actor=actor, now=now
+        )
+    return ticket
+
+
+# --- Customers ------------------------------------------------------------------------------------
+
+_domain_name = DomainNameValidator(accept_idna=False)
+
+
+def normalize_domain(domain: str) -> str:
+    return domain.strip().lower().rstrip(".")
+
+
+def _customer_domains(domains: list[str], customer: Customer | None) -> list[str]:
+    """`domains` normalised and de-duplicated; ValidationError naming each one that is invalid or taken."""
+    errors, cleaned = [], []
+    for raw in domains:
+        domain = normalize_domain(raw)
+        try:
+            _domain_name(domain)
+        except ValidationError:
+            errors.append(f"{raw!r} is not a domain name (write international names in their xn-- form).")
+            continue
+        if domain not in cleaned:
+            cleaned.append(domain)
+    taken = CustomerDomain.objects.filter(domain__in=cleaned).select_related("customer")
+    if customer is not None:
+        taken = taken.exclude(customer=customer)
+    errors += [f"{row.domain} already belongs to {row.customer.name}." for row in taken]
+    if errors:
+        raise ValidationError({"email_domains": errors})
+    return cleaned
+
+
+def _customer_name(name: str, customer: Customer | None) -> str:
+    others = Customer.objects.filter(name=name)
+    if customer is not None:
+        others = others.exclude(pk=customer.pk)
+    if others.exists():
+        raise ValidationError({"name": [f"A customer called {name!r} already exists."]})
+    return name
+
+
+@transaction.atomic
+def customer_create(
+    *, name: str, plan: str = Plan.STANDARD, timezone: ZoneInfo | None = None, email_domains: list[str] = ()
+) -> Customer:
+    """A customer whose requesters (by email domain) file under `plan`; tickets filed earlier keep theirs."""
+    customer = Customer.objects.create(
+        name=_customer_name(name, None), plan=plan, timezone=timezone or ZoneInfo("UTC")
+    )
+    domains = _customer_domains(list(email_domains), None)
+    CustomerDomain.objects.bulk_create(CustomerDomain(customer=customer, domain=domain) for domain in domains)
+    return customer
+
+
+@transaction.atomic
+def customer_update(
+    *,
+    customer: Customer,
+    name: str | None = None,
+    plan: str | None = None,
+    timezone: ZoneInfo | None = None,
+    email_domains: list[str] | None = None,
+) -> Customer:
+    """Change what is given; `email_domains` replaces the whole list. A new plan applies to new tickets."""
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if name is not None:
+        customer.name = _customer_name(name, customer)
+    if plan is not None:
+        customer.plan = plan
+    if timezone is not None:
+        customer.timezone = timezone
+    customer.save()
+    if email_domains is not None:
+        domains = _customer_domains(email_domains, customer)
+        customer.domains.exclude(domain__in=domains).delete()
+        existing = set(customer.domains.values_list("domain", flat=True))
+        CustomerDomain.objects.bulk_create(
+            CustomerDomain(customer=customer, domain=domain) for domain in domains if domain not in existing
+        )
+    return customer

@@ -1,1 +1,102 @@
-urlpatterns: list = []
+"""The REST API v1 (DESIGN.md, "REST API"): composes the tickets and escalation apps.
+
+Path segments are matched tightly (references, tokens, usernames, ids of bounded length), so a
+malformed one is a 404 before any view or query runs.
+"""
+
+from django.http import JsonResponse
+from django.urls import include, path, re_path, register_converter
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from .views.auth import TokenView
+from .views.customers import CustomerCollectionView, CustomerDetailView
+from .views.engineers import EngineerCollectionView, EngineerDetailView, OnShiftView
+from .views.public import PublicTicketMessagesView, PublicTicketView
+from .views.sla import (
+    DeadlineView,
+    LedgerView,
+    SlaReportView,
+    SlaTargetCollectionView,
+    SlaTargetDetailView,
+)
+from .views.tickets import TicketAcknowledgeView, TicketCollectionView, TicketDetailView, TicketMessagesView
+
+
+class _Converter:
+    def to_python(self, value: str):
+        return value
+
+    def to_url(self, value) -> str:
+        return str(value)
+
+
+class ReferenceConverter(_Converter):
+    regex = r"[Ss][Dd]-[0-9]{1,18}"
+
+
+class AccessTokenConverter(_Converter):
+    regex = r"[A-Za-z0-9_-]{20,128}"
+
+
+class UsernameConverter(_Converter):
+    regex = r"[\w.@+-]{1,150}"
+
+
+class IdConverter(_Converter):
+    regex = r"[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+
+register_converter(ReferenceConverter, "reference")
+register_converter(AccessTokenConverter, "access_token")
+register_converter(UsernameConverter, "username")
+register_converter(IdConverter, "id")
+
+app_name = "api"
+
+v1 = [
+    path("auth/token/", TokenView.as_view(), name="token"),
+    path("tickets/", TicketCollectionView.as_view(), name="tickets"),
+    path("tickets/<reference:reference>/", TicketDetailView.as_view(), name="ticket"),
+    path("tickets/<reference:reference>/messages/", TicketMessagesView.as_view(), name="ticket-messages"),
+    path(
+        "tickets/<reference:reference>/acknowledge/",
+        TicketAcknowledgeView.as_view(),
+        name="ticket-acknowledge",
+    ),
+    path("public/tickets/<access_token:access_token>/", PublicTicketView.as_view(), name="public-ticket"),
+    path(
+        "public/tickets/<access_token:access_token>/messages/",
+        PublicTicketMessagesView.as_view(),
+        name="public-ticket-messages",
+    ),
+    path("customers/", CustomerCollectionView.as_view(), name="customers"),
+    path("customers/<id:customer_id>/", CustomerDetailView.as_view(), name="customer"),
+    path("engineers/", EngineerCollectionView.as_view(), name="engineers"),
+    path("engineers/on-shift/", OnShiftView.as_view(), name="engineers-on-shift"),
+    path("engineers/<username:username>/", EngineerDetailView.as_view(), name="engineer"),
+    path("sla-targets/", SlaTargetCollectionView.as_view(), name="sla-targets"),
+    path("sla-targets/<id:target_id>/", SlaTargetDetailView.as_view(), name="sla-target"),
+    path("sla/deadline/", DeadlineView.as_view(), name="sla-deadline"),
+    path("sla-ledger/", LedgerView.as_view(), name="sla-ledger"),
+    path("reports/sla/", SlaReportView.as_view(), name="sla-report"),
+]
+
+
+@csrf_exempt  # like every API view: a 404 for any method, not a CSRF page
+def not_found(request, *args, **kwargs) -> JsonResponse:
+    """Any other path under /api/: a JSON 404 (not the web's HTML page), with a hint about slashes."""
+    hint = "" if request.path.endswith("/") else " API paths end with a slash."
+    return JsonResponse({"detail": f"No API endpoint at {request.path}.{hint}"}, status=404)
+
+
+urlpatterns = [
+    path("api/v1/", include(v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("api/docs/redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    re_path(r"^api/", not_found),
+]

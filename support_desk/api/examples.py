@@ -1,0 +1,237 @@
+"""Examples for the OpenAPI schema: what integrators see in /api/docs/ next to each endpoint."""
+
+from drf_spectacular.utils import OpenApiExample
+
+SLA = {
+    "first_response": {
+        "target": "01:00:00",
+        "due_at": "2025-06-11T11:00:00Z",
+        "achieved_at": "2025-06-11T10:20:00Z",
+        "breached": False,
+        "paused": False,
+    },
+    "resolution": {
+        "target": "08:00:00",
+        "due_at": "2025-06-11T18:00:00Z",
+        "achieved_at": None,
+        "breached": False,
+        "paused": False,
+    },
+}
+
+TICKET = {
+    "reference": "SD-1042",
+    "subject": "Origin returns 502 for HLS manifests",
+    "description": "Since 09:40 UTC our players get 502 for every .m3u8 in eu-west.",
+    "severity": "urgent",
+    "status": "open",
+    "plan": "premium",
+    "customer": {"id": 3, "name": "StreamCo", "plan": "premium"},
+    "requester": {"email": "noc@streamco.example", "name": "Ana Lima"},
+    "assignee": "lena",
+    "follow_up_of": None,
+    "created_at": "2025-06-11T10:00:00Z",
+    "updated_at": "2025-06-11T10:20:00Z",
+    "first_response_due_at": "2025-06-11T11:00:00Z",
+    "first_responded_at": "2025-06-11T10:20:00Z",
+    "resolution_due_at": "2025-06-11T18:00:00Z",
+    "resolved_at": None,
+    "closed_at": None,
+    "next_due_at": "2025-06-11T18:00:00Z",
+    "escalation_level": 0,
+    "breached": False,
+    "sla": SLA,
+}
+
+TICKET_DETAIL = {
+    **TICKET,
+    "messages": [
+        {
+            "id": 77,
+            "author": None,
+            "body": TICKET["description"],
+            "internal": False,
+            "created_at": "2025-06-11T10:00:00Z",
+            "attachments": [],
+        },
+        {
+            "id": 78,
+            "author": "lena",
+            "body": "Looking at the eu-west origin now.",
+            "internal": False,
+            "created_at": "2025-06-11T10:20:00Z",
+            "attachments": [],
+        },
+    ],
+    "events": [
+        {"type": "created", "at": "2025-06-11T10:00:00Z", "actor": None, "data": {"severity": "urgent"}},
+        {
+            "type": "assigned",
+            "at": "2025-06-11T10:00:01Z",
+            "actor": None,
+            "data": {"from": None, "to": "lena"},
+        },
+        {
+            "type": "replied",
+            "at": "2025-06-11T10:20:00Z",
+            "actor": "lena",
+            "data": {"message": 78, "first_response": True},
+        },
+    ],
+    "notifications": [
+        {
+            "channel": "sms",
+            "recipient": "+4930123456",
+            "status": "delivered",
+            "purpose": "warning",
+            "created_at": "2025-06-11T10:48:00Z",
+        }
+    ],
+}
+
+PUBLIC_TICKET = {
+    "reference": "SD-1042",
+    "access_token": "Zq3c1n0Hk9sV2m8yW4rT6uP0aB5dE7fG1hJ3kL9xQ2w",
+    "subject": TICKET["subject"],
+    "description": TICKET["description"],
+    "severity": "urgent",
+    "status": "open",
+    "requester": TICKET["requester"],
+    "follow_up_of": None,
+    "created_at": "2025-06-11T10:00:00Z",
+    "first_response_due_at": "2025-06-11T11:00:00Z",
+    "first_responded_at": "2025-06-11T10:20:00Z",
+    "resolution_due_at": "2025-06-11T18:00:00Z",
+    "resolved_at": None,
+    "closed_at": None,
+    "messages": [
+        {
+            "author": None,
+            "from_requester": True,
+            "body": TICKET["description"],
+            "created_at": "2025-06-11T10:00:00Z",
+            "attachments": [],
+        },
+        {
+            "author": "Lena",
+            "from_requester": False,
+            "body": "Looking at the eu-west origin now.",
+            "created_at": "2025-06-11T10:20:00Z",
+            "attachments": [],
+        },
+    ],
+    "events": [
+        {"type": "created", "at": "2025-06-11T10:00:00Z", "data": {}},
+        {"type": "status_changed", "at": "2025-06-11T10:00:01Z", "data": {"from": "new", "to": "open"}},
+    ],
+}
+
+CUSTOMER = {
+    "id": 3,
+    "name": "StreamCo",
+    "plan": "premium",
+    "timezone": "America/Sao_Paulo",
+    "email_domains": ["streamco.example"],
+    "created_at": "2025-01-02T12:00:00Z",
+}
+
+ENGINEER = {
+    "username": "aiko",
+    "name": "Aiko Tanaka",
+    "email": "aiko@support.example",
+    "timezone": "Asia/Tokyo",
+    "shift_start": "09:00",
+    "shift_end": "18:00",
+    "workdays": [0, 1, 2, 3, 4],
+    "phone": "+81312345678",
+    "region": "apac",
+    "lead": True,
+    "on_call": False,
+    "capacity": 10,
+    "active": True,
+}
+
+SLA_TARGET = {
+    "id": 4,
+    "plan": "premium",
+    "severity": "general",
+    "first_response": "01:00:00",
+    "resolution": "08:00:00",
+    "calendar": {"id": 1, "name": "24x7", "kind": "24x7"},
+}
+
+DEADLINE = {
+    "plan": "standard",
+    "severity": "general",
+    "start": "2025-06-13T15:00:00Z",
+    "timezone": "Europe/Berlin",
+    "calendar": {"id": 2, "name": "Business hours (Mon-Fri 09:00-18:00)", "kind": "business"},
+    "first_response_target": "04:00:00",
+    "resolution_target": "1 00:00:00",
+    "first_response_due_at": "2025-06-16T10:00:00Z",
+    "resolution_due_at": "2025-06-18T12:00:00Z",
+    "explanation": {
+        "first_response": [
+            "Started Friday 2025-06-13 17:00 CEST (Europe/Berlin), inside business hours 09:00-18:00.",
+            "Used 1h of Friday's window (until 18:00 CEST).",
+            "Skipped Saturday and Sunday (no business hours).",
+            "Used 3h of Monday's window (09:00-12:00 CEST).",
+            "Due Monday 2025-06-16 12:00 CEST.",
+        ],
+        "resolution": [
+            "Started Friday 2025-06-13 17:00 CEST (Europe/Berlin), inside business hours 09:00-18:00.",
+            "Used 1h of Friday's window (until 18:00 CEST).",
+            "Skipped Saturday and Sunday (no business hours).",
+            "Used 9h of Monday's window (09:00-18:00 CEST).",
+            "Used 9h of Tuesday's window (09:00-18:00 CEST).",
+            "Used 5h of Wednesday's window (09:00-14:00 CEST).",
+            "Due Wednesday 2025-06-18 14:00 CEST.",
+        ],
+    },
+}
+
+LEDGER_ENTRY = {
+    "seq": 118,
+    "kind": "completed",
+    "ticket": "SD-1042",
+    "metric": "first_response",
+    "cycle": 1,
+    "severity": "urgent",
+    "plan": "premium",
+    "customer": {"id": 3, "name": "StreamCo"},
+    "engineer": "lena",
+    "target": "00:30:00",
+    "started_at": "2025-06-11T10:00:00Z",
+    "due_at": "2025-06-11T10:30:00Z",
+    "achieved_at": "2025-06-11T10:20:00Z",
+    "elapsed": "00:20:00",
+    "paused": "00:00:00",
+    "met": True,
+    "breached": False,
+    "overshoot": "00:00:00",
+    "escalation_level": 0,
+    "recorded_at": "2025-06-11T10:20:00Z",
+    "prev_hash": "4f1c0b8e9d2a7c6b5e4f3a2d1c0b9a8f7e6d5c4b3a291807f6e5d4c3b2a19080",
+    "hash": "9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b",
+}
+
+REPORT_ROW = {
+    "key": "urgent",
+    "label": "urgent",
+    "tickets": 41,
+    "met": 70,
+    "breached": 6,
+    "compliance": 92.11,
+    "first_response": {"p50": "00:12:30", "p90": "00:27:10"},
+    "resolution": {"p50": "03:05:00", "p90": "07:40:00"},
+}
+
+
+def example(name: str, value, *, request: bool = False, status: int | None = None) -> OpenApiExample:
+    return OpenApiExample(
+        name,
+        value=value,
+        request_only=request,
+        response_only=not request,
+        status_codes=[str(status)] if status else None,
+    )

@@ -1,0 +1,54 @@
+"""One exception handler for the API: domain errors become 4xx JSON, never a 500.
+
+Bodies follow DRF's conventions: `{"field": ["message", ...]}` for input a field can be blamed for
+(`non_field_errors` otherwise), `{"detail": "message"}` for everything else.
+"""
+
+import logging
+
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, IntegrityError
+from rest_framework import exceptions, status
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from escalation.selectors import DeadlineUnavailable
+from escalation.services.acknowledgements import NothingToAcknowledge
+from tickets.states import InvalidTransition
+
+from .parsers import PayloadTooLarge, body_limit
+
+logger = logging.getLogger(__name__)
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state of the resource."
+    default_code = "conflict"
+
+
+def exception_handler(exc, context):
+    return drf_exception_handler(_as_api_exception(exc), context)
+
+
+def _as_api_exception(exc: Exception) -> Exception:
+    if isinstance(exc, DjangoValidationError):
+        return exceptions.ValidationError(as_serializer_error(exc))
+    if isinstance(exc, InvalidTransition):
+        return exceptions.ValidationError({"status": [exc.reason]})
+    if isinstance(exc, NothingToAcknowledge | DeadlineUnavailable):
+        return Conflict(str(exc))
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge(body_limit())
+    if isinstance(exc, SuspiciousOperation):
+        return exceptions.ParseError("The request could not be read.")
+    # The safety net: input that reached the database although validation should have stopped it.
+    # Logged as an error with its traceback, because each one is a validation gap to close.
+    if isinstance(exc, IntegrityError):
+        logger.error("API request conflicted with a database constraint", exc_info=exc)
+        return Conflict("That conflicts with data saved meanwhile; reload and try again.")
+    if isinstance(exc, DataError):
+        logger.error("API request carried a value the database refused", exc_info=exc)
+        return exceptions.ValidationError({"non_field_errors": ["A value is out of range or unreadable."]})
+    return exc

@@ -1,0 +1,56 @@
+"""OpenAPI pieces shared by the endpoints: the error bodies and the responses that carry them."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+from rest_framework import serializers
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+FIELD_ERRORS = OpenApiResponse(
+    response=OpenApiTypes.OBJECT,
+    description="The input was refused: a list of messages per field (`non_field_errors` when no field is to "
+    "blame; nested objects for nested fields), or `detail` when the body could not be read.",
+    examples=[
+        OpenApiExample(
+            "Field errors",
+            value={
+                "severity": ['"critical" is not a valid choice.'],
+                "requester": {"email": ["Enter a valid email address."]},
+            },
+            status_codes=["400"],
+        )
+    ],
+)
+
+
+def _detail(description: str, example: str) -> OpenApiResponse:
+    return OpenApiResponse(
+        response=DetailSerializer,
+        description=description,
+        examples=[OpenApiExample(description, value={"detail": example})],
+    )
+
+
+ERRORS = {
+    400: FIELD_ERRORS,
+    401: _detail("Not signed in", "Authentication credentials were not provided."),
+    403: _detail("Not allowed", "Only managers may do this."),
+    404: _detail("Not found", "No ticket SD-1042."),
+    409: _detail("Conflict with the current state", "SD-1042 has no page waiting for acknowledgement"),
+    413: _detail("Body too large", "The request body is larger than the 1,048,576 bytes this API accepts."),
+    415: _detail("Not JSON", 'Unsupported media type "text/plain" in request.'),
+    429: _detail("Too many requests", "Request was throttled. Expected available in 42 seconds."),
+}
+
+
+def errors(*codes: int) -> dict[int, OpenApiResponse]:
+    """The error responses `codes` with their bodies, for `extend_schema(responses={..., **errors(...)})`."""
+    return {code: ERRORS[code] for code in codes}
+
+
+# Every request may meet these: bad input or authentication, or a body the parser refuses.
+READ = (400, 401, 403)
+WRITE = (400, 401, 403, 413, 415)

@@ -1,0 +1,39 @@
+"""Customers and the email domains that file under them."""
+
+from rest_framework import serializers
+
+from tickets.models import Plan
+
+from ..fields import TimeZoneField
+
+MAX_DOMAINS = 100
+
+
+class CustomerSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    plan = serializers.ChoiceField(choices=Plan.choices)
+    timezone = TimeZoneField()
+    email_domains = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+
+    def get_email_domains(self, customer) -> list[str]:
+        return sorted(domain.domain for domain in customer.domains.all())
+
+
+class CustomerWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    plan = serializers.ChoiceField(choices=Plan.choices, default=Plan.STANDARD)
+    timezone = TimeZoneField(default="UTC")
+    email_domains = serializers.ListField(
+        child=serializers.CharField(max_length=253),
+        max_length=MAX_DOMAINS,
+        default=list,
+        help_text="Requesters at one of these domains (or a subdomain of one) file under this customer.",
+    )
+
+    def validate_name(self, name: str) -> str:
+        name = name.strip()
+        if not name:
+            raise serializers.ValidationError("A customer needs a name.")
+        return name

@@ -1,0 +1,224 @@
+"""Tickets as engineers and integrations see them, and as their requester sees them."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from escalation.models import Channel, Metric, Notification
+from escalation.selectors import engineer_get_assignable, ticket_sla
+from tickets.models import DESCRIPTION_MAX_LENGTH, SUBJECT_MAX_LENGTH, EventType, Plan, Severity, Status
+from tickets.selectors import public_event_data
+
+from ..fields import DurationField, TicketReferenceField, TimeZoneField
+
+USERNAME = {"type": "string", "nullable": True, "example": "lena"}
+REFERENCE = {"type": "string", "nullable": True, "example": "SD-1041"}
+
+
+class CustomerBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    plan = serializers.ChoiceField(choices=Plan.choices)
+
+
+class RequesterSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class MetricSlaSerializer(serializers.Serializer):
+    target = DurationField(allow_null=True, help_text="The promise, in business time.")
+    due_at = serializers.DateTimeField(allow_null=True)
+    achieved_at = serializers.DateTimeField(allow_null=True)
+    breached = serializers.BooleanField()
+    paused = serializers.BooleanField(help_text="Waiting on the customer (resolution only).")
+
+
+class SlaSerializer(serializers.Serializer):
+    first_response = MetricSlaSerializer()
+    resolution = MetricSlaSerializer(help_text="The current resolution cycle.")
+
+
+class AttachmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField(help_text="Bytes.")
+
+
+class MessageSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    author = serializers.SerializerMethodField(help_text="The engineer's username; null: the requester.")
+    body = serializers.CharField()
+    internal = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    @extend_schema_field(USERNAME)
+    def get_author(self, message) -> str | None:
+        return message.author.get_username() if message.author_id else None
+
+
+class EventSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=EventType.choices)
+    at = serializers.DateTimeField()
+    actor = serializers.SerializerMethodField()
+    data = serializers.DictField(help_text="What the event records; keys depend on the type.")
+
+    @extend_schema_field(USERNAME)
+    def get_actor(self, event) -> str | None:
+        return event.actor.get_username() if event.actor_id else None
+
+
+class NotificationSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    recipient = serializers.CharField()
+    status = serializers.ChoiceField(choices=Notification.Status.choices)
+    purpose = serializers.ChoiceField(choices=Notification.Purpose.choices)
+    created_at = serializers.DateTimeField()
+
+
+class TicketSerializer(serializers.Serializer):
+    """A ticket in the queue; needs `now` in the context and tickets fetched through `with_sla`."""
+
+    reference = serializers.CharField()
+    subject = serializers.CharField()
+    description = serializers.CharField()
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    status = serializers.ChoiceField(choices=Status.choices)
+    plan = serializers.ChoiceField(choices=Plan.choices, help_text="The plan in force when it was filed.")
+    customer = CustomerBriefSerializer(allow_null=True)
+    requester = RequesterSerializer()
+    assignee = serializers.SerializerMethodField()
+    follow_up_of = TicketReferenceField(source="follow_up_of_id", allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    first_response_due_at = serializers.DateTimeField(allow_null=True)
+    first_responded_at = serializers.DateTimeField(allow_null=True)
+    resolution_due_at = serializers.DateTimeField(allow_null=True)
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+    next_due_at = serializers.DateTimeField(allow_null=True, help_text="The earliest running deadline.")
+    escalation_level = serializers.IntegerField()
+    breached = serializers.SerializerMethodField(help_text="True when any metric is breached.")
+    sla = serializers.SerializerMethodField()
+
+    @extend_schema_field(USERNAME)
+    def get_assignee(self, ticket) -> str | None:
+        return ticket.assignee.get_username() if ticket.assignee_id else None
+
+    def get_breached(self, ticket) -> bool:
+        return ticket.is_breached(self.context["now"])
+
+    @extend_schema_field(SlaSerializer)
+    def get_sla(self, ticket) -> dict:
+        metrics = ticket_sla(ticket, now=self.context["now"])
+        return {metric: MetricSlaSerializer(metrics[metric]).data for metric in Metric.values}
+
+
+class TicketDetailSerializer(TicketSerializer):
+    """One ticket with its thread, timeline and notifications (fetched by `ticket_detail_get`)."""
+
+    messages = MessageSerializer(many=True, source="messages.all")
+    events = EventSerializer(many=True, source="events.all")
+    notifications = NotificationSerializer(many=True, source="notifications.all")
+
+
+class TicketCreateSerializer(serializers.Serializer):
+    subject = serializers.CharField(max_length=SUBJECT_MAX_LENGTH)
+    description = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH)
+    severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.GENERAL)
+    requester = RequesterSerializer()
+    timezone = TimeZoneField(
+        required=False,
+        help_text="The requester's timezone, for showing promises (default: their customer's, else UTC).",
+    )
+
+
+class TicketUpdateSerializer(serializers.Serializer):
+    severity = serializers.ChoiceField(choices=Severity.choices, required=False)
+    assignee = serializers.CharField(
+        max_length=150,
+        required=False,
+        allow_null=True,
+        help_text="An active engineer's username; null unassigns.",
+    )
+    status = serializers.ChoiceField(
+        choices=[choice for choice in Status.choices if choice[0] != Status.NEW],
+        required=False,
+        help_text="`new` is not asked for: unassigning a ticket makes it new.",
+    )
+
+    def validate_assignee(self, username: str | None):
+        if username is None:
+            return None
+        engineer = engineer_get_assignable(username=username)
+        if engineer is None:
+            raise serializers.ValidationError(f"No active engineer is called {username!r}.")
+        return engineer.user
+
+
+class MessageCreateSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH)
+    internal = serializers.BooleanField(default=False, help_text="An internal note the customer never sees.")
+
+
+class AcknowledgementSerializer(serializers.Serializer):
+    ticket = serializers.CharField(source="ticket.reference")
+    metric = serializers.ChoiceField(choices=Metric.choices)
+    cycle = serializers.IntegerField()
+    step = serializers.IntegerField(help_text="0 is the warning before the breach.")
+    fired_at = serializers.DateTimeField()
+    acknowledged_at = serializers.DateTimeField()
+    acknowledged_by = serializers.CharField(source="acknowledged_by.username")
+    acknowledged_via = serializers.CharField()
+
+
+# --- The requester's view -------------------------------------------------------------------------
+
+
+class PublicMessageSerializer(serializers.Serializer):
+    author = serializers.SerializerMethodField(help_text="The engineer's first name; null: you.")
+    from_requester = serializers.BooleanField()
+    body = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    attachments = AttachmentSerializer(many=True, read_only=True, source="public_attachments")
+
+    @extend_schema_field({"type": "string", "nullable": True, "example": "Lena"})
+    def get_author(self, message) -> str | None:
+        if message.author_id is None:
+            return None
+        return message.author.first_name or "Support"
+
+
+class PublicEventSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=[EventType.CREATED, EventType.STATUS_CHANGED, EventType.REOPENED])
+    at = serializers.DateTimeField()
+    data = serializers.SerializerMethodField()
+
+    def get_data(self, event) -> dict:
+        return public_event_data(event)
+
+
+class PublicTicketSerializer(serializers.Serializer):
+    """A `tickets.selectors.PublicTicket`: the ticket, its public messages and a customer-safe timeline."""
+
+    reference = serializers.CharField(source="ticket.reference")
+    access_token = serializers.CharField(source="ticket.access_token", help_text="The key to this ticket.")
+    subject = serializers.CharField(source="ticket.subject")
+    description = serializers.CharField(source="ticket.description")
+    severity = serializers.ChoiceField(source="ticket.severity", choices=Severity.choices)
+    status = serializers.ChoiceField(source="ticket.status", choices=Status.choices)
+    requester = RequesterSerializer(source="ticket.requester")
+    follow_up_of = TicketReferenceField(source="ticket.follow_up_of_id", allow_null=True)
+    created_at = serializers.DateTimeField(source="ticket.created_at")
+    first_response_due_at = serializers.DateTimeField(source="ticket.first_response_due_at", allow_null=True)
+    first_responded_at = serializers.DateTimeField(source="ticket.first_responded_at", allow_null=True)
+    resolution_due_at = serializers.DateTimeField(source="ticket.resolution_due_at", allow_null=True)
+    resolved_at = serializers.DateTimeField(source="ticket.resolved_at", allow_null=True)
+    closed_at = serializers.DateTimeField(source="ticket.closed_at", allow_null=True)
+    messages = PublicMessageSerializer(many=True)
+    events = PublicEventSerializer(many=True)
+
+
+class PublicMessageCreateSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH)

@@ -1,0 +1,214 @@
+"""Tickets: the public intake, the engineers' queue, one ticket, its messages and pages."""
+
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from escalation.selectors import ticket_detail_get, ticket_list_with_sla
+from escalation.services.acknowledgements import escalation_acknowledge
+from tickets.models import Ticket
+from tickets.selectors import ticket_get, ticket_get_public
+from tickets.services import ticket_create, ticket_reply, ticket_update
+
+from .. import examples as ex
+from ..filters import TicketListQuery
+from ..permissions import IsEngineer
+from ..schema import READ, WRITE, errors
+from ..serializers.tickets import (
+    AcknowledgementSerializer,
+    MessageCreateSerializer,
+    MessageSerializer,
+    PublicTicketSerializer,
+    TicketCreateSerializer,
+    TicketDetailSerializer,
+    TicketSerializer,
+    TicketUpdateSerializer,
+)
+from ..throttling import TicketIntakeThrottle
+from .base import ApiView, ListApiView
+
+REFERENCE = OpenApiParameter(
+    "reference", str, OpenApiParameter.PATH, description="The ticket's reference, e.g. SD-1042."
+)
+
+
+def _ticket_or_404(reference: str) -> Ticket:
+    ticket = ticket_get(reference=reference)
+    if ticket is None:
+        raise NotFound(f"No ticket {reference}.")
+    return ticket
+
+
+def _detail(reference: str, now) -> Response:
+    ticket = ticket_detail_get(reference=reference)
+    if ticket is None:
+        raise NotFound(f"No ticket {reference}.")
+    return Response(TicketDetailSerializer(ticket, context={"now": now}).data)
+
+
+class TicketCollectionView(ListApiView):
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "POST" else [IsEngineer()]
+
+    def get_throttles(self):
+        return [TicketIntakeThrottle()] if self.request.method == "POST" else []
+
+    @extend_schema(
+        summary="The queue",
+        description="Tickets, least time left first unless `ordering` says otherwise. Engineers only.",
+        parameters=[TicketListQuery],
+        responses={200: TicketSerializer(many=True), **errors(*READ, 404)},
+        examples=[ex.example("A page of the queue", ex.TICKET, status=200)],
+    )
+    def get(self, request):
+        query = self.query(TicketListQuery)
+        now = timezone.now()
+        tickets = ticket_list_with_sla(now=now, **query.selector_kwargs(request.user))
+        return self.paginated(tickets, TicketSerializer, now=now)
+
+    @extend_schema(
+        summary="File a ticket",
+        description="Anyone may file a ticket (throttled per client address). The response carries the "
+        "`access_token` that opens the ticket's public endpoints: keep it, it is shown once.",
+        request=TicketCreateSerializer,
+        responses={201: PublicTicketSerializer, **errors(*WRITE, 429)},
+        auth=[],
+        examples=[
+            ex.example(
+                "A customer files a ticket",
+                {
+                    "subject": "Origin returns 502 for HLS manifests",
+                    "description": "Since 09:40 UTC our players get 502 for every .m3u8 in eu-west.",
+                    "severity": "urgent",
+                    "requester": {"email": "noc@streamco.example", "name": "Ana Lima"},
+                    "timezone": "America/Sao_Paulo",
+                },
+                request=True,
+            ),
+            ex.example("The ticket as filed", ex.PUBLIC_TICKET, status=201),
+        ],
+    )
+    def post(self, request):
+        data = self.body(TicketCreateSerializer)
+        ticket = ticket_create(
+            subject=data["subject"],
+            description=data["description"],
+            severity=data["severity"],
+            email=data["requester"]["email"],
+            name=data["requester"]["name"],
+            requester_timezone=data.get("timezone"),
+            now=timezone.now(),
+        )
+        public = ticket_get_public(access_token=ticket.access_token)
+        location = reverse("api:public-ticket", kwargs={"access_token": ticket.access_token})
+        return Response(
+            PublicTicketSerializer(public).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": location},
+        )
+
+
+class TicketDetailView(ApiView):
+    permission_classes = [IsEngineer]
+
+    @extend_schema(
+        summary="One ticket",
+        description="With its messages (internal notes too), timeline and notifications. Engineers only.",
+        parameters=[REFERENCE],
+        responses={200: TicketDetailSerializer, **errors(*READ, 404)},
+        examples=[ex.example("An urgent ticket", ex.TICKET_DETAIL, status=200)],
+    )
+    def get(self, request, reference: str):
+        return _detail(reference, timezone.now())
+
+    @extend_schema(
+        summary="Change severity, assignee or status",
+        description="All given changes or none. Changing the severity recomputes the open deadlines from "
+        "their starts under the new target; a status change the state machine refuses is a 400 with the "
+        "reason under `status`.",
+        parameters=[REFERENCE],
+        request=TicketUpdateSerializer,
+        responses={200: TicketDetailSerializer, **errors(*WRITE, 404)},
+        examples=[
+            ex.example("Assign and escalate", {"assignee": "lena", "severity": "major"}, request=True),
+            ex.example("Resolve", {"status": "resolved"}, request=True),
+            ex.example("The ticket after the change", ex.TICKET_DETAIL, status=200),
+            ex.example(
+                "A refused transition", {"status": ["reply to the customer before resolving"]}, status=400
+            ),
+        ],
+    )
+    def patch(self, request, reference: str):
+        changes = self.body(TicketUpdateSerializer)
+        ticket = _ticket_or_404(reference)
+        now = timezone.now()
+        ticket_update(ticket=ticket, actor=request.user, now=now, **changes)
+        return _detail(reference, now)
+
+
+class TicketMessagesView(ApiView):
+    permission_classes = [IsEngineer]
+
+    @extend_schema(
+        summary="Reply or write an internal note",
+        description="An engineer's first public reply is the ticket's first response; internal notes never "
+        "reach the customer and do not count as a response.",
+        parameters=[REFERENCE],
+        request=MessageCreateSerializer,
+        responses={201: MessageSerializer, **errors(*WRITE, 404)},
+        examples=[
+            ex.example("A public reply", {"body": "Looking at the eu-west origin now."}, request=True),
+            ex.example(
+                "An internal note", {"body": "Origin disk full again?", "internal": True}, request=True
+            ),
+            ex.example("The message", ex.TICKET_DETAIL["messages"][1], status=201),
+        ],
+    )
+    def post(self, request, reference: str):
+        data = self.body(MessageCreateSerializer)
+        ticket = _ticket_or_404(reference)
+        message = ticket_reply(
+            ticket=ticket,
+            author=request.user,
+            body=data["body"],
+            internal=data["internal"],
+            now=timezone.now(),
+        )
+        return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+class TicketAcknowledgeView(ApiView):
+    permission_classes = [IsEngineer]
+
+    @extend_schema(
+        summary="Acknowledge the current page",
+        description="Stops further paging for the latest unacknowledged escalation step of the ticket; the "
+        "SLA clock keeps running. 409 when nothing waits for acknowledgement.",
+        parameters=[REFERENCE],
+        request=None,
+        responses={200: AcknowledgementSerializer, **errors(*WRITE, 404, 409)},
+        examples=[
+            ex.example(
+                "Acknowledged",
+                {
+                    "ticket": "SD-1042",
+                    "metric": "first_response",
+                    "cycle": 1,
+                    "step": 1,
+                    "fired_at": "2025-06-11T11:00:00Z",
+                    "acknowledged_at": "2025-06-11T11:02:10Z",
+                    "acknowledged_by": "lena",
+                    "acknowledged_via": "api",
+                },
+                status=200,
+            )
+        ],
+    )
+    def post(self, request, reference: str):
+        ticket = _ticket_or_404(reference)
+        escalation = escalation_acknowledge(ticket=ticket, user=request.user, via="api", now=timezone.now())
+        return Response(AcknowledgementSerializer(escalation).data)

@@ -1,0 +1,474 @@
+"""Flows of the ticket endpoints: intake, the queue, one ticket, changes, messages, acknowledgement."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from escalation.models import Metric, Notification, Region
+from escalation.services.clock import sla_record_breach
+from support_desk.api.throttling import TicketIntakeThrottle
+from tests.api.conftest import client_for
+from tests.factories import NOW, CustomerFactory, make_engineer, make_page, make_ticket
+from tickets import services
+from tickets.models import Event, EventType, Plan, Severity, Status, Ticket
+
+pytestmark = pytest.mark.django_db
+
+MINUTE = timedelta(minutes=1)
+HOUR = timedelta(hours=1)
+TICKETS = "/api/v1/tickets/"
+
+
+def url(ticket, suffix: str = "") -> str:
+    return f"{TICKETS}{ticket.reference}/{suffix}"
+
+
+def references(response) -> list[str]:
+    assert response.status_code == 200, response.content
+    return [row["reference"] for row in response.json()["results"]]
+
+
+@pytest.fixture
+def premium():
+    return CustomerFactory(name="StreamCo", plan=Plan.PREMIUM, domains=["streamco.example"])
+
+
+# --- Intake ---------------------------------------------------------------------------------------
+
+INTAKE = {
+    "subject": "Origin returns 502 for HLS manifests",
+    "description": "Every .m3u8 in eu-west answers 502.",
+    "severity": "urgent",
+    "requester": {"email": "Ops@StreamCo.example", "name": "Ana Lima"},
+    "timezone": "America/Sao_Paulo",
+}
+
+
+def test_anyone_files_a_ticket_and_gets_the_key_to_it(anon, premium, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    response = anon.post(TICKETS, INTAKE)
+
+    assert response.status_code == 201, response.content
+    ticket = Ticket.objects.get()
+    body = response.json()
+    assert body["reference"] == ticket.reference
+    assert body["access_token"] == ticket.access_token
+    assert response["Location"] == f"/api/v1/public/tickets/{ticket.access_token}/"
+    assert (body["severity"], body["status"]) == ("urgent", "new")
+    assert body["requester"] == {"email": "ops@streamco.example", "name": "Ana Lima"}
+    # Premium and urgent: 30 minutes and 8 hours around the clock, from the instant it was filed.
+    assert body["created_at"] == "2025-06-11T10:00:00Z"
+    assert body["first_response_due_at"] == "2025-06-11T10:30:00Z"
+    assert body["resolution_due_at"] == "2025-06-11T18:00:00Z"
+    assert [m["body"] for m in body["messages"]] == [INTAKE["description"]]
+    # The requester's view: nothing only engineers see.
+    assert not {"assignee", "customer", "sla", "notifications", "plan"} & set(body)
+    assert (ticket.customer, ticket.plan, ticket.requester_timezone.key) == (
+        premium,
+        Plan.PREMIUM,
+        "America/Sao_Paulo",
+    )
+
+
+def test_severity_defaults_to_general_and_the_requester_name_is_optional(anon):
+    response = anon.post(
+        TICKETS, {"subject": "Hi", "description": "?", "requester": {"email": "a@b.example"}}
+    )
+    assert response.status_code == 201, response.content
+    assert Ticket.objects.get().severity == Severity.GENERAL
+
+
+def test_a_burst_from_one_address_is_throttled_with_retry_after(anon, engineer):
+    allowed = TicketIntakeThrottle().num_requests
+    payload = {"subject": "Down", "description": "All of it", "requester": {"email": "a@b.example"}}
+    for _ in range(allowed):
+        assert anon.post(TICKETS, payload).status_code == 201
+
+    refused = anon.post(TICKETS, payload)
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    assert "throttled" in refused.json()["detail"]
+    assert Ticket.objects.count() == allowed
+
+    # Another address has its own allowance, and engineers filing through the API are not throttled.
+    assert anon.post(TICKETS, payload, REMOTE_ADDR="192.0.2.7").status_code == 201
+    assert client_for(engineer.user).post(TICKETS, payload).status_code == 201
+
+
+def test_a_forged_forwarded_for_header_does_not_buy_a_new_allowance(anon):
+    payload = {"subject": "Down", "description": "All of it", "requester": {"email": "a@b.example"}}
+    for i in range(TicketIntakeThrottle().num_requests):
+        anon.post(TICKETS, payload, HTTP_X_FORWARDED_FOR=f"198.51.100.{i}")
+    assert anon.post(TICKETS, payload, HTTP_X_FORWARDED_FOR="203.0.113.1").status_code == 429
+
+
+# --- The queue ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def queue(engineer, premium):
+    """Four tickets: general unassigned, urgent premium for lena, major for bob (answered late), resolved."""
+    bob = make_engineer("bob", region=Region.AMERICAS)
+    general = make_ticket(severity=Severity.GENERAL, now=NOW)  # standard: FR due 14:00
+    urgent = make_ticket(severity=Severity.URGENT, email="a@streamco.example", now=NOW + MINUTE)  # FR 10:31
+    services.ticket_assign(ticket=urgent, assignee=engineer.user, actor=None, now=NOW + MINUTE)
+    major = make_ticket(severity=Severity.MAJOR, now=NOW + 2 * MINUTE)  # FR due 10:17
+    services.ticket_assign(ticket=major, assignee=bob.user, actor=None, now=NOW + 2 * MINUTE)
+    services.ticket_reply(ticket=major, author=bob.user, body="Sorry, late", now=NOW + HOUR)  # breached
+    resolved = make_ticket(severity=Severity.URGENT, now=NOW + 3 * MINUTE)
+    services.ticket_assign(ticket=resolved, assignee=engineer.user, actor=None, now=NOW + 3 * MINUTE)
+    services.ticket_reply(ticket=resolved, author=engineer.user, body="Fixed", now=NOW + 4 * MINUTE)
+    services.ticket_change_status(
+        ticket=resolved, status=Status.RESOLVED, actor=engineer.user, now=NOW + 5 * MINUTE
+    )
+    return {name: Ticket.objects.get(pk=t.pk) for name, t in locals().items() if isinstance(t, Ticket)}
+
+
+def test_the_queue_is_ordered_by_time_left_and_paginated(as_engineer, queue, time_machine):
+    time_machine.move_to(NOW + 2 * HOUR, tick=False)
+    # major: resolution due 18:02; urgent (premium): FR 10:31 passed; general: FR 14:00; resolved: no clock.
+    assert references(as_engineer.get(TICKETS)) == [
+        queue["urgent"].reference,
+        queue["general"].reference,
+        queue["major"].reference,
+        queue["resolved"].reference,
+    ]
+    page = as_engineer.get(TICKETS, {"page_size": 2}).json()
+    assert page["count"] == 4
+    assert page["previous"] is None
+    assert page["next"].endswith("/api/v1/tickets/?page=2&page_size=2")
+    assert len(page["results"]) == 2
+    assert as_engineer.get(TICKETS, {"page": 9}).status_code == 404
+
+
+def test_the_queue_filters_by_severity_status_assignee_and_customer(as_engineer, queue, premium, engineer):
+    refs = {name: t.reference for name, t in queue.items()}
+
+    def listed(**params):
+        return set(references(as_engineer.get(TICKETS, params)))
+
+    assert listed(severity="urgent") == {refs["urgent"], refs["resolved"]}
+    assert listed(severity=["urgent", "major"]) == {refs["urgent"], refs["resolved"], refs["major"]}
+    assert listed(status="resolved") == {refs["resolved"]}
+    assert listed(status=["new", "open"]) == {refs["general"], refs["urgent"], refs["major"]}
+    assert listed(assignee="lena") == {refs["urgent"], refs["resolved"]}
+    assert listed(assignee="me") == {refs["urgent"], refs["resolved"]}
+    assert listed(assignee="none") == {refs["general"]}
+    assert listed(assignee="nobody-by-that-name") == set()
+    assert listed(customer=premium.pk) == {refs["urgent"]}
+    assert listed(severity="urgent", assignee="me", status="open") == {refs["urgent"]}
+
+
+def test_breached_means_recorded_in_the_ledger_or_past_a_running_deadline(as_engineer, queue, time_machine):
+    refs = {name: t.reference for name, t in queue.items()}
+    time_machine.move_to(NOW + 20 * MINUTE, tick=False)
+    # Only the major ticket: answered 43 minutes late, so its ledger row says breached.
+    assert set(references(as_engineer.get(TICKETS, {"breached": "true"}))) == {refs["major"]}
+
+    time_machine.move_to(NOW + 40 * MINUTE, tick=False)  # the premium urgent ticket's 30 minutes are up
+    assert set(references(as_engineer.get(TICKETS, {"breached": "true"}))) == {refs["major"], refs["urgent"]}
+    assert set(references(as_engineer.get(TICKETS, {"breached": "false"}))) == {
+        refs["general"],
+        refs["resolved"],
+    }
+    rows = {row["reference"]: row for row in as_engineer.get(TICKETS).json()["results"]}
+    assert rows[refs["urgent"]]["breached"] is True
+    assert rows[refs["urgent"]]["sla"]["first_response"]["breached"] is True
+    assert rows[refs["urgent"]]["sla"]["resolution"]["breached"] is False
+    assert rows[refs["general"]]["breached"] is False
+
+
+@pytest.mark.parametrize(
+    ("ordering", "expected"),
+    [
+        ("created_at", ["general", "urgent", "major", "resolved"]),
+        ("-created_at", ["resolved", "major", "urgent", "general"]),
+        ("severity", ["general", "urgent", "resolved", "major"]),  # then by time left
+        ("-severity", ["major", "urgent", "resolved", "general"]),
+        ("-next_due_at", ["resolved", "major", "general", "urgent"]),  # no running clock first
+    ],
+)
+def test_the_queue_orders_as_asked(as_engineer, queue, ordering, expected):
+    assert references(as_engineer.get(TICKETS, {"ordering": ordering})) == [
+        queue[n].reference for n in expected
+    ]
+
+
+def test_the_queue_runs_the_same_queries_for_one_ticket_or_thirty(
+    as_engineer, engineer, premium, django_assert_max_num_queries
+):
+    def varied_ticket(i: int) -> None:
+        ticket = make_ticket(severity=Severity.MAJOR, email=f"u{i}@streamco.example", now=NOW + i * MINUTE)
+        services.ticket_assign(ticket=ticket, assignee=engineer.user, actor=None, now=NOW + i * MINUTE)
+        services.ticket_reply(ticket=ticket, author=engineer.user, body="late", now=NOW + (i + 30) * MINUTE)
+        sla_record_breach(ticket_id=ticket.pk, metric=Metric.RESOLUTION, now=NOW + 10 * HOUR)
+
+    varied_ticket(0)
+    with CaptureQueriesContext(connection) as one:
+        assert len(as_engineer.get(TICKETS).json()["results"]) == 1
+    for i in range(1, 30):
+        varied_ticket(i)
+    with django_assert_max_num_queries(len(one)):
+        assert len(as_engineer.get(TICKETS).json()["results"]) == 30
+    # Token, count, page (with customer, requester, assignee and clock joined), missed ledger rows.
+    assert len(one) == 4
+
+
+def test_unknown_filter_values_are_refused_per_parameter(as_engineer):
+    response = as_engineer.get(
+        TICKETS, {"severity": "critical", "status": "pending", "breached": "maybe", "ordering": "subject"}
+    )
+    assert response.status_code == 400
+    errors = response.json()
+    assert set(errors) == {"severity", "status", "breached", "ordering"}
+    assert errors["severity"] == ['"critical" is not a valid choice.']
+    assert as_engineer.get(TICKETS, {"customer": "12x"}).status_code == 400
+    assert as_engineer.get(TICKETS, {"customer": str(10**30)}).status_code == 400
+
+
+# --- One ticket -----------------------------------------------------------------------------------
+
+
+def test_one_ticket_shows_its_thread_timeline_notifications_and_sla(
+    as_engineer, engineer, premium, time_machine
+):
+    ticket = make_ticket(severity=Severity.URGENT, email="a@streamco.example", now=NOW)
+    services.ticket_assign(ticket=ticket, assignee=engineer.user, actor=engineer.user, now=NOW + MINUTE)
+    services.ticket_reply(
+        ticket=ticket, author=engineer.user, body="Origin disk?", internal=True, now=NOW + 2 * MINUTE
+    )
+    services.ticket_reply(ticket=ticket, author=engineer.user, body="On it", now=NOW + 20 * MINUTE)
+    page = make_page(ticket, metric=Metric.RESOLUTION, fired_at=NOW + 8 * HOUR)
+    Notification.objects.create(
+        ticket=ticket,
+        escalation=page,
+        purpose=Notification.Purpose.ESCALATION,
+        channel="sms",
+        recipient="+4930123456",
+        recipient_user=engineer.user,
+        body="SD breached",
+        status=Notification.Status.DELIVERED,
+        created_at=NOW + 8 * HOUR,
+        updated_at=NOW + 8 * HOUR,
+    )
+    time_machine.move_to(NOW + HOUR, tick=False)
+
+    response = as_engineer.get(url(ticket))
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["reference"] == ticket.reference
+    assert body["customer"] == {"id": premium.pk, "name": "StreamCo", "plan": "premium"}
+    assert body["assignee"] == "lena"
+    assert body["status"] == "open"
+    assert body["escalation_level"] == 0
+    assert body["breached"] is False
+    assert body["first_responded_at"] == "2025-06-11T10:20:00Z"
+    assert body["sla"] == {
+        "first_response": {
+            "target": "00:30:00",
+            "due_at": "2025-06-11T10:30:00Z",
+            "achieved_at": "2025-06-11T10:20:00Z",
+            "breached": False,
+            "paused": False,
+        },
+        "resolution": {
+            "target": "08:00:00",
+            "due_at": "2025-06-11T18:00:00Z",
+            "achieved_at": None,
+            "breached": False,
+            "paused": False,
+        },
+    }
+    assert [(m["author"], m["body"], m["internal"]) for m in body["messages"]] == [
+        (None, ticket.description, False),
+        ("lena", "Origin disk?", True),
+        ("lena", "On it", False),
+    ]
+    assert [e["type"] for e in body["events"]] == ["created", "assigned", "note", "replied"]
+    assert body["events"][1]["actor"] == "lena"
+    assert body["events"][1]["data"] == {"from": None, "to": "lena"}
+    assert body["notifications"] == [
+        {
+            "channel": "sms",
+            "recipient": "+4930123456",
+            "status": "delivered",
+            "purpose": "escalation",
+            "created_at": "2025-06-11T18:00:00Z",
+        }
+    ]
+
+
+def test_an_unknown_reference_is_a_404_in_json(as_engineer):
+    for reference in ("SD-999999", "SD-1", "sd-1000"):
+        response = as_engineer.get(f"{TICKETS}{reference}/")
+        assert response.status_code == 404
+        assert response.json()["detail"] == f"No ticket {reference}."
+    assert as_engineer.get(f"{TICKETS}XY-1001/").status_code == 404
+
+
+def test_references_are_read_in_any_letter_case(as_engineer):
+    ticket = make_ticket()
+    assert as_engineer.get(f"{TICKETS}{ticket.reference.lower()}/").json()["reference"] == ticket.reference
+
+
+def test_one_ticket_costs_a_fixed_number_of_queries(as_engineer, engineer, django_assert_max_num_queries):
+    ticket = make_ticket()
+    with CaptureQueriesContext(connection) as bare:
+        as_engineer.get(url(ticket))
+    for i in range(10):
+        services.ticket_reply(ticket=ticket, author=engineer.user, body=f"#{i}", now=NOW + i * MINUTE)
+        make_page(ticket, step=i + 1, fired_at=NOW + i * MINUTE)
+    with django_assert_max_num_queries(len(bare)):
+        body = as_engineer.get(url(ticket)).json()
+    assert len(body["messages"]) == 11
+
+
+# --- Changes --------------------------------------------------------------------------------------
+
+
+def test_a_severity_change_recomputes_open_deadlines_from_creation_and_keeps_completed_ones(
+    as_engineer, engineer, premium, time_machine
+):
+    ticket = make_ticket(severity=Severity.URGENT, email="a@streamco.example", now=NOW)  # 30 min, 8 h
+    services.ticket_reply(ticket=ticket, author=engineer.user, body="Looking", now=NOW + 10 * MINUTE)
+    time_machine.move_to(NOW + HOUR, tick=False)
+
+    response = as_engineer.patch(url(ticket), {"severity": "major"})  # premium major: 15 min, 4 h
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["severity"] == "major"
+    assert body["first_response_due_at"] == "2025-06-11T10:30:00Z"  # already answered: untouched
+    assert body["resolution_due_at"] == "2025-06-11T14:00:00Z"  # 4 h from creation
+    assert body["sla"]["resolution"]["target"] == "04:00:00"
+    changed = Event.objects.get(ticket=ticket, type=EventType.SEVERITY_CHANGED)
+    assert changed.data["from"] == "urgent" and changed.data["to"] == "major"
+    assert changed.actor == engineer.user
+    assert changed.at == NOW + HOUR
+
+
+def test_assigning_by_username_opens_the_ticket_and_null_unassigns_it(as_engineer, engineer):
+    ticket = make_ticket()
+    opened = as_engineer.patch(url(ticket), {"assignee": "lena"})
+    assert opened.status_code == 200, opened.content
+    assert (opened.json()["assignee"], opened.json()["status"]) == ("lena", "open")
+
+    unassigned = as_engineer.patch(url(ticket), {"assignee": None})
+    assert (unassigned.json()["assignee"], unassigned.json()["status"]) == (None, "new")
+
+
+@pytest.mark.parametrize(
+    "who",
+    ["ghost", "retired", "locked-out", "customer-login"],
+)
+def test_only_an_active_engineer_can_be_assigned(as_engineer, who):
+    retired = make_engineer("retired", active=False)
+    locked = make_engineer("locked-out")
+    locked.user.is_active = False
+    locked.user.save()
+    customer_login = make_engineer("customer-login")
+    customer_login.user.is_staff = False
+    customer_login.user.save()
+    assert retired and customer_login
+    ticket = make_ticket()
+
+    response = as_engineer.patch(url(ticket), {"assignee": who})
+
+    assert response.status_code == 400
+    assert response.json() == {"assignee": [f"No active engineer is called '{who}'."]}
+    assert Ticket.objects.get(pk=ticket.pk).assignee is None
+
+
+def test_a_refused_status_change_is_a_400_with_the_reason_and_changes_nothing(as_engineer, engineer):
+    ticket = make_ticket()
+    # Assigning would succeed, resolving without a public reply cannot: neither happens.
+    response = as_engineer.patch(url(ticket), {"assignee": "lena", "status": "resolved"})
+
+    assert response.status_code == 400
+    assert response.json() == {"status": ["reply to the customer before resolving"]}
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.assignee) == (Status.NEW, None)
+    assert not Event.objects.filter(ticket=ticket, type=EventType.ASSIGNED).exists()
+
+
+def test_status_changes_follow_the_state_machine(as_engineer, engineer, time_machine):
+    ticket = make_ticket()
+    time_machine.move_to(NOW + HOUR, tick=False)
+    as_engineer.patch(url(ticket), {"assignee": "lena"})
+    as_engineer.post(url(ticket, "messages/"), {"body": "Try clearing the cache."})
+
+    waiting = as_engineer.patch(url(ticket), {"status": "waiting_on_customer"})
+    assert waiting.json()["sla"]["resolution"]["paused"] is True
+    resolved = as_engineer.patch(url(ticket), {"status": "resolved"})
+    assert (resolved.json()["status"], resolved.json()["resolved_at"]) == ("resolved", "2025-06-11T11:00:00Z")
+    assert as_engineer.patch(url(ticket), {"status": "new"}).json() == {
+        "status": ['"new" is not a valid choice.']
+    }
+    closed = as_engineer.patch(url(ticket), {"status": "closed"})
+    assert closed.json()["status"] == "closed"
+    refused = as_engineer.patch(url(ticket), {"severity": "major"})
+    assert refused.status_code == 400
+    assert refused.json() == {"severity": ["a closed ticket cannot change severity"]}
+
+
+# --- Messages and acknowledgement -----------------------------------------------------------------
+
+
+def test_an_engineers_first_public_reply_is_the_first_response_and_a_note_is_not(
+    as_engineer, engineer, time_machine
+):
+    ticket = make_ticket(severity=Severity.MAJOR)
+    time_machine.move_to(NOW + 5 * MINUTE, tick=False)
+    note = as_engineer.post(url(ticket, "messages/"), {"body": "Is the CDN down?", "internal": True})
+    assert note.status_code == 201, note.content
+    assert note.json()["internal"] is True
+    assert Ticket.objects.get(pk=ticket.pk).first_responded_at is None
+
+    time_machine.move_to(NOW + 7 * MINUTE, tick=False)
+    reply = as_engineer.post(url(ticket, "messages/"), {"body": "We are on it."})
+    assert reply.status_code == 201
+    assert reply.json() == {
+        "id": reply.json()["id"],
+        "author": "lena",
+        "body": "We are on it.",
+        "internal": False,
+        "created_at": "2025-06-11T10:07:00Z",
+        "attachments": [],
+    }
+    assert Ticket.objects.get(pk=ticket.pk).first_responded_at == NOW + 7 * MINUTE
+
+
+def test_a_message_needs_a_body_of_reasonable_size(as_engineer):
+    ticket = make_ticket()
+    assert as_engineer.post(url(ticket, "messages/"), {}).json() == {"body": ["This field is required."]}
+    assert as_engineer.post(url(ticket, "messages/"), {"body": "   "}).json() == {
+        "body": ["This field may not be blank."]
+    }
+    too_long = as_engineer.post(url(ticket, "messages/"), {"body": "x" * 100_001})
+    assert too_long.json() == {"body": ["Ensure this field has no more than 100000 characters."]}
+
+
+def test_acknowledging_stops_the_page_once(as_engineer, engineer, time_machine):
+    ticket = make_ticket(severity=Severity.MAJOR)
+    make_page(ticket, fired_at=NOW + 15 * MINUTE)
+    time_machine.move_to(NOW + 16 * MINUTE, tick=False)
+
+    response = as_engineer.post(url(ticket, "acknowledge/"))
+
+    assert response.status_code == 200, response.content
+    assert response.json() == {
+        "ticket": ticket.reference,
+        "metric": "first_response",
+        "cycle": 1,
+        "step": 1,
+        "fired_at": "2025-06-11T10:15:00Z",
+        "acknowledged_at": "2025-06-11T10:16:00Z",
+        "acknowledged_by": "lena",
+        "acknowledged_via": "api",
+    }
+    again = as_engineer.post(url(ticket, "acknowledge/"))
+    assert again.status_code == 409
+    assert again.json() == {"detail": f"{ticket.reference} has no page waiting for acknowledgement"}

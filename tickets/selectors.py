@@ -1,0 +1,163 @@
+"""Ticket reads: the queue, one ticket, the customer's view of one ticket, customers.
+
+Selectors return querysets or model instances and never write. They know nothing of escalation:
+callers that need SLA clocks or notifications add them (see `escalation.selectors`).
+"""
+
+import hmac
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import F, Prefetch, QuerySet
+
+from .models import SEVERITY_RANK, Attachment, Customer, Event, EventType, Message, Ticket
+
+# Orderings an integrator may ask for, each backed by an index; `pk` makes pages stable.
+# A ticket without a running clock (resolved, paused, closed) has all the time in the world:
+# it sorts last by time left, and first by `-next_due_at`, which is also PostgreSQL's natural
+# order for the `ticket_next_due` index read forwards or backwards.
+TICKET_ORDERINGS = {
+    "next_due_at": (F("next_due_at").asc(nulls_last=True), "pk"),
+    "-next_due_at": (F("next_due_at").desc(nulls_first=True), "-pk"),
+    "created_at": ("created_at", "pk"),
+    "-created_at": ("-created_at", "-pk"),
+    "severity": (SEVERITY_RANK.asc(), F("next_due_at").asc(nulls_last=True), "pk"),
+    "-severity": (SEVERITY_RANK.desc(), F("next_due_at").asc(nulls_last=True), "pk"),
+}
+TICKET_DEFAULT_ORDERING = "next_due_at"
+
+# Timeline entries a customer may see, and the keys of their data that are safe to show.
+PUBLIC_EVENT_DATA = {
+    EventType.CREATED: (),
+    EventType.STATUS_CHANGED: ("from", "to"),
+    EventType.REOPENED: ("cycle",),
+}
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET = _Unset()
+
+
+def ticket_queryset() -> QuerySet[Ticket]:
+    """Tickets with what their representation shows in one query: customer, requester, assignee."""
+    return Ticket.objects.select_related("customer", "requester", "assignee")
+
+
+def with_thread(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """`tickets` with all their messages (internal notes too) and events prefetched, oldest first."""
+    return tickets.prefetch_related(
+        Prefetch(
+            "messages",
+            queryset=Message.objects.select_related("author")
+            .prefetch_related("attachments")
+            .order_by("created_at", "pk"),
+        ),
+        Prefetch("events", queryset=Event.objects.select_related("actor").order_by("at", "pk")),
+    )
+
+
+def ticket_list(
+    *,
+    now: datetime,
+    severities: Collection[str] = (),
+    statuses: Collection[str] = (),
+    assignee: int | str | _Unset | None = UNSET,
+    customer_id: int | None = None,
+    breached: bool | None = None,
+    ordering: str = TICKET_DEFAULT_ORDERING,
+) -> QuerySet[Ticket]:
+    """The queue: tickets matching every filter given, by time left unless `ordering` says otherwise.
+
+    `assignee` is a user id, a username, or None for unassigned tickets (UNSET: anybody's).
+    `breached` compares running clocks with `now` as well as the breaches the ledger recorded.
+    """
+    tickets = ticket_queryset()
+    if severities:
+        tickets = tickets.filter(severity__in=severities)
+    if statuses:
+        tickets = tickets.filter(status__in=statuses)
+    if assignee is None:
+        tickets = tickets.filter(assignee__isnull=True)
+    elif isinstance(assignee, int):
+        tickets = tickets.filter(assignee_id=assignee)
+    elif isinstance(assignee, str):
+        tickets = tickets.filter(assignee__username=assignee)
+    if customer_id is not None:
+        tickets = tickets.filter(customer_id=customer_id)
+    if breached is not None:
+        condition = Ticket.breached_q(now)
+        tickets = tickets.filter(condition if breached else ~condition)
+    return tickets.order_by(*TICKET_ORDERINGS[ordering])
+
+
+def ticket_get(*, reference: str, tickets: QuerySet[Ticket] | None = None) -> Ticket | None:
+    """The ticket a reference such as `SD-1042` names (from `tickets`, default all), or None."""
+    pk = Ticket.pk_from_reference(reference)
+    if pk is None:
+        return None
+    return (ticket_queryset() if tickets is None else tickets).filter(pk=pk).first()
+
+
+@dataclass(frozen=True)
+class PublicTicket:
+    """A ticket as its requester sees it: public messages (each with `public_attachments`) and the
+    events a customer may see."""
+
+    ticket: Ticket
+    messages: list[Message]
+    events: list[Event]
+
+
+def ticket_get_public(*, access_token: str) -> PublicTicket | None:
+    """The ticket whose private link carries `access_token`, as its requester may see it; None on a miss.
+
+    A miss costs what a hit costs: the same four indexed queries run whatever the token (none is
+    skipped for want of rows), and the comparison that decides is constant-time.
+    """
+    ticket = Ticket.objects.select_related("requester").filter(access_token=access_token).first()
+    messages = Message.objects.filter(ticket__access_token=access_token, internal=False)
+    messages = list(messages.select_related("author").order_by("created_at", "pk"))
+    attachments = Attachment.objects.filter(
+        message__ticket__access_token=access_token, message__internal=False
+    )
+    events = Event.objects.filter(ticket__access_token=access_token, type__in=list(PUBLIC_EVENT_DATA))
+    events = list(events.order_by("at", "pk"))
+    by_message: dict[int, list[Attachment]] = {}
+    for attachment in attachments.order_by("pk"):
+        by_message.setdefault(attachment.message_id, []).append(attachment)
+    for message in messages:
+        message.public_attachments = by_message.get(message.pk, [])
+    if not _token_matches(ticket, access_token):
+        return None
+    return PublicTicket(ticket=ticket, messages=messages, events=events)
+
+
+def ticket_get_by_access_token(*, access_token: str) -> Ticket | None:
+    """The ticket a private link opens (one indexed query, constant-time comparison), or None."""
+    ticket = Ticket.objects.select_related("requester").filter(access_token=access_token).first()
+    return ticket if _token_matches(ticket, access_token) else None
+
+
+def _token_matches(ticket: Ticket | None, access_token: str) -> bool:
+    # The lookup already matched exactly; comparing again in constant time keeps the decision free of
+    # early exits whatever the database's collation does, and costs the same on a miss.
+    found = ticket.access_token if ticket is not None else ""
+    return hmac.compare_digest(found.encode(), access_token.encode()) and ticket is not None
+
+
+def public_event_data(event: Event) -> dict:
+    """The part of an event's data a customer may see."""
+    return {key: event.data[key] for key in PUBLIC_EVENT_DATA.get(event.type, ()) if key in event.data}
+
+
+def customer_list() -> QuerySet[Customer]:
+    return Customer.objects.prefetch_related("domains").order_by("name", "pk")
+
+
+def customer_get(*, customer_id: int) -> Customer | None:
+    return Customer.objects.prefetch_related("domains").filter(pk=customer_id).first()
