@@ -62,3 +62,25 @@ def make_ticket(*, now: datetime = NOW, severity: str = Severity.GENERAL, email:
         now=now,
         **kwargs,
     )
+
+
+# --- web pages (tests/web) ------------------------------------------------------------------------
+
+
+def make_engineer(username: str, *, name: str = "", zone: str = "UTC", password: str | None = None, **fields):
+    """An active engineer with a staff login; `password` makes it able to log in through the form."""
+    first, _, last = name.partition(" ")
+    user = UserFactory(username=username, first_name=first, last_name=last)
+    if password:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    return EngineerFactory(user=user, timezone=ZoneInfo(zone), **fields)
+
+
+def make_page(ticket, *, metric: str = "first_response", step: int = 1, fired_at: datetime = NOW):
+    """A fired escalation step (a page) on `ticket`, as the worker would leave it."""
+    from escalation.models import Escalation
+
+    return Escalation.objects.create(
+        ticket=ticket, metric=metric, cycle=1, step=step, due_at=fired_at, fired_at=fired_at
+    )

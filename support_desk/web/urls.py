@@ -1,1 +1,31 @@
-urlpatterns: list = []
+"""The server-rendered web pages (DESIGN.md, "Web"): composes the tickets and escalation apps."""
+
+from django.urls import path
+
+from .views import customers, desk
+
+app_name = "web"
+
+urlpatterns = [
+    # Customers: no account; the access token in the private link is the key.
+    path("", customers.ticket_new, name="ticket-new"),
+    path("t/<str:access_token>/", customers.customer_ticket, name="customer-ticket"),
+    path("t/<str:access_token>/received/", customers.ticket_received, name="ticket-received"),
+    path(
+        "t/<str:access_token>/files/<int:attachment_id>/",
+        customers.customer_attachment,
+        name="customer-attachment",
+    ),
+    # Engineers (staff).
+    path("queue/", desk.queue, name="queue"),
+    path("queue/live/", desk.queue_live, name="queue-live"),
+    path("tickets/<str:reference>/", desk.ticket_detail, name="ticket"),
+    path("tickets/<str:reference>/reply/", desk.ticket_reply_public, name="ticket-reply"),
+    path("tickets/<str:reference>/note/", desk.ticket_note, name="ticket-note"),
+    path("tickets/<str:reference>/status/", desk.ticket_status, name="ticket-status"),
+    path("tickets/<str:reference>/assign/", desk.ticket_assign_to, name="ticket-assign"),
+    path("tickets/<str:reference>/take/", desk.ticket_take, name="ticket-take"),
+    path("tickets/<str:reference>/severity/", desk.ticket_severity, name="ticket-severity"),
+    path("tickets/<str:reference>/acknowledge/", desk.ticket_acknowledge, name="ticket-acknowledge"),
+    path("tickets/<str:reference>/files/<int:attachment_id>/", desk.desk_attachment, name="desk-attachment"),
+]

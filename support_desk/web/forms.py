@@ -1,0 +1,218 @@
+"""Forms of the web pages: they parse and validate; the views call services with what they return."""
+
+import zoneinfo
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.html import format_html
+
+from tickets.models import ATTACHMENT_MAX_BYTES, DESCRIPTION_MAX_LENGTH, SUBJECT_MAX_LENGTH, Severity, Status
+
+from .presenters import SEVERITY_PLAIN
+from .selectors import STATUS_ACTIVE, STATUS_ANY, QueueFilters, Scope
+from .uploads import ACCEPT_ATTRIBUTE, ALLOWED_DESCRIPTION, AttachmentRejected, attachment_content_type
+
+HONEYPOT_FIELD = "website"
+NAME_MAX_LENGTH = 200
+
+
+@lru_cache(maxsize=1)
+def _known_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def browser_zone(value: str) -> ZoneInfo | None:
+    """The IANA zone the browser reported, or None when it sent nothing usable."""
+    return ZoneInfo(value) if value in _known_zones() else None
+
+
+class AttachmentMixin(forms.Form):
+    """An optional attachment, checked by content; `oversized` names fields the upload handler cut off."""
+
+    attachment = forms.FileField(
+        required=False,
+        label="Attachment (optional)",
+        help_text=f"A screenshot, log or document: {ALLOWED_DESCRIPTION}, at most "
+        f"{ATTACHMENT_MAX_BYTES // (1024 * 1024)} MiB.",
+        widget=forms.FileInput(
+            attrs={"accept": ACCEPT_ATTRIBUTE, "data-max-bytes": str(ATTACHMENT_MAX_BYTES)}
+        ),
+    )
+
+    def __init__(self, *args, oversized: set[str] | frozenset[str] = frozenset(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.oversized = oversized
+        self.attachment_type: str | None = None
+
+    def clean_attachment(self) -> UploadedFile | None:
+        if "attachment" in self.oversized:
+            raise forms.ValidationError(
+                f"The file is larger than {ATTACHMENT_MAX_BYTES // (1024 * 1024)} MiB.", code="too_large"
+            )
+        upload = self.cleaned_data.get("attachment")
+        if not upload:
+            return None
+        try:
+            self.attachment_type = attachment_content_type(upload)
+        except AttachmentRejected as rejected:
+            raise forms.ValidationError(str(rejected), code="rejected") from None
+        return upload
+
+
+class TicketForm(AttachmentMixin):
+    severity = forms.ChoiceField(
+        label="How serious is it?",
+        choices=[
+            (
+                value,
+                format_html(
+                    '<strong>{}<span class="visually-hidden">:</span></strong> {}',
+                    *SEVERITY_PLAIN[value].split(": ", 1),
+                ),
+            )
+            for value in Severity.values
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how serious the problem is."},
+    )
+    subject = forms.CharField(
+        label="Subject",
+        max_length=SUBJECT_MAX_LENGTH,
+        help_text="One line: what is wrong, and where.",
+        error_messages={"required": "Give the ticket a subject."},
+    )
+    description = forms.CharField(
+        label="What happened?",
+        max_length=DESCRIPTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="When it started, what viewers see, stream or channel names, error messages.",
+        error_messages={"required": "Describe the problem."},
+    )
+    email = forms.EmailField(
+        label="Your email",
+        max_length=254,
+        help_text="We send the private link to this address.",
+        error_messages={"required": "Enter your email address.", "invalid": "Enter an email address."},
+    )
+    name = forms.CharField(
+        label="Your name",
+        max_length=NAME_MAX_LENGTH,
+        help_text="How we address you in our replies.",
+        error_messages={"required": "Enter your name."},
+    )
+    # Filled by static/js/desk.js from the browser (Intl); promises are shown in this zone.
+    timezone = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    # Hidden from people (see desk.css); bots fill every field they find.
+    website = forms.CharField(
+        required=False,
+        label="Leave this field empty",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    field_order = ["severity", "subject", "description", "email", "name", "attachment", "timezone", "website"]
+
+    def clean_subject(self) -> str:
+        return " ".join(self.cleaned_data["subject"].split())
+
+    def clean_timezone(self) -> ZoneInfo | None:
+        return browser_zone(self.cleaned_data.get("timezone", ""))
+
+    @property
+    def is_spam(self) -> bool:
+        return bool(self.data.get(HONEYPOT_FIELD))
+
+
+class CustomerReplyForm(AttachmentMixin):
+    body = forms.CharField(
+        label="Your reply",
+        max_length=DESCRIPTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": "Write your reply first."},
+    )
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label="Reply to the customer",
+        max_length=DESCRIPTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="The customer sees this and gets it by email.",
+        error_messages={"required": "Write the reply first."},
+    )
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label="Internal note",
+        max_length=DESCRIPTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Only engineers see notes. The customer never does.",
+        error_messages={"required": "Write the note first."},
+    )
+
+
+class StatusForm(forms.Form):
+    # Any status is accepted here; the state machine (tickets.states) decides and explains refusals.
+    status = forms.ChoiceField(
+        label="Change status to", choices=Status.choices, error_messages={"required": "Choose a status."}
+    )
+
+    def __init__(self, *args, allowed: list[str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["status"].widget.choices = [
+            ("", "Choose a status"),
+            *((value, Status(value).label) for value in allowed),
+        ]
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label="Assign to",
+        empty_label="Nobody (back to the team queue)",
+    )
+
+    def __init__(self, *args, engineers, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["assignee"]
+        field.queryset = engineers
+        field.label_from_instance = lambda user: (
+            f"{user.get_full_name() or user.username} ({user.engineer.timezone.key})"
+        )
+
+
+class SeverityForm(forms.Form):
+    severity = forms.ChoiceField(label="Severity", choices=Severity.choices)
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's filters, read from the query string; anything invalid falls back to the default."""
+
+    scope = forms.ChoiceField(
+        required=False,
+        choices=[(Scope.ALL, "All"), (Scope.MINE, "Mine"), (Scope.UNASSIGNED, "Unassigned")],
+    )
+    severity = forms.ChoiceField(required=False, label="Severity", choices=[("", "Any"), *Severity.choices])
+    status = forms.ChoiceField(
+        required=False,
+        label="Status",
+        choices=[(STATUS_ACTIVE, "Needs work"), *Status.choices, (STATUS_ANY, "Any")],
+    )
+
+    def filters(self) -> QueueFilters:
+        """Each filter on its own: one bad value does not reset the others."""
+        values = {}
+        for name, field in self.fields.items():
+            try:
+                values[name] = field.clean(self.data.get(name, ""))
+            except forms.ValidationError:
+                values[name] = ""
+        defaults = QueueFilters()
+        return QueueFilters(
+            scope=values["scope"] or defaults.scope,
+            severity=values["severity"] or defaults.severity,
+            status=values["status"] or defaults.status,
+        )

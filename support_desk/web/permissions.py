@@ -1,0 +1,22 @@
+"""Who may see the engineers' pages: staff users (`is_engineer`). Anonymous visitors log in first."""
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+
+from escalation.services.engineers import is_engineer
+
+
+def engineer_required(view):
+    """Anonymous: redirect to the login page and back. Logged in but not an engineer: 403."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_engineer(request.user):
+            raise PermissionDenied("This page is for support engineers.")
+        return view(request, *args, **kwargs)
+
+    return wrapper

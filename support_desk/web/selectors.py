@@ -1,0 +1,216 @@
+"""The queries behind the pages. Each page runs a fixed number of them, whatever the queue holds.
+
+Related rows are joined (`select_related`) or fetched in one extra query per relation
+(`prefetch_related`); nothing is looked up per row. tests/web/test_query_counts.py holds the counts.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+
+from escalation.models import Engineer, Escalation, EscalationPolicy, LedgerEntry
+from escalation.services.roster import LOAD_STATUSES, engineer_shift
+from escalation.shifts import next_shift_start, shift_end
+from tickets.models import Attachment, Event, Message, Status, Ticket
+
+ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING_ON_CUSTOMER)
+UTC = ZoneInfo("UTC")
+
+User = get_user_model()
+
+
+class Scope:
+    MINE = "mine"
+    UNASSIGNED = "unassigned"
+    ALL = "all"
+
+
+STATUS_ACTIVE = "active"
+STATUS_ANY = "any"
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    scope: str = Scope.ALL
+    severity: str = ""  # empty: any severity
+    status: str = STATUS_ACTIVE  # `active`, `any`, or one Status
+
+
+def _by_time_left(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Nearest running clock first; tickets with no clock running (paused, resolved) last."""
+    return queryset.order_by(F("next_due_at").asc(nulls_last=True), "created_at", "pk")
+
+
+def _for_rows(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """What a queue row shows: people, and the clock with its calendar and holidays (warning point)."""
+    return queryset.select_related("customer", "requester", "assignee", "clock__calendar").prefetch_related(
+        "clock__calendar__holidays"
+    )
+
+
+def _filtered(filters: QueueFilters) -> QuerySet[Ticket]:
+    queryset = Ticket.objects.all()
+    if filters.severity:
+        queryset = queryset.filter(severity=filters.severity)
+    if filters.status == STATUS_ACTIVE:
+        queryset = queryset.filter(status__in=ACTIVE_STATUSES)
+    elif filters.status != STATUS_ANY:
+        queryset = queryset.filter(status=filters.status)
+    return queryset
+
+
+def ticket_list_queue(*, user, filters: QueueFilters) -> QuerySet[Ticket]:
+    """The team queue under `filters`, sorted by time left."""
+    queryset = _filtered(filters)
+    if filters.scope == Scope.MINE:
+        queryset = queryset.filter(assignee=user)
+    elif filters.scope == Scope.UNASSIGNED:
+        queryset = queryset.filter(assignee__isnull=True)
+    return _for_rows(_by_time_left(queryset))
+
+
+def ticket_count_queue_scopes(*, user, filters: QueueFilters) -> dict[str, int]:
+    """How many tickets each scope tab holds under the other filters (one query)."""
+    return _filtered(filters).aggregate(
+        all=Count("pk"),
+        mine=Count("pk", filter=Q(assignee=user)),
+        unassigned=Count("pk", filter=Q(assignee__isnull=True)),
+    )
+
+
+def ticket_list_mine(*, user, limit: int) -> list[Ticket]:
+    """The engineer's own tickets that still need work, most urgent first."""
+    queryset = Ticket.objects.filter(assignee=user, status__in=ACTIVE_STATUSES)
+    return list(_for_rows(_by_time_left(queryset))[:limit])
+
+
+def escalation_policy_fractions() -> dict[str, Decimal]:
+    """Severity -> the fraction of a target after which the policy warns."""
+    return dict(EscalationPolicy.objects.values_list("severity", "warning_at_fraction"))
+
+
+def engineer_zone(user) -> ZoneInfo:
+    """The zone an engineer reads times in: their Engineer.timezone, or UTC for staff without one."""
+    zone = Engineer.objects.filter(user=user).values_list("timezone", flat=True).first()
+    return zone or UTC
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    engineer: Engineer
+    on_shift: bool
+    shift_ends_at: datetime | None
+    next_start_at: datetime | None
+    open_tickets: int
+
+
+def engineer_list_roster(*, now: datetime, upcoming: int = 3) -> tuple[list[RosterEntry], list[RosterEntry]]:
+    """Who is on shift now (lead first), and the next `upcoming` engineers to start, each in local time."""
+    engineers = (
+        Engineer.objects.filter(active=True, user__is_active=True)
+        .select_related("user")
+        .annotate(
+            load=Count("user__assigned_tickets", filter=Q(user__assigned_tickets__status__in=LOAD_STATUSES))
+        )
+    )
+    on_shift, off_shift = [], []
+    for engineer in engineers:
+        shift = engineer_shift(engineer)
+        ends = shift_end(shift, now)
+        entry = RosterEntry(
+            engineer=engineer,
+            on_shift=ends is not None,
+            shift_ends_at=ends,
+            next_start_at=None if ends else next_shift_start(shift, now),
+            open_tickets=engineer.load,
+        )
+        (on_shift if entry.on_shift else off_shift).append(entry)
+    on_shift.sort(key=lambda e: (not e.engineer.lead, e.shift_ends_at, e.engineer.user.username))
+    later = sorted((e for e in off_shift if e.next_start_at), key=lambda e: e.next_start_at)
+    return on_shift, later[:upcoming]
+
+
+# --- one ticket ----------------------------------------------------------------------------------
+
+
+def ticket_get_for_requester(*, access_token: str) -> Ticket | None:
+    """The ticket behind a private link, with its public thread only."""
+    public = Message.objects.filter(internal=False).select_related("author").prefetch_related("attachments")
+    return (
+        Ticket.objects.select_related("requester", "customer", "clock__calendar")
+        .prefetch_related(
+            Prefetch("messages", queryset=public, to_attr="public_messages"),
+            "clock__calendar__holidays",
+            "follow_ups",
+        )
+        .filter(access_token=access_token)
+        .first()
+    )
+
+
+def ticket_get_by_reference(*, reference: str) -> Ticket | None:
+    """Just the ticket row, for actions that change it (the services lock and re-read it)."""
+    pk = Ticket.pk_from_reference(reference)
+    return None if pk is None else Ticket.objects.filter(pk=pk).first()
+
+
+def ticket_get_by_access_token(*, access_token: str) -> Ticket | None:
+    return Ticket.objects.filter(access_token=access_token).first()
+
+
+def ticket_get_for_desk(*, reference: str) -> Ticket | None:
+    """The ticket an engineer opens, with thread, notes, attachments, timeline and clock."""
+    pk = Ticket.pk_from_reference(reference)
+    if pk is None:
+        return None
+    return (
+        Ticket.objects.select_related("requester", "customer", "assignee", "follow_up_of", "clock__calendar")
+        .prefetch_related(
+            Prefetch(
+                "messages",
+                queryset=Message.objects.select_related("author").prefetch_related("attachments"),
+            ),
+            Prefetch("events", queryset=Event.objects.select_related("actor")),
+            Prefetch("follow_ups", queryset=Ticket.objects.order_by("created_at")),
+            "clock__calendar__holidays",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def ledger_list_for_ticket(*, ticket: Ticket) -> list[LedgerEntry]:
+    return list(LedgerEntry.objects.filter(ticket=ticket).order_by("seq"))
+
+
+def escalation_list_for_ticket(*, ticket: Ticket) -> list[Escalation]:
+    """The pages fired for the ticket, newest first, with who acknowledged them and what was sent."""
+    return list(
+        Escalation.objects.filter(ticket=ticket)
+        .select_related("acknowledged_by")
+        .prefetch_related("notifications")
+        .order_by("-fired_at", "-pk")
+    )
+
+
+def engineer_list_assignable() -> QuerySet:
+    """Users a ticket can be given to: active engineers with an active staff login."""
+    return (
+        User.objects.filter(is_active=True, is_staff=True, engineer__active=True)
+        .select_related("engineer")
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def attachment_get_for_requester(*, ticket: Ticket, attachment_id: int) -> Attachment | None:
+    return Attachment.objects.filter(
+        pk=attachment_id, message__ticket=ticket, message__internal=False
+    ).first()
+
+
+def attachment_get_for_desk(*, ticket: Ticket, attachment_id: int) -> Attachment | None:
+    return Attachment.objects.filter(pk=attachment_id, message__ticket=ticket).first()

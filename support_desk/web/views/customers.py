@@ -1,0 +1,193 @@
+"""The customer's pages: the public form, its confirmation, and the ticket behind the private link.
+
+No account: the unguessable access token in the link is the permission. The pages carry no cache
+and ask search engines not to index them.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_http_methods, require_safe
+
+from tickets.models import Ticket
+from tickets.services import attachment_add, normalize_email, ticket_create, ticket_reply
+
+from .. import selectors
+from ..emails import send_ticket_received
+from ..forms import CustomerReplyForm, TicketForm
+from ..presenters import SEVERITY_PLAIN, customer_promise, local_words
+from ..ratelimit import REPLIES_PER_TICKET_PER_HOUR, TICKETS_PER_ADDRESS_PER_HOUR, rate_limit_hit
+from ..uploads import SizeLimitedUploadHandler, clean_name
+from .files import attachment_response
+
+ROBOTS = "noindex, nofollow"
+
+
+def _private_link(request: HttpRequest, ticket: Ticket) -> str:
+    return request.build_absolute_uri(reverse("web:customer-ticket", args=[ticket.access_token]))
+
+
+def _with_limited_uploads(view):
+    """Cap attachments while they stream in. Upload handlers must be set before CSRF reads the body,
+    so CSRF is checked here, after the handler is in place (Django's documented pattern)."""
+    protected = csrf_protect(view)
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        handler = SizeLimitedUploadHandler(request)
+        request.upload_handlers.insert(0, handler)
+        return protected(request, *args, oversized=handler.oversized, **kwargs)
+
+    return wrapper
+
+
+def _attach(message, form, now) -> None:
+    upload = form.cleaned_data.get("attachment")
+    if upload:
+        attachment_add(
+            message=message,
+            file=upload,
+            name=clean_name(upload.name),
+            content_type=form.attachment_type,
+            now=now,
+        )
+
+
+def _file_ticket(form: TicketForm, now) -> Ticket:
+    """The ticket and its attachment, together or not at all."""
+    data = form.cleaned_data
+    with transaction.atomic():
+        ticket = ticket_create(
+            subject=data["subject"],
+            description=data["description"],
+            severity=data["severity"],
+            email=data["email"],
+            name=data["name"],
+            now=now,
+            requester_timezone=data["timezone"],
+        )
+        _attach(ticket.messages.get(), form, now)
+    return ticket
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@_with_limited_uploads
+def ticket_new(request: HttpRequest, oversized: set[str]) -> HttpResponse:
+    """The public form. Errors come back next to their fields with everything typed kept."""
+    if request.method != "POST":
+        return render(request, "web/ticket_form.html", {"form": TicketForm()})
+    form = TicketForm(request.POST, request.FILES, oversized=oversized)
+    now = timezone.now()
+    if form.is_spam:
+        form.add_error(None, "We could not accept this form. Please try again.")
+    elif form.is_valid():
+        address = normalize_email(form.cleaned_data["email"])
+        if rate_limit_hit(scope="ticket", identity=address, limit=TICKETS_PER_ADDRESS_PER_HOUR, now=now):
+            ticket = _file_ticket(form, now)
+            link = _private_link(request, ticket)
+            send_ticket_received(ticket=ticket, link=link, promise=customer_promise(ticket, now))
+            return redirect("web:ticket-received", access_token=ticket.access_token)
+        form.add_error(
+            "email",
+            "You have filed several tickets from this address in the last hour. To add to one, "
+            "reply on its page (the link is in our email), or try again later.",
+        )
+    return render(request, "web/ticket_form.html", {"form": form})
+
+
+@require_safe
+@never_cache
+def ticket_received(request: HttpRequest, access_token: str) -> HttpResponse:
+    """The confirmation: the reference, the promised first response in the customer's zone, the link."""
+    ticket = selectors.ticket_get_for_requester(access_token=access_token)
+    if ticket is None:
+        raise Http404("No ticket has this link.")
+    now = timezone.now()
+    context = {
+        "ticket": ticket,
+        "promise": customer_promise(ticket, now),
+        "first_response_due": local_words(ticket.first_response_due_at, ticket.requester_timezone),
+        "link": _private_link(request, ticket),
+        "severity": SEVERITY_PLAIN[ticket.severity],
+    }
+    response = render(request, "web/ticket_received.html", context)
+    response["X-Robots-Tag"] = ROBOTS
+    return response
+
+
+def _customer_page(request: HttpRequest, ticket: Ticket, form: CustomerReplyForm, now) -> HttpResponse:
+    context = {
+        "ticket": ticket,
+        "thread": ticket.public_messages,
+        "promise": customer_promise(ticket, now),
+        "form": form,
+        "link": _private_link(request, ticket),
+        "zone": ticket.requester_timezone,
+        "follow_ups": list(ticket.follow_ups.all()),
+    }
+    response = render(request, "web/customer_ticket.html", context)
+    response["X-Robots-Tag"] = ROBOTS
+    return response
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@never_cache
+@_with_limited_uploads
+def customer_ticket(request: HttpRequest, access_token: str, oversized: set[str]) -> HttpResponse:
+    """Status, the public thread (never internal notes), the promise in words, and a reply box."""
+    if request.method != "POST":
+        ticket = selectors.ticket_get_for_requester(access_token=access_token)
+        if ticket is None:
+            raise Http404("No ticket has this link.")
+        return _customer_page(request, ticket, CustomerReplyForm(), timezone.now())
+
+    ticket = selectors.ticket_get_by_access_token(access_token=access_token)
+    if ticket is None:
+        raise Http404("No ticket has this link.")
+    form = CustomerReplyForm(request.POST, request.FILES, oversized=oversized)
+    now = timezone.now()
+    if form.is_valid():
+        if not rate_limit_hit(
+            scope="reply", identity=ticket.access_token, limit=REPLIES_PER_TICKET_PER_HOUR, now=now
+        ):
+            form.add_error(None, "You have sent many replies in the last hour; please wait a little.")
+        else:
+            with transaction.atomic():
+                message = ticket_reply(ticket=ticket, author=None, body=form.cleaned_data["body"], now=now)
+                _attach(message, form, now)
+            if message.ticket_id == ticket.pk:
+                messages.success(request, "Your reply was sent.")
+                return redirect("web:customer-ticket", access_token=ticket.access_token)
+            follow_up = message.ticket
+            send_ticket_received(
+                ticket=follow_up,
+                link=_private_link(request, follow_up),
+                promise=customer_promise(follow_up, now),
+            )
+            messages.success(
+                request,
+                f"{ticket.reference} was closed, so your reply opened a new ticket, {follow_up.reference}. "
+                "This is its page; we emailed you its link.",
+            )
+            return redirect("web:customer-ticket", access_token=follow_up.access_token)
+    ticket = selectors.ticket_get_for_requester(access_token=access_token)
+    return _customer_page(request, ticket, form, now)
+
+
+@require_safe
+@never_cache
+def customer_attachment(request: HttpRequest, access_token: str, attachment_id: int) -> FileResponse:
+    """A file on the public thread, for whoever holds the ticket's link."""
+    ticket = selectors.ticket_get_by_access_token(access_token=access_token)
+    attachment = ticket and selectors.attachment_get_for_requester(ticket=ticket, attachment_id=attachment_id)
+    if not attachment:
+        raise Http404("No such file on this ticket.")
+    return attachment_response(attachment)

@@ -1,0 +1,296 @@
+"""The engineers' pages: the queue and one ticket. Every view is for engineers only (`engineer_required`).
+
+Actions are POSTs to their own URL that redirect back to the ticket (POST-redirect-GET); a refused
+action renders the ticket page again with the error next to the form that caused it.
+"""
+
+from datetime import datetime
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
+
+from escalation.services.acknowledgements import NothingToAcknowledge, escalation_acknowledge
+from tickets.models import Status, Ticket
+from tickets.services import ticket_assign, ticket_change_severity, ticket_change_status, ticket_reply
+from tickets.states import TRANSITIONS, InvalidTransition
+
+from .. import selectors
+from ..emails import send_reply_notice
+from ..forms import AssignForm, NoteForm, QueueFilterForm, ReplyForm, SeverityForm, StatusForm
+from ..permissions import engineer_required
+from ..presenters import clock_panels, describe_event, ledger_lines, page_label, person, queue_row
+from ..selectors import QueueFilters, Scope
+from .files import attachment_response
+
+QUEUE_PAGE_SIZE = 25
+MY_TICKETS_LIMIT = 10
+QUEUE_REFRESH_SECONDS = 20
+
+
+# --- the queue ----------------------------------------------------------------------------------
+
+
+def _query_string(filters: QueueFilters, **changes) -> str:
+    """The query string of `filters` with `changes`, leaving out defaults so URLs stay short."""
+    values = {"scope": filters.scope, "severity": filters.severity, "status": filters.status, **changes}
+    defaults = QueueFilters()
+    kept = {k: v for k, v in values.items() if v and v != getattr(defaults, k, None)}
+    return f"?{urlencode(kept)}" if kept else "?"
+
+
+def _page_param(number: int) -> int | str:
+    return number if number > 1 else ""  # page 1 is the default: left out of URLs
+
+
+def _queue_context(request: HttpRequest, now: datetime) -> dict:
+    filters = QueueFilterForm(request.GET).filters()
+    user = request.user
+    fractions = selectors.escalation_policy_fractions()
+    page = Paginator(selectors.ticket_list_queue(user=user, filters=filters), QUEUE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    counts = selectors.ticket_count_queue_scopes(user=user, filters=filters)
+    on_shift, upcoming = selectors.engineer_list_roster(now=now)
+    page_query = _query_string(filters, page=_page_param(page.number))
+    tabs = [
+        {
+            "scope": scope,
+            "label": label,
+            "count": counts[scope],
+            "url": _query_string(filters, scope=scope),
+            "current": filters.scope == scope,
+        }
+        for scope, label in ((Scope.MINE, "Mine"), (Scope.UNASSIGNED, "Unassigned"), (Scope.ALL, "All"))
+    ]
+    return {
+        "now": now,
+        "zone": selectors.engineer_zone(user),
+        "filters": filters,
+        "filter_form": QueueFilterForm(initial={"severity": filters.severity, "status": filters.status}),
+        "tabs": tabs,
+        "page": page,
+        "rows": [queue_row(ticket, fractions, now) for ticket in page.object_list],
+        "mine": [
+            queue_row(ticket, fractions, now)
+            for ticket in selectors.ticket_list_mine(user=user, limit=MY_TICKETS_LIMIT)
+        ],
+        "mine_more_url": _query_string(filters, scope=Scope.MINE),
+        "on_shift": on_shift,
+        "upcoming": upcoming,
+        "previous_url": (
+            _query_string(filters, page=_page_param(page.previous_page_number()))
+            if page.has_previous()
+            else ""
+        ),
+        "next_url": _query_string(filters, page=page.next_page_number()) if page.has_next() else "",
+        "refresh_url": reverse("web:queue-live") + page_query,
+        "refresh_seconds": QUEUE_REFRESH_SECONDS,
+    }
+
+
+@require_safe
+@engineer_required
+def queue(request: HttpRequest) -> HttpResponse:
+    """My tickets and the team queue by time left, with filters in the URL and who is on shift."""
+    return render(request, "web/queue.html", _queue_context(request, timezone.now()))
+
+
+@require_safe
+@engineer_required
+def queue_live(request: HttpRequest) -> HttpResponse:
+    """The part of the queue page that changes, for the page to refresh without reloading."""
+    response = render(request, "web/partials/queue_live.html", _queue_context(request, timezone.now()))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- one ticket ---------------------------------------------------------------------------------
+
+
+def _allowed_statuses(ticket: Ticket) -> list[str]:
+    return [status for status in Status.values if status in TRANSITIONS[ticket.status]]
+
+
+def _ticket_page(request: HttpRequest, reference: str, now: datetime, **bound) -> HttpResponse:
+    """The ticket page; `bound` holds the submitted form that failed, shown with its errors."""
+    ticket = selectors.ticket_get_for_desk(reference=reference)
+    if ticket is None:
+        raise Http404("No ticket has this reference.")
+    engineers = selectors.engineer_list_assignable()
+    events = list(ticket.events.all())
+    ledger = selectors.ledger_list_for_ticket(ticket=ticket)
+    escalations = selectors.escalation_list_for_ticket(ticket=ticket)
+    open_page = next((e for e in escalations if e.acknowledged_at is None), None)
+    context = {
+        "ticket": ticket,
+        "now": now,
+        "zone": selectors.engineer_zone(request.user),
+        "thread": ticket.messages.all(),
+        "timeline": [(event, describe_event(event)) for event in events],
+        "panels": clock_panels(ticket, ledger, events, now),
+        "ledger": ledger_lines(ledger),
+        "escalations": [(escalation, page_label(escalation)) for escalation in escalations],
+        "open_page": open_page,
+        "open_page_label": page_label(open_page) if open_page else "",
+        "assignee_name": person(ticket.assignee) if ticket.assignee else "",
+        "can_take": ticket.assignee_id != request.user.pk and ticket.status != Status.CLOSED,
+        "reply_form": bound.get("reply_form") or ReplyForm(prefix="reply"),
+        "note_form": bound.get("note_form") or NoteForm(prefix="note"),
+        "status_allowed": _allowed_statuses(ticket),
+        "status_form": bound.get("status_form") or StatusForm(allowed=_allowed_statuses(ticket)),
+        "assign_form": bound.get("assign_form")
+        or AssignForm(engineers=engineers, initial={"assignee": ticket.assignee_id}),
+        "severity_form": bound.get("severity_form") or SeverityForm(initial={"severity": ticket.severity}),
+    }
+    return render(request, "web/ticket_detail.html", context)
+
+
+def _ticket_for_action(reference: str) -> Ticket:
+    ticket = selectors.ticket_get_by_reference(reference=reference)
+    if ticket is None:
+        raise Http404("No ticket has this reference.")
+    return ticket
+
+
+def _back(ticket: Ticket, anchor: str = ""):
+    return redirect(reverse("web:ticket", args=[ticket.reference]) + (f"#{anchor}" if anchor else ""))
+
+
+@require_safe
+@engineer_required
+def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    return _ticket_page(request, reference, timezone.now())
+
+
+@require_POST
+@engineer_required
+def ticket_reply_public(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = _ticket_for_action(reference)
+    form = ReplyForm(request.POST, prefix="reply")
+    now = timezone.now()
+    if not form.is_valid():
+        return _ticket_page(request, reference, now, reply_form=form)
+    message = ticket_reply(ticket=ticket, author=request.user, body=form.cleaned_data["body"], now=now)
+    link = request.build_absolute_uri(reverse("web:customer-ticket", args=[ticket.access_token]))
+    send_reply_notice(ticket=ticket, body=message.body, author_name=request.user.first_name, link=link)
+    messages.success(request, "Reply sent to the customer.")
+    return _back(ticket, f"message-{message.pk}")
+
+
+@require_POST
+@engineer_required
+def ticket_note(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = _ticket_for_action(reference)
+    form = NoteForm(request.POST, prefix="note")
+    now = timezone.now()
+    if not form.is_valid():
+        return _ticket_page(request, reference, now, note_form=form)
+    message = ticket_reply(
+        ticket=ticket, author=request.user, body=form.cleaned_data["body"], internal=True, now=now
+    )
+    messages.success(request, "Internal note added.")
+    return _back(ticket, f"message-{message.pk}")
+
+
+@require_POST
+@engineer_required
+def ticket_status(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = _ticket_for_action(reference)
+    form = StatusForm(request.POST, allowed=_allowed_statuses(ticket))
+    now = timezone.now()
+    if form.is_valid():
+        try:
+            ticket = ticket_change_status(
+                ticket=ticket, status=form.cleaned_data["status"], actor=request.user, now=now
+            )
+        except InvalidTransition as refused:
+            form.add_error("status", f"Cannot change status: {refused.reason}.")
+        else:
+            messages.success(request, f"Status is now {ticket.get_status_display().lower()}.")
+            return _back(ticket)
+    return _ticket_page(request, reference, now, status_form=form)
+
+
+@require_POST
+@engineer_required
+def ticket_assign_to(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = _ticket_for_action(reference)
+    form = AssignForm(request.POST, engineers=selectors.engineer_list_assignable())
+    now = timezone.now()
+    if form.is_valid():
+        assignee = form.cleaned_data["assignee"]
+        try:
+            ticket_assign(ticket=ticket, assignee=assignee, actor=request.user, now=now)
+        except InvalidTransition as refused:
+            form.add_error("assignee", f"Cannot reassign: {refused.reason}.")
+        else:
+            messages.success(
+                request, f"Assigned to {person(assignee)}." if assignee else "Back in the team queue."
+            )
+            return _back(ticket)
+    return _ticket_page(request, reference, now, assign_form=form)
+
+
+@require_POST
+@engineer_required
+def ticket_take(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = _ticket_for_action(reference)
+    try:
+        ticket_assign(ticket=ticket, assignee=request.user, actor=request.user, now=timezone.now())
+    except InvalidTransition as refused:
+        messages.error(request, f"Cannot take this ticket: {refused.reason}.")
+    else:
+        messages.success(request, "The ticket is yours.")
+    return _back(ticket)
+
+
+@require_POST
+@engineer_required
+def ticket_severity(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = _ticket_for_action(reference)
+    form = SeverityForm(request.POST)
+    now = timezone.now()
+    if form.is_valid():
+        try:
+            ticket = ticket_change_severity(
+                ticket=ticket, severity=form.cleaned_data["severity"], actor=request.user, now=now
+            )
+        except InvalidTransition as refused:
+            form.add_error("severity", f"Cannot change severity: {refused.reason}.")
+        else:
+            messages.success(
+                request, f"Severity is now {ticket.severity}; the open deadlines were recomputed."
+            )
+            return _back(ticket)
+    return _ticket_page(request, reference, now, severity_form=form)
+
+
+@require_POST
+@engineer_required
+def ticket_acknowledge(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = _ticket_for_action(reference)
+    try:
+        escalation = escalation_acknowledge(ticket=ticket, user=request.user, via="web", now=timezone.now())
+    except NothingToAcknowledge:
+        messages.info(request, "There is no page waiting for acknowledgement.")
+    else:
+        messages.success(
+            request, f"Acknowledged: {page_label(escalation).lower()}. The SLA clock keeps running."
+        )
+    return _back(ticket)
+
+
+@require_safe
+@engineer_required
+def desk_attachment(request: HttpRequest, reference: str, attachment_id: int) -> FileResponse:
+    ticket = _ticket_for_action(reference)
+    attachment = selectors.attachment_get_for_desk(ticket=ticket, attachment_id=attachment_id)
+    if attachment is None:
+        raise Http404("No such file on this ticket.")
+    return attachment_response(attachment)
