@@ -17,7 +17,7 @@ BENCH_DATABASE_URL = ""
 BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 
 
-def configure_django(name: str) -> None:
+def configure_django(name: str, settings_module: str = "support_desk.settings") -> None:
     """Point this process at its own benchmark database (support_desk_bench_<name>) and set Django up."""
     global BENCH_DB, BENCH_DATABASE_URL
     BENCH_DB = f"support_desk_bench_{name}"
@@ -27,7 +27,7 @@ def configure_django(name: str) -> None:
     os.environ["CELERY_BROKER_URL"] = BENCH_REDIS_URL
     os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key")
     os.environ["DEBUG"] = "0"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "support_desk.settings")
+    os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -113,3 +113,52 @@ class Stopwatch:
 
     def __exit__(self, *exc):
         self.seconds = time.perf_counter() - self.start
+
+
+def ensure_wrk() -> str:
+    """wrk, the HTTP load generator (Debian package `wrk`), installed when missing and this is root."""
+    import shutil
+
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() == 0:
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False, capture_output=True)
+        found = shutil.which("wrk")
+    if not found:
+        raise SystemExit("wrk is needed for this benchmark: apt-get install wrk")
+    return found
+
+
+WRK_DONE = """
+done = function(summary, latency, requests)
+  io.write(string.format("PCT p50=%d p95=%d p99=%d max=%d\\n",
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max))
+end
+"""
+
+
+def wrk(url: str, script: Path, seconds: int = 10, connections: int = 16, threads: int = 2) -> dict:
+    """Run wrk against `url` and return requests/s, latency percentiles (ms) and error counts."""
+    import re
+
+    combined = script.with_suffix(".run.lua")
+    combined.write_text(script.read_text() + WRK_DONE)
+    out = subprocess.run(
+        [ensure_wrk(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "-s", str(combined), url],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    pct = {k: int(v) / 1000 for k, v in re.findall(r"(p50|p95|p99|max)=(\d+)", out)}  # microseconds
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: (.*)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50_ms": pct["p50"],
+        "p95_ms": pct["p95"],
+        "p99_ms": pct["p99"],
+        "max_ms": pct["max"],
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+        "socket_errors": socket_errors.group(1) if socket_errors else "",
+    }

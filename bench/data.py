@@ -26,7 +26,7 @@ def insert_people(cursor, engineers: int = 20, customers: int = 50) -> None:
     cursor.execute(
         """
         INSERT INTO tickets_customer (name, plan, timezone, created_at)
-        SELECT 'Customer ' || g, CASE WHEN g % 3 = 0 THEN 'premium' ELSE 'standard' END, 'UTC', now()
+        SELECT 'Customer ' || g, CASE WHEN g %% 3 = 0 THEN 'premium' ELSE 'standard' END, 'UTC', now()
         FROM generate_series(1, %s) g
         """,
         [customers],
