@@ -94,6 +94,18 @@ class BusinessCalendar(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        if self.kind == self.Kind.BUSINESS and not self.workdays:
+            raise ValidationError({"workdays": "A business-hours calendar needs at least one workday."})
+        if self.holiday_country:
+            import holidays
+
+            if self.holiday_country.upper() not in holidays.list_supported_countries():
+                raise ValidationError(
+                    {"holiday_country": f"No public holidays known for {self.holiday_country!r}."}
+                )
+            self.holiday_country = self.holiday_country.upper()
+
 
 class Holiday(models.Model):
     calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="holidays")

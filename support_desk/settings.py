@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "timezone_field",
     "phonenumber_field",
     "tickets.apps.TicketsConfig",
@@ -201,6 +202,25 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 CELERY_BROKER_CONNECTION_TIMEOUT = 2.0
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
+# --- Cache ---------------------------------------------------------------------------------------
+# Rate limits and throttles count per client across every web process, so production shares one cache:
+# the broker's Redis server, in the database after the broker's (CACHE_URL overrides). No Redis: memory.
+
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    _broker = urlsplit(CELERY_BROKER_URL)
+    _cache_db = (int(_broker.path.strip("/") or 0) + 1) % 16
+    _default_cache_url = f"{_broker.scheme}://{_broker.netloc}/{_cache_db}"
+else:
+    _default_cache_url = ""
+CACHE_URL = env.str("CACHE_URL", default=_default_cache_url)
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL, "KEY_PREFIX": "sd"}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # --- Twilio ---------------------------------------------------------------------------------------
 
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
@@ -246,6 +266,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Tickets, SLA deadlines, escalation and reports.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and Redoc served from our own static files: the product works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,  # write-only fields (password) and id-or-name inputs differ from outputs
     "ENUM_NAME_OVERRIDES": {

@@ -3,10 +3,28 @@ from django.test import override_settings
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _plain_http():
-    """The suite talks plain HTTP to its own servers; production keeps HTTPS redirects and secure cookies."""
-    with override_settings(SECURE_SSL_REDIRECT=False, SESSION_COOKIE_SECURE=False, CSRF_COOKIE_SECURE=False):
+def _test_environment():
+    """Plain HTTP to its own servers (production keeps HTTPS redirects and secure cookies), and static
+    files named without collectstatic's manifest (production runs collectstatic at release)."""
+    from django.conf import settings
+
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with override_settings(
+        SECURE_SSL_REDIRECT=False, SESSION_COOKIE_SECURE=False, CSRF_COOKIE_SECURE=False, STORAGES=storages
+    ):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Throttles and rate limits count in the cache (Redis under `make test`): every test starts from zero."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
 
 
 @pytest.fixture(scope="session")

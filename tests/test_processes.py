@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import redis
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
@@ -83,6 +84,7 @@ def test_worker_and_beat_start_connect_and_record_a_due_breach(tmp_path):
         BREACH_SWEEP_INTERVAL_SECONDS="1",
     )
     assert settings.CELERY_BROKER_URL.startswith("redis://"), "the integration suite runs on Redis"
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()  # no backlog left by earlier tests
     worker = subprocess.Popen(
         [CELERY, "-A", "support_desk", "worker", "--pool", "solo", "--loglevel", "INFO"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

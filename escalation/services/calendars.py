@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import holidays as holiday_data
 
-from ..business_time import Calendar, Window
+from ..business_time import Calendar
 from ..models import BusinessCalendar
 
 HOLIDAY_YEARS_AHEAD = 2  # a clock started now may run into next year's holidays
@@ -31,7 +31,7 @@ def calendar_for(calendar: BusinessCalendar, *, tz: ZoneInfo, around: datetime) 
     if calendar.holiday_country:
         for year in years:
             closed |= _public_holidays(calendar.holiday_country, year)
-    windows = tuple(
-        Window(weekday=day, start=calendar.opens, end=calendar.closes) for day in sorted(calendar.workdays)
+    # Raises ValueError for a business calendar without workdays rather than silently running 24x7.
+    return Calendar.business_hours(
+        zone, start=calendar.opens, end=calendar.closes, weekdays=calendar.workdays, holidays=closed
     )
-    return Calendar(tz=zone, windows=windows, holidays=frozenset(closed))
