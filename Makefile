@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/support_desk
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
 
-.PHONY: install run test lint check-deploy clean
+.PHONY: install run test lint check-deploy bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -40,6 +40,10 @@ lint: install
 check-deploy: install
 	SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') DEBUG=0 \
 	ALLOWED_HOSTS=support.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+bench: install
+	.ci/services
+	$(BIN)/python -m bench.run_all
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis

@@ -137,6 +137,7 @@ def main() -> None:
     if args.scenario == "lateness":
         count = args.tickets or 10_000
         result = run(count, timedelta(seconds=30), timedelta(minutes=args.minutes), "lateness")
+        result["minutes"] = args.minutes
     else:
         count = args.tickets or 5_000
         result = run(count, timedelta(seconds=90), timedelta(seconds=59), "mass-breach")

@@ -1,0 +1,141 @@
+"""The targets of issue 7's table, checked against what each benchmark printed."""
+
+
+def _yes(ok: bool) -> str:
+    return "yes" if ok else "**no**"
+
+
+def _median(spread_text: str) -> float:
+    """The median out of `spread()`'s text: "12.34 (min ..., max ..., 3 runs)" or "12.34"."""
+    return float(str(spread_text).split(" ", 1)[0])
+
+
+def rows(results: dict) -> list[tuple[str, str, str, str, str]]:
+    out = []
+    r = results.get("lateness")
+    if r:
+        if "error" in r:
+            out.append(
+                (
+                    "escalation lateness",
+                    "",
+                    "p99 <= 100 ms, max <= 1 s",
+                    f"failed: {r['error'][-200:]}",
+                    "**no**",
+                )
+            )
+        else:
+            late = r["lateness_ms"]
+            ok = (
+                late["p99"] <= 100
+                and late["max"] <= 1000
+                and r["fired"] == r["tickets"]
+                and r["fired_twice"] == 0
+            )
+            out.append(
+                (
+                    "escalation lateness",
+                    f"{r['tickets']:,} open tickets due over {r.get('minutes', 10)} min, 1 worker",
+                    "p99 <= 100 ms, max <= 1 s",
+                    f"p50 {late['p50']} ms, p99 {late['p99']} ms, max {late['max']} ms; "
+                    f"fired {r['fired']:,}, twice {r['fired_twice']}",
+                    _yes(ok),
+                )
+            )
+    r = results.get("mass-breach")
+    if r:
+        if "error" in r:
+            out.append(
+                ("mass breach", "", "exactly once, p99 <= 2 s", f"failed: {r['error'][-200:]}", "**no**")
+            )
+        else:
+            late = r["lateness_ms"]
+            ok = late["p99"] <= 2000 and r["fired"] == r["tickets"] and r["fired_twice"] == 0
+            out.append(
+                (
+                    "mass breach",
+                    f"{r['tickets']:,} major tickets due in the same minute",
+                    "all fired exactly once, p99 <= 2 s, bounded memory",
+                    f"fired {r['fired']:,}, twice {r['fired_twice']}; p50 {late['p50']} ms, "
+                    f"p99 {late['p99']} ms, max {late['max']} ms; "
+                    f"worker peak RSS {r['worker_peak_rss_mib']} MiB",
+                    _yes(ok),
+                )
+            )
+    r = results.get("intake")
+    if r:
+        if "error" in r:
+            out.append(("intake", "", ">= 50 % of bare DRF", f"failed: {r['error'][-200:]}", "**no**"))
+        else:
+            ok = r["median_ratio"] >= 0.5 and r["errors"] == 0
+            out.append(
+                (
+                    "intake",
+                    "POST /api/v1/tickets/ with routing enqueued, gunicorn 2 workers, PostgreSQL",
+                    ">= 50 % of a bare DRF create on the same table shape",
+                    f"{r['intake_rps']} req/s vs bare {r['bare_rps']} req/s = {r['intake_to_bare']}; "
+                    f"p99 {r['intake_p99_ms']} ms; errors {r['errors']}",
+                    _yes(ok),
+                )
+            )
+    r = results.get("queue")
+    if r:
+        if "error" in r:
+            out.append(("queue", "", "p95 <= 50 ms", f"failed: {r['error'][-200:]}", "**no**"))
+        else:
+            for name, page in r["pages"].items():
+                ok = _median(page["p95_ms"]) <= 50 and page["errors"] == 0 and page["status"] == 200
+                out.append(
+                    (
+                        f"queue: {name}",
+                        f"{r['tickets']:,} tickets",
+                        "p95 <= 50 ms, query count constant",
+                        f"p95 {page['p95_ms']} ms, p50 {page['p50_ms']} ms, {page['rps']} req/s, "
+                        f"{page['queries']} queries",
+                        _yes(ok),
+                    )
+                )
+    r = results.get("reports")
+    if r:
+        if "error" in r:
+            out.append(
+                ("reports", "", "<= 500 ms; breach list <= 200 ms", f"failed: {r['error'][-200:]}", "**no**")
+            )
+        else:
+            for label, key, limit in (
+                ("grouped report, 30 days", "grouped_report_ms", 500),
+                ("breach list, first page", "breach_list_ms", 200),
+            ):
+                figures = r.get(key, {})
+                p50 = figures.get("p50")
+                ok = p50 is not None and p50 <= limit
+                out.append(
+                    (
+                        f"reports: {label}",
+                        f"{r.get('rows', 0):,} ledger rows",
+                        f"<= {limit} ms",
+                        f"p50 {p50} ms, p95 {figures.get('p95')} ms, max {figures.get('max')} ms",
+                        _yes(ok),
+                    )
+                )
+    r = results.get("sweep")
+    if r:
+        if "error" in r:
+            out.append(("sweep", "", "<= 5 ms", f"failed: {r['error'][-200:]}", "**no**"))
+        else:
+            for label, key in (
+                ("breach sweep, first responses", "breach_sweep_first_response_ms"),
+                ("breach sweep, resolutions", "breach_sweep_resolution_ms"),
+                ("alarm tick (next minute's alarms)", "alarm_tick_ms"),
+            ):
+                figures = r[key]
+                out.append(
+                    (
+                        f"sweep: {label}",
+                        f"{r['tickets']:,} open tickets",
+                        "<= 5 ms (partial index)",
+                        f"p50 {figures['p50']} ms, p95 {figures['p95']} ms, p99 {figures['p99']} ms",
+                        _yes(figures["p50"] <= 5),
+                    )
+                )
+    return out
