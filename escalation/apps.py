@@ -12,6 +12,13 @@ class EscalationConfig(AppConfig):
 
         register_sla_clock(CalendarSlaClock())
 
+        from django.db.models.signals import post_migrate
+
         from . import receivers
+        from .services.engineers import managers_group_grant_permissions
 
         receivers.connect()
+        # Permissions exist only once migrate has run, so the grant follows every migrate.
+        post_migrate.connect(
+            managers_group_grant_permissions, sender=self, dispatch_uid="managers-permissions"
+        )

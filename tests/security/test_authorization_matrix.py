@@ -1,0 +1,87 @@
+"""Every web URL and method against every kind of caller; the expected status of each is this table.
+
+The REST API has its own table in tests/api/test_permissions.py. Callers: anonymous; the requester
+(holding only the private link); a logged-in user who is not staff; an engineer; a manager.
+"""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from escalation.services.engineers import manager_ensure
+from tests.factories import make_engineer, make_ticket
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anonymous", "requester", "non_staff", "engineer", "manager")
+LOGIN = "login"  # a redirect to the login page
+BACK = "back"  # a redirect back to the page the action belongs to
+
+# (method, path, form data, expected for each of ROLES)
+MATRIX = [
+    ("get", "/", None, (200, 200, 200, 200, 200)),
+    ("get", "/healthz", None, (200, 200, 200, 200, 200)),
+    ("get", "/t/{token}/", None, (200, 200, 200, 200, 200)),
+    ("get", "/t/{token}/received/", None, (200, 200, 200, 200, 200)),
+    ("get", "/t/not-a-real-token-at-all-000000000000000000/", None, (404, 404, 404, 404, 404)),
+    ("post", "/t/{token}/", {"body": "Any news?"}, (302, 302, 302, 302, 302)),
+    ("get", "/queue/", None, (LOGIN, LOGIN, 403, 200, 200)),
+    ("get", "/queue/live/", None, (LOGIN, LOGIN, 403, 200, 200)),
+    ("get", "/tickets/{reference}/", None, (LOGIN, LOGIN, 403, 200, 200)),
+    ("post", "/tickets/{reference}/note/", {"note-body": "Checked the edge"}, (LOGIN, LOGIN, 403, BACK, BACK)),
+    ("post", "/tickets/{reference}/reply/", {"reply-body": "On it"}, (LOGIN, LOGIN, 403, BACK, BACK)),
+    ("post", "/tickets/{reference}/take/", {}, (LOGIN, LOGIN, 403, BACK, BACK)),
+    ("post", "/tickets/{reference}/severity/", {"severity": "major"}, (LOGIN, LOGIN, 403, BACK, BACK)),
+    (
+        "post",
+        "/tickets/{reference}/status/",
+        {"status": "waiting_on_customer"},
+        (LOGIN, LOGIN, 403, BACK, BACK),
+    ),
+    ("post", "/tickets/{reference}/acknowledge/", {}, (LOGIN, LOGIN, 403, BACK, BACK)),
+    ("get", "/tickets/SD-999999/", None, (LOGIN, LOGIN, 403, 404, 404)),
+    ("get", "/admin/", None, (302, 302, 302, 200, 200)),
+    ("get", "/admin/escalation/slatarget/", None, (302, 302, 302, 403, 200)),
+    ("get", "/admin/escalation/engineer/add/", None, (302, 302, 302, 403, 200)),
+    ("get", "/admin/escalation/ledgerentry/", None, (302, 302, 302, 403, 200)),
+    ("get", "/admin/escalation/ledgerentry/add/", None, (302, 302, 302, 403, 403)),
+    ("get", "/api/schema/", None, (200, 200, 200, 200, 200)),
+    ("get", "/api/docs/", None, (200, 200, 200, 200, 200)),
+    ("post", "/twilio/status/", {"MessageSid": "SM1", "MessageStatus": "failed"}, (403,) * 5),
+    ("post", "/twilio/sms/inbound/", {"From": "+4930123456", "Body": "ACK"}, (403,) * 5),
+    ("post", "/twilio/voice/ack/1/", {"Digits": "1"}, (403,) * 5),
+    ("get", "/twilio/status/", None, (405,) * 5),
+]
+
+
+@pytest.fixture
+def world(client):
+    ticket = make_ticket(severity="urgent")
+    engineer = make_engineer("lena")
+    return {
+        "ticket": ticket,
+        "non_staff": get_user_model().objects.create_user("visitor", password="x-Very-long-9"),
+        "engineer": engineer.user,
+        "manager": manager_ensure(username="maria", name="Maria Santos"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "data", "expected"), MATRIX, ids=[f"{m} {p}" for m, p, *_ in MATRIX]
+)
+@pytest.mark.parametrize("role", ROLES)
+def test_who_may_call_what(client, world, settings, method, path, data, expected, role):
+    settings.TWILIO_AUTH_TOKEN = "test-auth-token"
+    ticket = world["ticket"]
+    url = path.format(token=ticket.access_token, reference=ticket.reference)
+    if role in ("non_staff", "engineer", "manager"):
+        client.force_login(world[role])
+    response = getattr(client, method)(url, data) if data is not None else getattr(client, method)(url)
+    want = expected[ROLES.index(role)]
+    if want == LOGIN:
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
+    elif want == BACK:
+        assert response.status_code == 302
+        assert response["Location"].startswith(f"/tickets/{ticket.reference}/")
+    else:
+        assert response.status_code == want, f"{role} {method} {url}"
