@@ -12,6 +12,7 @@ from tickets.services import ticket_assign
 
 from .. import routing
 from ..models import Channel, Engineer, Escalation, Metric, Notification, PolicyStep, Target
+from ..notifications import twilio_client
 from ..schedule import WARNING_STEP
 from .clock import sla_breach_append_locked
 from .roster import Roster, managers
@@ -88,6 +89,7 @@ def notifications_create(
     A recipient without a phone number (or email) gets a `failed` row saying so: visible on the ticket.
     """
     planned: dict[tuple[str, str], Notification] = {}
+    twilio_ready = twilio_client.configured()
     for item in notify:
         channel = item["channel"]
         for person in _people(item["target"], ticket, roster, now):
@@ -105,8 +107,7 @@ def notifications_create(
                     recipient=recipient,
                     recipient_user_id=person.user_id,
                     body=_body(ticket, metric, step, due_at, channel),
-                    status=Notification.Status.QUEUED if address else Notification.Status.FAILED,
-                    last_error="" if address else f"{person.username} has no {missing} on file",
+                    **_initial_state(channel, address, person.username, missing, twilio_ready),
                     created_at=now,
                     updated_at=now,
                 ),
@@ -123,10 +124,24 @@ def notifications_create(
             except IntegrityError:
                 continue  # paged before (on_call_page_once)
             created.append(notification)
+    for notification in created:
+        if notification.status == Notification.Status.LOGGED:
+            logger.info("%s to %s not sent (no Twilio credentials): %s", notification.channel,
+                        notification.recipient, notification.body)  # fmt: skip
     queued = [n.pk for n in created if n.status == Notification.Status.QUEUED]
     if queued:
         transaction.on_commit(lambda: notifications_enqueue(notification_ids=queued))
     return created
+
+
+def _initial_state(channel: str, address: str, username: str, missing: str, twilio_ready: bool) -> dict:
+    """Queued to send; `failed` with the reason when there is nowhere to send it; `logged` (not sent)
+    when the provider has no credentials here, so no task is spent on it."""
+    if not address:
+        return {"status": Notification.Status.FAILED, "last_error": f"{username} has no {missing} on file"}
+    if channel in (Channel.SMS, Channel.VOICE) and not twilio_ready:
+        return {"status": Notification.Status.LOGGED, "last_error": "not sent: Twilio is not configured"}
+    return {"status": Notification.Status.QUEUED, "last_error": ""}
 
 
 def notifications_enqueue(*, notification_ids: list[int]) -> None:

@@ -185,7 +185,7 @@ def test_step_two_reassigns_to_another_on_shift_engineer(premium):
     assert voice.recipient == "+4930555555"
 
 
-def test_managers_get_step_three_and_a_missing_phone_is_a_visible_failure(premium):
+def test_managers_get_step_three_and_a_missing_phone_is_a_visible_failure(premium, twilio):
     boss = UserFactory(username="boss", email="boss@support.example")
     boss.groups.add(Group.objects.get_or_create(name="managers")[0])
     ticket = make_ticket(email="a@streamco.example", severity=Severity.MAJOR)
@@ -196,7 +196,7 @@ def test_managers_get_step_three_and_a_missing_phone_is_a_visible_failure(premiu
     assert "no phone number" in Notification.objects.get(escalation=step3, channel="sms").last_error
 
 
-def test_acknowledging_stops_paging_for_that_step(premium):
+def test_acknowledging_stops_paging_for_that_step(premium, twilio):
     lena = engineer("lena", phone="+4930123456")
     ticket = make_ticket(email="a@streamco.example", severity=Severity.MAJOR)
     services.ticket_assign(ticket=ticket, assignee=lena.user, actor=None, now=NOW)
@@ -310,3 +310,13 @@ def test_an_overdue_alarm_whose_eta_was_lost_is_handed_over_again_at_the_next_ti
     assert alarms_enqueue_due(now=warning.due_at + timedelta(seconds=1)) == 0  # the ETA may still arrive
     assert alarms_enqueue_due(now=warning.due_at + timedelta(seconds=4)) == 1  # it did not: send again
     assert alarms_enqueue_due(now=warning.due_at + timedelta(seconds=5)) == 0  # not every tick
+
+
+def test_without_twilio_credentials_pages_are_logged_at_once_not_queued(premium, settings):
+    settings.TWILIO_ACCOUNT_SID = ""
+    lena = engineer("lena", phone="+4930123456")
+    ticket = make_ticket(email="a@streamco.example", severity=Severity.MAJOR)
+    services.ticket_assign(ticket=ticket, assignee=lena.user, actor=None, now=NOW)
+    fire_all_due(NOW + 15 * MINUTE)
+    sms = Notification.objects.get(escalation__step=1, channel="sms")
+    assert (sms.status, sms.last_error) == ("logged", "not sent: Twilio is not configured")
