@@ -176,24 +176,29 @@ def alarm_fire(*, alarm_id: int, now: datetime) -> Escalation | None:
     """Fire the alarm's step if it is due and its clock still runs; a replay or a stale alarm is a no-op."""
     from .escalations import escalation_fire
 
-    ticket_id = Alarm.objects.filter(pk=alarm_id).values_list("ticket_id", flat=True).first()
-    if ticket_id is None:
+    alarm = Alarm.objects.filter(pk=alarm_id).values("ticket_id", "metric", "cycle", "step", "due_at").first()
+    if alarm is None:
         return None  # already fired, or replanned away
+    if alarm["due_at"] > now:
+        return None  # moved later since it was enqueued; the tick sends it again in time
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
-        alarm = Alarm.objects.select_for_update().filter(pk=alarm_id).first()
-        if alarm is None:
+        ticket = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("clock__calendar")
+            .get(pk=alarm["ticket_id"])
+        )
+        # Alarms change only under their ticket's lock: if this one is still here with the due time read
+        # above, nobody fired or moved it in between. Otherwise this delivery is stale and does nothing.
+        deleted, _ = Alarm.objects.filter(pk=alarm_id, due_at=alarm["due_at"]).delete()
+        if not deleted:
             return None
-        if alarm.due_at > now:
-            return None  # moved later since it was enqueued; the tick sends it again in time
-        alarm.delete()
-        if not is_running(ticket, alarm.metric, alarm.cycle):
+        if not is_running(ticket, alarm["metric"], alarm["cycle"]):
             return None  # answered, paused or resolved in the meantime
         return escalation_fire(
             ticket=ticket,
-            metric=alarm.metric,
-            cycle=alarm.cycle,
-            step=alarm.step,
-            due_at=alarm.due_at,
+            metric=alarm["metric"],
+            cycle=alarm["cycle"],
+            step=alarm["step"],
+            due_at=alarm["due_at"],
             now=now,
         )

@@ -27,7 +27,12 @@ def _customer_zone(ticket: Ticket):
 
 
 def _clock(ticket: Ticket) -> TicketClock:
-    # Holidays are read by calendar_for only for business-hours calendars.
+    """The ticket's clock with its calendar: the one joined to the ticket when it was read, else a query.
+
+    Holidays are read by calendar_for only for business-hours calendars.
+    """
+    if Ticket.clock.is_cached(ticket) and TicketClock.calendar.is_cached(ticket.clock):
+        return ticket.clock
     return TicketClock.objects.select_related("calendar").get(ticket=ticket)
 
 
@@ -152,10 +157,13 @@ def sla_record_breach(*, ticket_id: int, metric: str, now: datetime) -> LedgerEn
     return sla_breach_append_locked(ticket=ticket, metric=metric, now=now)
 
 
-def sla_breach_append_locked(*, ticket: Ticket, metric: str, now: datetime) -> LedgerEntry | None:
+def sla_breach_append_locked(
+    *, ticket: Ticket, metric: str, now: datetime, save_ticket: bool = True
+) -> LedgerEntry | None:
     """`sla_record_breach` for a ticket the caller has locked in the current transaction.
 
     Call it last in that transaction: it takes the ledger's chain head, which is then held until commit.
+    With `save_ticket=False` the caller saves the ticket's `sla_breached` flag itself.
     """
     if not _overdue(ticket, metric, now):
         return None
@@ -188,6 +196,7 @@ def sla_breach_append_locked(*, ticket: Ticket, metric: str, now: datetime) -> L
         elapsed=business_time.elapsed(started, now, _calendar(clock, started)) - paused,
         paused=paused,
         now=now,
+        mark_ticket=save_ticket,
     )
 
 

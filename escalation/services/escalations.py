@@ -158,14 +158,16 @@ def notifications_enqueue(*, notification_ids: list[int]) -> None:
 def escalation_fire(
     *, ticket: Ticket, metric: str, cycle: int, step: int, due_at: datetime, now: datetime
 ) -> Escalation | None:
-    """Fire one step for a locked ticket whose clock still runs. Returns None if it already fired."""
-    try:
-        with transaction.atomic():
-            escalation = Escalation.objects.create(
-                ticket=ticket, metric=metric, cycle=cycle, step=step, due_at=due_at, fired_at=now
-            )
-    except IntegrityError:
-        return None  # the unique constraint escalation_step_once says: fired before
+    """Fire one step for a ticket locked by the caller whose clock still runs; None if it fired before.
+
+    Firings of one ticket serialize on its row lock, so the check below sees any earlier firing; the
+    unique constraint escalation_step_once stays the last word (a violation fails the transaction).
+    """
+    if Escalation.objects.filter(ticket=ticket, metric=metric, cycle=cycle, step=step).exists():
+        return None
+    escalation = Escalation.objects.create(
+        ticket=ticket, metric=metric, cycle=cycle, step=step, due_at=due_at, fired_at=now
+    )
     policy_step = (
         PolicyStep.objects.filter(policy__severity=ticket.severity, number=step).first()
         if step != WARNING_STEP
@@ -181,6 +183,7 @@ def escalation_fire(
         "lateness_ms": lateness_ms,
     }
 
+    dirty: list[str] = []  # ticket fields to save once, at the end
     if step == WARNING_STEP:
         events = [EventType.WARNED]
         notify = [{"target": Target.ASSIGNEE, "channel": Channel.SMS}]
@@ -189,11 +192,14 @@ def escalation_fire(
         events = [EventType.BREACHED, EventType.ESCALATED] if step == 1 else [EventType.ESCALATED]
         if step > ticket.escalation_level:
             ticket.escalation_level = step
-            ticket.save(update_fields=["escalation_level"])
+            dirty.append("escalation_level")
         notify = policy_step.notify if policy_step else []
         purpose = Notification.Purpose.ESCALATION
     Event.objects.bulk_create([Event(ticket=ticket, type=kind, at=now, data=common) for kind in events])
     if policy_step is not None and policy_step.reassign:
+        if dirty:
+            ticket.save(update_fields=dirty)
+            dirty = []
         ticket = _reassign(ticket, roster, now, step)
     notifications_create(
         ticket=ticket,
@@ -208,7 +214,11 @@ def escalation_fire(
     )
     if step == 1:
         # Last in the transaction: the ledger's chain head stays locked from here to the commit only.
-        sla_breach_append_locked(ticket=ticket, metric=metric, now=now)
+        entry = sla_breach_append_locked(ticket=ticket, metric=metric, now=now, save_ticket=False)
+        if entry is not None:
+            dirty.append("sla_breached")
+    if dirty:
+        ticket.save(update_fields=dirty)
     return escalation
 
 

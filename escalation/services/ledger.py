@@ -63,6 +63,7 @@ def ledger_append(
     elapsed: timedelta,
     paused: timedelta = timedelta(0),
     now: datetime,
+    mark_ticket: bool = True,
 ) -> LedgerEntry | None:
     """Append one row, or return None when the row for (ticket, metric, cycle, kind) already exists.
 
@@ -98,7 +99,8 @@ def ledger_append(
     entry.save()
     if not met and not ticket.sla_breached:
         ticket.sla_breached = True  # the caller may save this instance again: keep it in step
-        Ticket.objects.filter(pk=ticket.pk).update(sla_breached=True)
+        if mark_ticket:  # otherwise the caller saves the flag with its own changes
+            Ticket.objects.filter(pk=ticket.pk).update(sla_breached=True)
     head.seq, head.hash = entry.seq, entry.hash
     head.save(update_fields=["seq", "hash"])
     return entry
