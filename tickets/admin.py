@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Customer, CustomerDomain, Event, Message, Requester, Ticket
+from .models import CreditRule, Customer, CustomerDomain, Event, Message, Requester, Ticket
 
 
 class CustomerDomainInline(admin.TabularInline):
@@ -10,10 +10,17 @@ class CustomerDomainInline(admin.TabularInline):
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ["name", "plan", "timezone"]
+    list_display = ["name", "plan", "timezone", "monthly_fee", "currency"]
     list_filter = ["plan"]
     search_fields = ["name", "domains__domain"]
     inlines = [CustomerDomainInline]
+
+
+@admin.register(CreditRule)
+class CreditRuleAdmin(admin.ModelAdmin):
+    """The service-credit rule of each plan; the SLA report and the credits API apply it per UTC month."""
+
+    list_display = ["plan", "major_first_response_percent", "other_breach_percent", "cap_percent"]
 
 
 @admin.register(Requester)

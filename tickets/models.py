@@ -1,8 +1,10 @@
 """Tickets, the people who file them and everything that happens to them."""
 
 import secrets
+from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from timezone_field import TimeZoneField
@@ -47,13 +49,62 @@ class Customer(models.Model):
     name = models.CharField(max_length=200, unique=True)
     plan = models.CharField(max_length=20, choices=Plan.choices, default=Plan.STANDARD)
     timezone = TimeZoneField(default="UTC", use_pytz=False)
+    # What the customer pays a month: service credits for broken promises are a share of it.
+    monthly_fee = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal(0), validators=[MinValueValidator(0)]
+    )
+    currency = models.CharField(
+        max_length=3,
+        default="USD",
+        validators=[RegexValidator(r"^[A-Z]{3}$", "An ISO 4217 code such as USD, EUR or JPY.")],
+        help_text="ISO 4217 code of the monthly fee, e.g. USD.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(monthly_fee__gte=0), name="customer_fee_not_negative"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+
+PERCENT_VALIDATORS = [MinValueValidator(0), MaxValueValidator(100)]
+
+
+class CreditRule(models.Model):
+    """The service credits a customer on `plan` is owed for a calendar month (UTC) of broken promises.
+
+    A percentage of the monthly fee per breached first response of a major ticket, another per other
+    breached metric cycle (first response or resolution), at most `cap_percent` in all.
+    """
+
+    plan = models.CharField(max_length=20, choices=Plan.choices, unique=True)
+    major_first_response_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal(5), validators=PERCENT_VALIDATORS
+    )
+    other_breach_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal(2), validators=PERCENT_VALIDATORS
+    )
+    cap_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal(30), validators=PERCENT_VALIDATORS
+    )
+
+    class Meta:
+        ordering = ["plan"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(major_first_response_percent__gte=0, major_first_response_percent__lte=100)
+                & Q(other_breach_percent__gte=0, other_breach_percent__lte=100)
+                & Q(cap_percent__gte=0, cap_percent__lte=100),
+                name="credit_rule_percentages",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"credit rule ({self.plan})"
 
 
 class CustomerDomain(models.Model):

@@ -5,6 +5,7 @@ writes an event, and tells the SLA clock what happened.
 """
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -400,11 +401,21 @@ def _customer_name(name: str, customer: Customer | None) -> str:
 
 @transaction.atomic
 def customer_create(
-    *, name: str, plan: str = Plan.STANDARD, timezone: ZoneInfo | None = None, email_domains: list[str] = ()
+    *,
+    name: str,
+    plan: str = Plan.STANDARD,
+    timezone: ZoneInfo | None = None,
+    email_domains: list[str] = (),
+    monthly_fee: Decimal = Decimal(0),
+    currency: str = "USD",
 ) -> Customer:
     """A customer whose requesters (by email domain) file under `plan`; tickets filed earlier keep theirs."""
     customer = Customer.objects.create(
-        name=_customer_name(name, None), plan=plan, timezone=timezone or ZoneInfo("UTC")
+        name=_customer_name(name, None),
+        plan=plan,
+        timezone=timezone or ZoneInfo("UTC"),
+        monthly_fee=monthly_fee,
+        currency=currency,
     )
     domains = _customer_domains(list(email_domains), None)
     CustomerDomain.objects.bulk_create(CustomerDomain(customer=customer, domain=domain) for domain in domains)
@@ -419,6 +430,8 @@ def customer_update(
     plan: str | None = None,
     timezone: ZoneInfo | None = None,
     email_domains: list[str] | None = None,
+    monthly_fee: Decimal | None = None,
+    currency: str | None = None,
 ) -> Customer:
     """Change what is given; `email_domains` replaces the whole list. A new plan applies to new tickets."""
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
@@ -428,6 +441,10 @@ def customer_update(
         customer.plan = plan
     if timezone is not None:
         customer.timezone = timezone
+    if monthly_fee is not None:
+        customer.monthly_fee = monthly_fee
+    if currency is not None:
+        customer.currency = currency
     customer.save()
     if email_domains is not None:
         domains = _customer_domains(email_domains, customer)

@@ -31,6 +31,8 @@ def test_a_manager_adds_a_customer_and_its_requesters_file_under_its_plan(as_man
         "plan": "premium",
         "timezone": "Asia/Tokyo",
         "email_domains": ["kabuki.example", "live.kabuki.example"],
+        "monthly_fee": "0.00",
+        "currency": "USD",
         "created_at": response.json()["created_at"],
     }
     ticket = make_ticket(email="noc@eu.kabuki.example")

@@ -1,5 +1,7 @@
 """Customers and the email domains that file under them."""
 
+from decimal import Decimal
+
 from rest_framework import serializers
 
 from tickets.models import Plan
@@ -15,6 +17,8 @@ class CustomerSerializer(serializers.Serializer):
     plan = serializers.ChoiceField(choices=Plan.choices)
     timezone = TimeZoneField()
     email_domains = serializers.SerializerMethodField()
+    monthly_fee = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField()
     created_at = serializers.DateTimeField()
 
     def get_email_domains(self, customer) -> list[str]:
@@ -30,6 +34,19 @@ class CustomerWriteSerializer(serializers.Serializer):
         max_length=MAX_DOMAINS,
         default=list,
         help_text="Requesters at one of these domains (or a subdomain of one) file under this customer.",
+    )
+    monthly_fee = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal(0),
+        default=Decimal(0),
+        help_text="What the customer pays a month; service credits are a share of it.",
+    )
+    currency = serializers.RegexField(
+        r"^[A-Z]{3}$",
+        default="USD",
+        error_messages={"invalid": "An ISO 4217 code such as USD, EUR or JPY."},
+        help_text="ISO 4217 code of the monthly fee.",
     )
 
     def validate_name(self, name: str) -> str:
