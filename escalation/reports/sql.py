@@ -1,0 +1,72 @@
+"""The percentile aggregate the reports use, on PostgreSQL and (for a laptop's demo) on SQLite.
+
+PostgreSQL computes `percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)` itself. SQLite has
+no ordered-set aggregates, so there the same interpolation runs as an application-defined aggregate
+function registered on the connection: still one GROUP BY query, never a loop over rows in a view.
+"""
+
+import math
+from collections.abc import Sequence
+
+from django.db.models import Aggregate
+
+SQLITE_FUNCTION = "sd_percentile_cont"
+
+
+def percentile_cont(values: Sequence, fraction: float):
+    """PostgreSQL's percentile_cont: linear interpolation between the two nearest sorted values.
+
+    Works on numbers and on timedeltas; None for no values.
+    """
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = fraction * (len(ordered) - 1)
+    lower, upper = math.floor(position), math.ceil(position)
+    return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
+
+
+class _SqlitePercentileCont:
+    """`sd_percentile_cont(value, fraction)` for SQLite: NULLs are skipped, like PostgreSQL does."""
+
+    def __init__(self) -> None:
+        self.values: list = []
+        self.fraction = 0.5
+
+    def step(self, value, fraction) -> None:
+        self.fraction = fraction
+        if value is not None:
+            self.values.append(value)
+
+    def finalize(self):
+        return percentile_cont(self.values, self.fraction)
+
+
+def sqlite_functions_register(connection) -> None:
+    """Make `sd_percentile_cont` available on a Django SQLite connection (idempotent, cheap)."""
+    connection.ensure_connection()
+    connection.connection.create_aggregate(SQLITE_FUNCTION, 2, _SqlitePercentileCont)
+
+
+class Percentile(Aggregate):
+    """The continuous percentile `fraction` (0..1) of `expression`; NULLs ignored; None for no rows."""
+
+    function = "percentile_cont"
+    name = "Percentile"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+    def __init__(self, expression, *, fraction: float, **extra) -> None:
+        if not 0 <= fraction <= 1:
+            raise ValueError("fraction is between 0 and 1")
+        # Inlined as a literal: a float's repr is a plain SQL number.
+        super().__init__(expression, fraction=repr(float(fraction)), **extra)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sqlite_functions_register(connection)
+        return self.as_sql(
+            compiler,
+            connection,
+            function=SQLITE_FUNCTION,
+            template="%(function)s(%(expressions)s, %(fraction)s)",
+            **extra_context,
+        )
