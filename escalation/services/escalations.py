@@ -212,13 +212,14 @@ def escalation_fire(
         now=now,
         roster=roster,
     )
-    if step == 1:
-        # Last in the transaction: the ledger's chain head stays locked from here to the commit only.
-        entry = sla_breach_append_locked(ticket=ticket, metric=metric, now=now, save_ticket=False)
-        if entry is not None:
-            dirty.append("sla_breached")
+    if step == 1 and not ticket.sla_breached:
+        ticket.sla_breached = True  # the clock runs past due (checked under the lock): breached
+        dirty.append("sla_breached")
     if dirty:
         ticket.save(update_fields=dirty)
+    if step == 1:
+        # Last in the transaction: the ledger's chain head stays locked from here to the commit only.
+        sla_breach_append_locked(ticket=ticket, metric=metric, now=now, save_ticket=False)
     return escalation
 
 

@@ -67,12 +67,18 @@ def ledger_append(
 ) -> LedgerEntry | None:
     """Append one row, or return None when the row for (ticket, metric, cycle, kind) already exists.
 
-    The chain head is locked for the insert, so appends serialize and the sequence has no gaps.
+    Callers hold the ticket's row lock (every ledger write of a ticket happens under it), so the
+    duplicate check is stable before the chain head is taken. The head is locked last, for the insert:
+    appends serialize there and the sequence has no gaps.
     """
-    head = _locked_head()
     if LedgerEntry.objects.filter(ticket=ticket, metric=metric, cycle=cycle, kind=kind).exists():
         return None
     met = achieved_at is not None and elapsed <= target
+    if not met and not ticket.sla_breached:
+        ticket.sla_breached = True  # the caller may save this instance again: keep it in step
+        if mark_ticket:  # otherwise the caller saves the flag with its own changes
+            Ticket.objects.filter(pk=ticket.pk).update(sla_breached=True)
+    head = _locked_head()
     entry = LedgerEntry(
         seq=head.seq + 1,
         kind=kind,
@@ -97,10 +103,6 @@ def ledger_append(
     )
     entry.hash = entry_hash(entry)
     entry.save()
-    if not met and not ticket.sla_breached:
-        ticket.sla_breached = True  # the caller may save this instance again: keep it in step
-        if mark_ticket:  # otherwise the caller saves the flag with its own changes
-            Ticket.objects.filter(pk=ticket.pk).update(sla_breached=True)
     head.seq, head.hash = entry.seq, entry.hash
     head.save(update_fields=["seq", "hash"])
     return entry
