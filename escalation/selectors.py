@@ -1,15 +1,13 @@
 """Escalation reads: tickets with their SLA clocks, engineers and who is on shift, SLA targets, the
-deadline calculator, the SLA ledger and the SLA report."""
+deadline calculator and the SLA ledger. Reports live in `escalation.reports`."""
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
-from django.db.models import Aggregate, Count, DurationField, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from tickets import selectors as ticket_selectors
 from tickets.models import Ticket
@@ -236,135 +234,4 @@ def ledger_entry_list(
     return rows.order_by("seq")
 
 
-# --- The SLA report -------------------------------------------------------------------------------
-
-
-class Percentile(Aggregate):
-    """PostgreSQL's `percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)`."""
-
-    function = "percentile_cont"
-    name = "Percentile"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-
-    def __init__(self, expression, *, fraction: float, **extra) -> None:
-        if not 0 <= fraction <= 1:
-            raise ValueError("fraction is between 0 and 1")
-        super().__init__(expression, fraction=repr(float(fraction)), **extra)
-
-
-# group_by -> (the column that identifies a group, the column that names it)
-REPORT_GROUPS: dict[str, tuple[str, str]] = {
-    "severity": ("severity", "severity"),
-    "plan": ("plan", "plan"),
-    "customer": ("customer_id", "customer__name"),
-    "engineer": ("engineer_id", "engineer__username"),
-    "region": ("engineer__engineer__region", "engineer__engineer__region"),
-}
-REPORT_PERCENTILES = {"p50": 0.5, "p90": 0.9}
-
-
-@dataclass(frozen=True)
-class ReportRow:
-    key: str | int | None
-    label: str | None
-    tickets: int
-    met: int
-    breached: int
-    first_response: dict[str, timedelta | None]  # p50, p90 of business time to the first response
-    resolution: dict[str, timedelta | None]  # p50, p90 of business time to resolution
-
-    @property
-    def compliance(self) -> float | None:
-        """Per cent of decided cycles that met their promise; None when none was decided."""
-        decided = self.met + self.breached
-        return round(100 * self.met / decided, 2) if decided else None
-
-
-def _decided_cycles(due_from: datetime, due_to: datetime) -> QuerySet[LedgerEntry]:
-    """One row per metric cycle due in [due_from, due_to): its completed row, or its breach row while open."""
-    completed = LedgerEntry.objects.filter(
-        kind=LedgerEntry.Kind.COMPLETED,
-        ticket=OuterRef("ticket"),
-        metric=OuterRef("metric"),
-        cycle=OuterRef("cycle"),
-    )
-    return LedgerEntry.objects.filter(due_at__gte=due_from, due_at__lt=due_to).filter(
-        Q(kind=LedgerEntry.Kind.COMPLETED) | (Q(kind=LedgerEntry.Kind.BREACH) & ~Exists(completed))
-    )
-
-
-def _achieved(metric: str) -> Q:
-    return Q(kind=LedgerEntry.Kind.COMPLETED, metric=metric)
-
-
-def sla_report(*, due_from: datetime, due_to: datetime, group_by: str) -> tuple[list[ReportRow], ReportRow]:
-    """Per group and in total: tickets, cycles met and breached, and percentiles of business time to
-    the first response and to resolution (completed cycles only), from the ledger, in SQL."""
-    key_column, label_column = REPORT_GROUPS[group_by]
-    cycles = _decided_cycles(due_from, due_to)
-    # Aliases differ from the model's field names: `met` would shadow the field inside the filters.
-    counts = {
-        "n_tickets": Count("ticket", distinct=True),
-        "n_met": Count("pk", filter=Q(met=True)),
-        "n_breached": Count("pk", filter=Q(met=False)),
-    }
-    in_database = connection.vendor == "postgresql"
-    if in_database:
-        for metric in Metric.values:
-            for name, fraction in REPORT_PERCENTILES.items():
-                counts[f"{metric}_{name}"] = Percentile(
-                    "elapsed", fraction=fraction, filter=_achieved(metric), output_field=DurationField()
-                )
-    columns = dict.fromkeys((key_column, label_column))
-    grouped = list(cycles.values(*columns).annotate(**counts).order_by(key_column))
-    total = cycles.aggregate(**counts)
-    if not in_database:  # SQLite in development: the same percentiles, computed here
-        _percentiles_in_python(cycles, key_column, grouped, total)
-    rows = [_report_row(values, values[key_column], values[label_column]) for values in grouped]
-    return rows, _report_row(total, None, None)
-
-
-def _report_row(values: dict, key, label) -> ReportRow:
-    def percentiles(metric: str) -> dict[str, timedelta | None]:
-        return {name: _whole_seconds(values.get(f"{metric}_{name}")) for name in REPORT_PERCENTILES}
-
-    return ReportRow(
-        key=key,
-        label=label,
-        tickets=values["n_tickets"],
-        met=values["n_met"],
-        breached=values["n_breached"],
-        first_response=percentiles(Metric.FIRST_RESPONSE),
-        resolution=percentiles(Metric.RESOLUTION),
-    )
-
-
-def _whole_seconds(span: timedelta | None) -> timedelta | None:
-    return None if span is None else timedelta(seconds=round(span.total_seconds()))
-
-
-def percentile_cont(values: Sequence[timedelta], fraction: float) -> timedelta | None:
-    """PostgreSQL's percentile_cont: linear interpolation between the two nearest sorted values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    position = fraction * (len(ordered) - 1)
-    lower, upper = math.floor(position), math.ceil(position)
-    return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
-
-
-def _percentiles_in_python(
-    cycles: QuerySet[LedgerEntry], key_column: str, grouped: list, total: dict
-) -> None:
-    samples: dict[tuple, list[timedelta]] = {}
-    achieved = cycles.filter(kind=LedgerEntry.Kind.COMPLETED).values_list(key_column, "metric", "elapsed")
-    for key, metric, elapsed in achieved:
-        samples.setdefault((key, metric), []).append(elapsed)
-        samples.setdefault((_ALL, metric), []).append(elapsed)
-    for values, key in [*((g, g[key_column]) for g in grouped), (total, _ALL)]:
-        for metric in Metric.values:
-            for name, fraction in REPORT_PERCENTILES.items():
-                values[f"{metric}_{name}"] = percentile_cont(samples.get((key, metric), []), fraction)
-
-
-_ALL = object()
+# The SLA report, the breach list, trends, coverage and credits: `escalation.reports.selectors`.

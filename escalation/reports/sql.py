@@ -63,10 +63,8 @@ class Percentile(Aggregate):
 
     def as_sqlite(self, compiler, connection, **extra_context):
         sqlite_functions_register(connection)
-        return self.as_sql(
-            compiler,
-            connection,
-            function=SQLITE_FUNCTION,
-            template="%(function)s(%(expressions)s, %(fraction)s)",
-            **extra_context,
-        )
+        # On a copy, not through extra_context: Aggregate.as_sql passes its own `template` when filtering.
+        sqlite = self.copy()
+        sqlite.function = SQLITE_FUNCTION
+        sqlite.template = "%(function)s(%(expressions)s, %(fraction)s)"
+        return sqlite.as_sql(compiler, connection, **extra_context)

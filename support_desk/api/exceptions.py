@@ -5,16 +5,21 @@ Bodies follow DRF's conventions: `{"field": ["message", ...]}` for input a field
 """
 
 import logging
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from escalation.reports.coverage import describe_gaps, describe_interval
+from escalation.reports.selectors import manager_zone_get
 from escalation.selectors import DeadlineUnavailable
 from escalation.services.acknowledgements import NothingToAcknowledge
+from escalation.services.coverage import CoverageGapOpened
 from tickets.states import InvalidTransition
 
 from .parsers import PayloadTooLarge, body_limit
@@ -28,7 +33,32 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+def coverage_gap_response(refused: CoverageGapOpened, zone) -> Response:
+    """409 for a roster change that opens a gap in 24x7 coverage, naming each gap in the manager's zone."""
+    return Response(
+        {
+            "detail": "This change leaves nobody on shift and nobody on call to page for a 24x7 ticket "
+            f"during: {describe_gaps(refused.gaps, zone)}. "
+            'Send "confirm_coverage_gap": true to save it anyway.',
+            "coverage_gaps": [
+                {
+                    "start": serializers.DateTimeField().to_representation(gap.start),
+                    "end": serializers.DateTimeField().to_representation(gap.end),
+                    "minutes": round(gap.duration.total_seconds() / 60, 1),
+                    "text": describe_interval(gap, zone),
+                }
+                for gap in refused.gaps
+            ],
+        },
+        status=status.HTTP_409_CONFLICT,
+    )
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, CoverageGapOpened):
+        request = context.get("request")
+        zone = manager_zone_get(request.user) if request is not None else ZoneInfo("UTC")
+        return coverage_gap_response(exc, zone)
     return drf_exception_handler(_as_api_exception(exc), context)
 
 

@@ -2,7 +2,7 @@
 
 import re
 import zoneinfo
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 from django.utils.duration import duration_string
@@ -39,6 +39,52 @@ class InstantField(serializers.DateTimeField):
         except (OverflowError, OSError):
             self.fail("out_of_range")
         return instant
+
+
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}],
+        "example": "2025-06-01",
+    }
+)
+class PeriodBoundField(serializers.Field):
+    """A day (`YYYY-MM-DD`, read in the report's timezone) or an ISO 8601 instant, between 1970 and 2200."""
+
+    default_error_messages = {
+        "invalid": "Enter a day (2025-06-01) or an ISO 8601 date and time (2025-06-01T09:00:00+02:00).",
+        "out_of_range": "Enter a time between 1970 and 2200.",
+    }
+
+    def to_internal_value(self, data) -> date | datetime:
+        if isinstance(data, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", data):
+            try:
+                day = date.fromisoformat(data)
+            except ValueError:
+                self.fail("invalid")
+            if not EARLIEST_INSTANT.date() <= day < LATEST_INSTANT.date():
+                self.fail("out_of_range")
+            return day
+        try:
+            return InstantField().to_internal_value(data)
+        except serializers.ValidationError as refused:
+            codes = {getattr(detail, "code", None) for detail in refused.detail}
+            self.fail("out_of_range" if "out_of_range" in codes else "invalid")
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2025-06"})
+class MonthField(serializers.Field):
+    """A calendar month written `YYYY-MM`, read as its first day."""
+
+    default_error_messages = {"invalid": "Write a month as YYYY-MM, e.g. 2025-06."}
+
+    def to_internal_value(self, data) -> date:
+        match = isinstance(data, str) and re.fullmatch(r"(\d{4})-(\d{2})", data)
+        if not match or not 1 <= int(match.group(2)) <= 12 or not 1970 <= int(match.group(1)) < 2200:
+            self.fail("invalid")
+        return date(int(match.group(1)), int(match.group(2)), 1)
+
+    def to_representation(self, value: date) -> str:
+        return f"{value:%Y-%m}"
 
 
 @extend_schema_field({"type": "string", "pattern": DURATION_PATTERN, "example": "04:00:00"})

@@ -4,19 +4,25 @@ Each serializer documents its parameters in the schema (`extend_schema(parameter
 them into the keyword arguments of one selector.
 """
 
-from datetime import timedelta
-
 from rest_framework import serializers
 
 from escalation.models import Metric, Region
-from escalation.selectors import REPORT_GROUPS
+from escalation.reports.periods import TREND_DAILY_UP_TO_DAYS, PeriodError, default_interval, period_resolve
+from escalation.reports.selectors import INTERVALS, REPORT_GROUPS, ReportFilters, manager_zone_get
 from tickets.models import Plan, Severity, Status
 from tickets.selectors import TICKET_DEFAULT_ORDERING, TICKET_ORDERINGS, UNSET
 
-from .fields import InstantField, TicketReferenceField, TimeZoneField
+from .fields import (
+    EARLIEST_INSTANT,
+    LATEST_INSTANT,
+    InstantField,
+    MonthField,
+    PeriodBoundField,
+    TicketReferenceField,
+    TimeZoneField,
+)
 
 MAX_ID = 2**63 - 1
-REPORT_DEFAULT_SPAN = timedelta(days=30)
 
 
 def optional_boolean(help_text: str) -> serializers.BooleanField:
@@ -117,24 +123,109 @@ class LedgerQuery(serializers.Serializer):
         }
 
 
-class ReportQuery(serializers.Serializer):
-    """Needs `now` in its context: the default end of the period."""
+class ReportFilterQuery(serializers.Serializer):
+    """The period and filters every report endpoint takes; `report_filters()` is the selector argument.
 
-    due_from = InstantField(
-        required=False, help_text="Cycles due at or after this instant (default: 30 days before `to`)."
+    Needs `now` in its context (the default end of the period) and the request (the manager's zone).
+    """
+
+    due_from = PeriodBoundField(
+        required=False,
+        help_text="Cycles due at or after this instant, or from the start of this day (YYYY-MM-DD) in "
+        "`timezone`. Default: 30 days before `to`, in local time.",
     )
-    due_to = InstantField(required=False, help_text="Cycles due before this instant (default: now).")
-    group_by = serializers.ChoiceField(choices=list(REPORT_GROUPS), default="severity")
+    due_to = PeriodBoundField(
+        required=False,
+        help_text="Cycles due before this instant, or up to the end of this day (YYYY-MM-DD) in "
+        "`timezone`. Default: now.",
+    )
+    severity = serializers.ChoiceField(choices=Severity.choices, required=False)
+    plan = serializers.ChoiceField(choices=Plan.choices, required=False)
+    customer = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, help_text="Customer id."
+    )
+    engineer = serializers.CharField(
+        max_length=150, required=False, help_text="Username of the engineer the ledger row names."
+    )
+    region = serializers.ChoiceField(choices=Region.choices, required=False)
+    timezone = TimeZoneField(
+        required=False,
+        help_text="Zone of dates, days, weeks and hours of the week. Default: the manager's own zone "
+        "(their engineer profile's), else UTC.",
+    )
 
     def get_fields(self):
         fields = super().get_fields()
+        # `from` and `to` are the parameter names; `from` is a Python keyword.
         fields["from"] = fields.pop("due_from")
         fields["to"] = fields.pop("due_to")
         return fields
 
     def validate(self, data):
-        due_to = data.get("to") or self.context["now"]
-        due_from = data.get("from") or due_to - REPORT_DEFAULT_SPAN
-        if due_to <= due_from:
-            raise serializers.ValidationError({"to": ["`to` must be after `from`."]})
-        return {**data, "from": due_from, "to": due_to}
+        zone = data.get("timezone") or manager_zone_get(self.context["request"].user)
+        try:
+            period = period_resolve(
+                start=data.get("from"), end=data.get("to"), zone=zone, now=self.context["now"]
+            )
+        except PeriodError as refused:
+            raise serializers.ValidationError({refused.field: [str(refused)]}) from None
+        return {**data, "period": period}
+
+    def report_filters(self) -> ReportFilters:
+        data = self.validated_data
+        return ReportFilters(
+            period=data["period"],
+            severity=data.get("severity"),
+            plan=data.get("plan"),
+            customer_id=data.get("customer"),
+            engineer=data.get("engineer"),
+            region=data.get("region"),
+        )
+
+
+class ReportQuery(ReportFilterQuery):
+    group_by = serializers.ChoiceField(choices=list(REPORT_GROUPS), default="severity")
+
+
+class TrendQuery(ReportFilterQuery):
+    interval = serializers.ChoiceField(
+        choices=list(INTERVALS),
+        required=False,
+        help_text="`day` or `week` (local, weeks start on Monday). Default: `day` for periods up to "
+        f"{TREND_DAILY_UP_TO_DAYS} days, else `week`.",
+    )
+
+    def chosen_interval(self) -> str:
+        return self.validated_data.get("interval") or default_interval(self.validated_data["period"])
+
+
+class MonthQuery(serializers.Serializer):
+    """Needs `now` in its context: the default month."""
+
+    month = MonthField(required=False, help_text="YYYY-MM, a calendar month in UTC. Default: this month.")
+
+    def first_day(self):
+        return self.validated_data.get("month") or self.context["now"].date().replace(day=1)
+
+
+class CoverageQuery(serializers.Serializer):
+    week = serializers.DateField(
+        required=False, help_text="Any day of the week to show (YYYY-MM-DD). Default: this week."
+    )
+
+    def validate_week(self, day):
+        if not EARLIEST_INSTANT.date() <= day < LATEST_INSTANT.date():
+            raise serializers.ValidationError("Choose a week between 1970 and 2200.")
+        return day
+
+    timezone = TimeZoneField(
+        required=False, help_text="Zone of the hours. Default: the manager's own zone, else UTC."
+    )
+
+
+class IntegrityQuery(serializers.Serializer):
+    refresh = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="`true`: walk the chain now instead of using the last result.",
+    )

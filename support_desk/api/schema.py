@@ -4,6 +4,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import serializers
 
+from .serializers.reports import IntervalSerializer
+
 
 class DetailSerializer(serializers.Serializer):
     detail = serializers.CharField()
@@ -44,6 +46,34 @@ ERRORS = {
     415: _detail("Not JSON", 'Unsupported media type "text/plain" in request.'),
     429: _detail("Too many requests", "Request was throttled. Expected available in 42 seconds."),
 }
+
+
+class CoverageGapSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    coverage_gaps = IntervalSerializer(many=True, help_text="The times the change would leave uncovered.")
+
+
+COVERAGE_GAP = OpenApiResponse(
+    response=CoverageGapSerializer,
+    description="The change would open a gap in 24x7 coverage: send it again with `confirm_coverage_gap`.",
+    examples=[
+        OpenApiExample(
+            "A gap in coverage",
+            value={
+                "detail": "This change leaves nobody on shift and nobody on call to page for a 24x7 ticket "
+                'during: Mon 16 Jun 02:00-06:00 CEST. Send "confirm_coverage_gap": true to save it anyway.',
+                "coverage_gaps": [
+                    {
+                        "start": "2025-06-16T00:00:00Z",
+                        "end": "2025-06-16T04:00:00Z",
+                        "minutes": 240.0,
+                        "text": "Mon 16 Jun 02:00-06:00 CEST",
+                    }
+                ],
+            },
+        )
+    ],
+)
 
 
 def errors(*codes: int) -> dict[int, OpenApiResponse]:

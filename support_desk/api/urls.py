@@ -13,13 +13,15 @@ from .views.auth import TokenView
 from .views.customers import CustomerCollectionView, CustomerDetailView
 from .views.engineers import EngineerCollectionView, EngineerDetailView, OnShiftView
 from .views.public import PublicTicketMessagesView, PublicTicketView
-from .views.sla import (
-    DeadlineView,
-    LedgerView,
+from .views.reports import (
+    BreachListView,
+    CoverageView,
+    CreditsView,
+    LedgerIntegrityView,
     SlaReportView,
-    SlaTargetCollectionView,
-    SlaTargetDetailView,
+    TrendsView,
 )
+from .views.sla import DeadlineView, LedgerView, SlaTargetCollectionView, SlaTargetDetailView
 from .views.tickets import TicketAcknowledgeView, TicketCollectionView, TicketDetailView, TicketMessagesView
 
 
@@ -83,6 +85,11 @@ v1 = [
     path("sla/deadline/", DeadlineView.as_view(), name="sla-deadline"),
     path("sla-ledger/", LedgerView.as_view(), name="sla-ledger"),
     path("reports/sla/", SlaReportView.as_view(), name="sla-report"),
+    path("reports/sla/breaches/", BreachListView.as_view(), name="sla-breaches"),
+    path("reports/sla/trends/", TrendsView.as_view(), name="sla-trends"),
+    path("reports/credits/", CreditsView.as_view(), name="credits"),
+    path("reports/coverage/", CoverageView.as_view(), name="coverage"),
+    path("reports/ledger-integrity/", LedgerIntegrityView.as_view(), name="ledger-integrity"),
 ]
 
 

@@ -1,14 +1,13 @@
 """SLA targets, the deadline calculator, the SLA ledger and the SLA report."""
 
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from escalation import selectors
 from escalation.models import BusinessCalendar, LedgerEntry, Metric, Region, SlaTarget
 from escalation.services.clock import sla_record_breach
 from escalation.services.ledger import ledger_verify
@@ -426,27 +425,4 @@ def test_the_report_refuses_bad_parameters(as_manager):
     assert backwards.json() == {"to": ["`to` must be after `from`."]}
 
 
-def test_the_python_percentiles_for_sqlite_agree_with_postgresql(history, monkeypatch):
-    window = {"due_from": datetime(2025, 6, 1, tzinfo=UTC), "due_to": datetime(2025, 7, 1, tzinfo=UTC)}
-    for group_by in selectors.REPORT_GROUPS:
-        in_sql = selectors.sla_report(**window, group_by=group_by)
-        with monkeypatch.context() as patched:
-            patched.setattr(selectors, "connection", SimpleNamespace(vendor="sqlite"))
-            in_python = selectors.sla_report(**window, group_by=group_by)
-        assert in_python == in_sql
-
-
-@pytest.mark.parametrize(
-    ("minutes", "fraction", "expected"),
-    [
-        ([], 0.5, None),
-        ([7], 0.9, 7),
-        ([10, 40, 50], 0.5, 40),
-        ([10, 40, 50], 0.9, 48),
-        ([1, 2, 3, 4], 0.5, 2.5),
-    ],
-)
-def test_percentile_cont_interpolates_like_postgresql(minutes, fraction, expected):
-    values = [timedelta(minutes=m) for m in minutes]
-    result = selectors.percentile_cont(values, fraction)
-    assert result == (None if expected is None else timedelta(minutes=expected))
+# The percentile maths and its SQLite form: tests/reports/test_sql.py.

@@ -67,6 +67,12 @@ class EngineerUpdateSerializer(serializers.Serializer):
     on_call = serializers.BooleanField(required=False)
     capacity = serializers.IntegerField(min_value=1, max_value=500, required=False)
     active = serializers.BooleanField(required=False)
+    confirm_coverage_gap = serializers.BooleanField(
+        required=False,
+        write_only=True,
+        help_text="A change that would leave nobody on shift and nobody on call for a 24x7 ticket at some "
+        "time in the coming week is refused with 409, listing those times; send `true` to save it anyway.",
+    )
 
     def validate_workdays(self, workdays: list[int]) -> list[int]:
         if len(set(workdays)) != len(workdays):
@@ -80,6 +86,7 @@ class EngineerUpdateSerializer(serializers.Serializer):
 class EngineerCreateSerializer(EngineerUpdateSerializer):
     username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
     region = serializers.ChoiceField(choices=Region.choices)
+    confirm_coverage_gap = None  # adding an engineer never takes coverage away
 
     def validate_username(self, username: str) -> str:
         if username.lower() in RESERVED_USERNAMES:

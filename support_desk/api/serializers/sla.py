@@ -1,10 +1,9 @@
-"""SLA targets, the deadline calculator, the SLA ledger and the SLA report."""
+"""SLA targets, the deadline calculator and the SLA ledger (reports: `serializers/reports.py`)."""
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from escalation.models import BusinessCalendar, LedgerEntry, Metric
-from escalation.selectors import REPORT_GROUPS
 from tickets.models import Plan, Severity
 
 from ..fields import DurationField, TicketReferenceField
@@ -132,39 +131,3 @@ class LedgerEntrySerializer(serializers.Serializer):
 
     def get_breached(self, entry) -> bool:
         return not entry.met
-
-
-class PercentilesSerializer(serializers.Serializer):
-    p50 = DurationField(allow_null=True)
-    p90 = DurationField(allow_null=True)
-
-
-class ReportRowSerializer(serializers.Serializer):
-    key = serializers.SerializerMethodField()
-    label = serializers.CharField(allow_null=True, help_text="What the group is called; null: none.")
-    tickets = serializers.IntegerField()
-    met = serializers.IntegerField(help_text="Metric cycles that met their promise.")
-    breached = serializers.IntegerField(help_text="Metric cycles breached (open ones included).")
-    compliance = serializers.FloatField(allow_null=True, help_text="Per cent of cycles met.")
-    first_response = PercentilesSerializer(help_text="Business time to the first response.")
-    resolution = PercentilesSerializer(help_text="Business time to resolution.")
-
-    @extend_schema_field({"oneOf": [{"type": "string"}, {"type": "integer"}], "nullable": True})
-    def get_key(self, row):
-        return row.key
-
-
-class ReportSerializer(serializers.Serializer):
-    """`{"from", "to", "group_by", "groups", "total"}`; `from` is inclusive, `to` exclusive, on due times."""
-
-    group_by = serializers.ChoiceField(choices=list(REPORT_GROUPS))
-    groups = ReportRowSerializer(many=True)
-    total = ReportRowSerializer(help_text="All groups together.")
-
-    def get_fields(self):
-        # `from` is a Python keyword, so these two cannot be declared as attributes.
-        return {
-            "from": serializers.DateTimeField(),
-            "to": serializers.DateTimeField(),
-            **super().get_fields(),
-        }

@@ -8,12 +8,13 @@ from rest_framework.response import Response
 
 from escalation.models import Engineer
 from escalation.selectors import engineer_get, engineer_list, engineer_list_on_shift
-from escalation.services.engineers import engineer_create, engineer_update
+from escalation.services.coverage import engineer_update_checked
+from escalation.services.engineers import engineer_create
 
 from .. import examples as ex
 from ..filters import EngineerListQuery, OnShiftQuery
 from ..permissions import EngineersReadManagersWrite, IsEngineer
-from ..schema import READ, WRITE, errors
+from ..schema import COVERAGE_GAP, READ, WRITE, errors
 from ..serializers.engineers import (
     EngineerCreateSerializer,
     EngineerSerializer,
@@ -84,20 +85,29 @@ class EngineerDetailView(ApiView):
 
     @extend_schema(
         summary="Change an engineer",
-        description="Only what is given changes; the username stays. Managers only.",
+        description="Only what is given changes; the username stays. A change of shift, workdays, timezone, "
+        "on call or active that would leave nobody on shift and nobody on call to page for a 24x7 "
+        "ticket at some time in the coming week (where nobody was missing before) is refused with 409 and "
+        "those times, in the manager's zone, under `coverage_gaps`; the same request with "
+        '`"confirm_coverage_gap": true` saves it anyway. Managers only.',
         parameters=[USERNAME],
         request=EngineerUpdateSerializer,
-        responses={200: EngineerSerializer, **errors(*WRITE, 404)},
+        responses={200: EngineerSerializer, **errors(*WRITE, 404), 409: COVERAGE_GAP},
         examples=[
             ex.example(
                 "Night shift", {"shift_start": "22:00", "shift_end": "06:00", "on_call": True}, request=True
+            ),
+            ex.example(
+                "Out of the rotation, knowing it leaves a gap",
+                {"active": False, "confirm_coverage_gap": True},
+                request=True,
             ),
             ex.example("The engineer", ex.ENGINEER, status=200),
         ],
     )
     def patch(self, request, username: str):
         changes = self.body(EngineerUpdateSerializer, partial=True)
-        engineer = engineer_update(engineer=_engineer_or_404(username), **changes)
+        engineer = engineer_update_checked(engineer=_engineer_or_404(username), now=timezone.now(), **changes)
         return Response(EngineerSerializer(engineer).data)
 
 

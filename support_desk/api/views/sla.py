@@ -1,6 +1,5 @@
-"""SLA targets, the deadline calculator, the SLA ledger and the SLA report."""
+"""SLA targets, the deadline calculator and the SLA ledger (reports: `views/reports.py`)."""
 
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -9,20 +8,18 @@ from escalation.models import SlaTarget
 from escalation.selectors import (
     ledger_entry_list,
     sla_deadline_explain,
-    sla_report,
     sla_target_get_by_id,
     sla_target_list,
 )
 from escalation.services.sla_targets import sla_target_update
 
 from .. import examples as ex
-from ..filters import DeadlineQuery, LedgerQuery, ReportQuery
+from ..filters import DeadlineQuery, LedgerQuery
 from ..permissions import IsEngineer, IsManager
 from ..schema import READ, WRITE, errors
 from ..serializers.sla import (
     DeadlineSerializer,
     LedgerEntrySerializer,
-    ReportSerializer,
     SlaTargetSerializer,
     SlaTargetUpdateSerializer,
 )
@@ -119,41 +116,3 @@ class LedgerView(ListApiView):
     def get(self, request):
         query = self.query(LedgerQuery)
         return self.paginated(ledger_entry_list(**query.selector_kwargs()), LedgerEntrySerializer)
-
-
-class SlaReportView(ApiView):
-    permission_classes = [IsManager]
-
-    @extend_schema(
-        summary="The SLA report",
-        description="Per group, for metric cycles due in [`from`, `to`) (default: the last 30 days): "
-        "tickets, cycles met and breached (a cycle still open counts once its breach is recorded), "
-        "compliance in per cent, and the 50th and 90th percentiles of business time to the first "
-        "response and to resolution. Managers only.",
-        parameters=[ReportQuery],
-        responses={200: ReportSerializer, **errors(*READ)},
-        examples=[
-            ex.example(
-                "By severity",
-                {
-                    "from": "2025-05-12T00:00:00Z",
-                    "to": "2025-06-11T00:00:00Z",
-                    "group_by": "severity",
-                    "groups": [ex.REPORT_ROW],
-                    "total": {**ex.REPORT_ROW, "key": None, "label": None},
-                },
-                status=200,
-            )
-        ],
-    )
-    def get(self, request):
-        query = self.query(ReportQuery, now=timezone.now()).validated_data
-        groups, total = sla_report(due_from=query["from"], due_to=query["to"], group_by=query["group_by"])
-        report = {
-            "from": query["from"],
-            "to": query["to"],
-            "group_by": query["group_by"],
-            "groups": groups,
-            "total": total,
-        }
-        return Response(ReportSerializer(report).data)
