@@ -10,20 +10,16 @@ def _median(spread_text: str) -> float:
     return float(str(spread_text).split(" ", 1)[0])
 
 
+def _failed(what: str, target: str, result: dict) -> tuple[str, str, str, str, str]:
+    return (what, "", target, f"failed: {result['error'][-200:]}", "**no**")
+
+
 def rows(results: dict) -> list[tuple[str, str, str, str, str]]:
     out = []
     r = results.get("lateness")
     if r:
         if "error" in r:
-            out.append(
-                (
-                    "escalation lateness",
-                    "",
-                    "p99 <= 100 ms, max <= 1 s",
-                    f"failed: {r['error'][-200:]}",
-                    "**no**",
-                )
-            )
+            out.append(_failed("escalation lateness", "p99 <= 100 ms, max <= 1 s", r))
         else:
             late = r["lateness_ms"]
             ok = (
@@ -45,9 +41,7 @@ def rows(results: dict) -> list[tuple[str, str, str, str, str]]:
     r = results.get("mass-breach")
     if r:
         if "error" in r:
-            out.append(
-                ("mass breach", "", "exactly once, p99 <= 2 s", f"failed: {r['error'][-200:]}", "**no**")
-            )
+            out.append(_failed("mass breach", "exactly once, p99 <= 2 s", r))
         else:
             late = r["lateness_ms"]
             ok = late["p99"] <= 2000 and r["fired"] == r["tickets"] and r["fired_twice"] == 0
@@ -65,7 +59,7 @@ def rows(results: dict) -> list[tuple[str, str, str, str, str]]:
     r = results.get("intake")
     if r:
         if "error" in r:
-            out.append(("intake", "", ">= 50 % of bare DRF", f"failed: {r['error'][-200:]}", "**no**"))
+            out.append(_failed("intake", ">= 50 % of bare DRF", r))
         else:
             ok = r["median_ratio"] >= 0.5 and r["errors"] == 0
             out.append(
@@ -81,7 +75,7 @@ def rows(results: dict) -> list[tuple[str, str, str, str, str]]:
     r = results.get("queue")
     if r:
         if "error" in r:
-            out.append(("queue", "", "p95 <= 50 ms", f"failed: {r['error'][-200:]}", "**no**"))
+            out.append(_failed("queue", "p95 <= 50 ms", r))
         else:
             for name, page in r["pages"].items():
                 ok = _median(page["p95_ms"]) <= 50 and page["errors"] == 0 and page["status"] == 200
@@ -98,9 +92,7 @@ def rows(results: dict) -> list[tuple[str, str, str, str, str]]:
     r = results.get("reports")
     if r:
         if "error" in r:
-            out.append(
-                ("reports", "", "<= 500 ms; breach list <= 200 ms", f"failed: {r['error'][-200:]}", "**no**")
-            )
+            out.append(_failed("reports", "<= 500 ms; breach list <= 200 ms", r))
         else:
             for label, key, limit in (
                 ("grouped report, 30 days", "grouped_report_ms", 500),
@@ -121,7 +113,7 @@ def rows(results: dict) -> list[tuple[str, str, str, str, str]]:
     r = results.get("sweep")
     if r:
         if "error" in r:
-            out.append(("sweep", "", "<= 5 ms", f"failed: {r['error'][-200:]}", "**no**"))
+            out.append(_failed("sweep", "<= 5 ms", r))
         else:
             for label, key in (
                 ("breach sweep, first responses", "breach_sweep_first_response_ms"),

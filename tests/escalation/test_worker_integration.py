@@ -16,19 +16,10 @@ from escalation.services.alarms import alarms_enqueue_due
 from escalation.tasks import fire_alarm
 from support_desk.celery import app
 from tests.factories import CustomerFactory, EngineerFactory, UserFactory, make_ticket
+from tests.faults.harness import wait_until
 from tickets.models import Event, EventType, Plan, Severity
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-def wait_for(predicate, timeout: float, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s")
 
 
 @pytest.fixture
@@ -66,23 +57,23 @@ def test_a_ticket_is_routed_and_escalated_within_a_second_of_its_deadline_once(w
     short_major_target(4)
     ticket = make_ticket(email="noc@streamco.example", severity=Severity.MAJOR, now=timezone.now())
 
-    routed = wait_for(
+    routed = wait_until(
         lambda: Event.objects.filter(ticket=ticket, type=EventType.ASSIGNED).first(), timeout=10
     )
     assert routed.data["to"] in {"aiko", "lena"}
 
-    step1 = wait_for(lambda: Escalation.objects.filter(ticket=ticket, step=1).first(), timeout=15)
+    step1 = wait_until(lambda: Escalation.objects.filter(ticket=ticket, step=1).first(), timeout=15)
     assert step1.due_at == ticket.first_response_due_at
     assert timedelta(0) <= step1.lateness < timedelta(seconds=1)
     assert Escalation.objects.filter(ticket=ticket, step=0).exists()  # the warning at 80 %
     assert LedgerEntry.objects.filter(ticket=ticket, kind="breach", metric="first_response").count() == 1
 
-    sms = wait_for(
+    sms = wait_until(
         lambda: Notification.objects.filter(escalation=step1, channel="sms", status="sent").first(), 10
     )
     ticket.refresh_from_db()
     assert sms.recipient_user == ticket.assignee
-    wait_for(
+    wait_until(
         lambda: Notification.objects.filter(escalation=step1, channel="voice", status="sent").exists(), 10
     )
     assert {r.form["To"] for r in twilio.calls()} == {"+4930999999"}  # major: the on-call engineer is called
@@ -109,7 +100,7 @@ def test_two_hundred_tickets_due_in_the_same_minute_fire_on_time_exactly_once(wo
     due = [t.first_response_due_at for t in tickets]
     assert max(due) - min(due) < timedelta(minutes=1)
 
-    wait_for(lambda: Escalation.objects.filter(step=1).count() >= count, timeout=120, interval=0.5)
+    wait_until(lambda: Escalation.objects.filter(step=1).count() >= count, timeout=120, interval=0.5)
     time.sleep(2)  # anything that would fire twice has had time to
     fired = list(Escalation.objects.filter(step=1, metric="first_response"))
     assert len(fired) == count
