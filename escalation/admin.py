@@ -1,4 +1,9 @@
+from zoneinfo import ZoneInfo
+
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from .models import (
     BusinessCalendar,
@@ -11,6 +16,37 @@ from .models import (
     PolicyStep,
     SlaTarget,
 )
+from .reports.coverage import describe_gaps
+from .reports.selectors import manager_zone_get
+from .services.coverage import COVERAGE_FIELDS, coverage_gaps_opened
+
+CONFIRM_GAP_LABEL = "Save despite the coverage gap"
+
+
+class EngineerAdminForm(forms.ModelForm):
+    """The engineer form, with a confirmation step when the change opens a gap in 24x7 coverage."""
+
+    confirm_coverage_gap = forms.BooleanField(
+        required=False, widget=forms.HiddenInput, label=CONFIRM_GAP_LABEL
+    )
+    report_zone = ZoneInfo("UTC")  # the manager's zone, set per request by EngineerAdmin.get_form
+
+    def clean(self):
+        data = super().clean()
+        if self.errors or data.get("confirm_coverage_gap") or self.instance.pk is None:
+            return data  # adding an engineer never takes coverage away
+        changes = {name: data[name] for name in COVERAGE_FIELDS if name in data}
+        # The admin saves in the same transaction: the roster stays locked until then.
+        gaps = coverage_gaps_opened(engineer=self.instance, changes=changes, now=timezone.now(), lock=True)
+        if gaps:
+            self.fields["confirm_coverage_gap"].widget = forms.CheckboxInput()
+            raise ValidationError(
+                "This change leaves nobody on shift and nobody on call to page for a 24x7 ticket during: "
+                f"{describe_gaps(gaps, self.report_zone)}. Nothing was saved. To save it anyway, tick "
+                f"“{CONFIRM_GAP_LABEL}” below and save again.",
+                code="coverage_gap",
+            )
+        return data
 
 
 @admin.register(Engineer)
@@ -29,6 +65,11 @@ class EngineerAdmin(admin.ModelAdmin):
     list_filter = ["region", "active", "lead", "on_call"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
     list_select_related = ["user"]
+    form = EngineerAdminForm
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"report_zone": manager_zone_get(request.user)})
 
 
 class HolidayInline(admin.TabularInline):

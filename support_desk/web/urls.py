@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import customers, desk
+from .views import customers, desk, reports
 
 app_name = "web"
 
@@ -28,4 +28,10 @@ urlpatterns = [
     path("tickets/<str:reference>/severity/", desk.ticket_severity, name="ticket-severity"),
     path("tickets/<str:reference>/acknowledge/", desk.ticket_acknowledge, name="ticket-acknowledge"),
     path("tickets/<str:reference>/files/<int:attachment_id>/", desk.desk_attachment, name="desk-attachment"),
+    # Managers.
+    path("reports/sla/", reports.sla_report, name="report"),
+    path("reports/sla/groups.csv", reports.report_groups_csv, name="report-groups-csv"),
+    path("reports/sla/breaches.csv", reports.report_breaches_csv, name="report-breaches-csv"),
+    path("reports/sla/ledger.csv", reports.report_ledger_csv, name="report-ledger-csv"),
+    path("reports/coverage/", reports.coverage, name="coverage"),
 ]
