@@ -16,8 +16,8 @@ from tickets.models import Ticket
 
 from .presenters import compact_duration
 
-CHART_WIDTH = 720
-CHART_HEIGHT = 240
+CHART_WIDTH = 1000
+CHART_HEIGHT = 250
 MARGIN_LEFT = 44
 MARGIN_RIGHT = 8
 MARGIN_TOP = 10

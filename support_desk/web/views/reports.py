@@ -194,7 +194,11 @@ def coverage(request: HttpRequest) -> HttpResponse:
             "coverage": weeks,
             "grids": [
                 (f"Week of {monday:%a %d %b %Y}", zone.key, coverage_rows(weeks.local), "coverage-local"),
-                ("The same week in UTC", "UTC", coverage_rows(weeks.utc), "coverage-utc"),
+                *(
+                    [("The same week in UTC", "UTC", coverage_rows(weeks.utc), "coverage-utc")]
+                    if zone.key != "UTC"
+                    else []
+                ),
             ],
             "gap_texts": [describe_interval(gap, zone) for gap in weeks.local.gaps],
             "gap_total": compact_duration(weeks.local.gap_total),
