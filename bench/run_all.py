@@ -18,6 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
+SAVED = ROOT / "bench" / ".results"  # each benchmark's last full result, for --keep
 
 # name, module and arguments (full), arguments (quick)
 BENCHMARKS = [
@@ -62,16 +63,28 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="small data sets; do not overwrite RESULTS.md")
     parser.add_argument("--only", nargs="*", help="names of the benchmarks to run")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help=f"reuse results saved in {SAVED.relative_to(ROOT)} by an earlier run",
+    )
     args = parser.parse_args()
+    SAVED.mkdir(exist_ok=True)
     results = {}
     for name, module_args, quick_args in BENCHMARKS:
+        saved = SAVED / f"{name}.json"
+        if args.keep and saved.exists() and not args.quick:
+            results[name] = json.loads(saved.read_text())
+            continue
         if args.only and name not in args.only:
             continue
         results[name] = run(module_args, quick_args if args.quick else [])
+        if not args.quick and "error" not in results[name]:
+            saved.write_text(json.dumps(results[name], indent=2))
         print(json.dumps(results[name], indent=2), flush=True)
     report = render(results, quick=args.quick)
     print(report)
-    if not args.quick and not args.only:
+    if not args.quick and set(results) == {name for name, *_ in BENCHMARKS}:
         RESULTS.write_text(report)
         print(f"written to {RESULTS.relative_to(ROOT)}")
 
