@@ -27,6 +27,8 @@ def configure_django(name: str, settings_module: str = "support_desk.settings") 
     os.environ["CELERY_BROKER_URL"] = BENCH_REDIS_URL
     os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key")
     os.environ["DEBUG"] = "0"
+    os.environ["SECURE_SSL_REDIRECT"] = "0"  # plain HTTP on loopback
+    os.environ["STATIC_MANIFEST"] = "0"  # no collectstatic for a benchmark
     os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
     sys.path.insert(0, str(ROOT))
     import django
@@ -58,6 +60,7 @@ def process_env(**extra) -> dict:
         CELERY_BROKER_URL=BENCH_REDIS_URL,
         DEBUG="0",
         SECURE_SSL_REDIRECT="0",
+        STATIC_MANIFEST="0",
     )
     env.update({k: str(v) for k, v in extra.items()})
     return env
