@@ -50,12 +50,18 @@ class Customer(models.Model):
     plan = models.CharField(max_length=20, choices=Plan.choices, default=Plan.STANDARD)
     timezone = TimeZoneField(default="UTC", use_pytz=False)
     # What the customer pays a month: service credits for broken promises are a share of it.
+    # Database defaults too: rows written outside the ORM (bulk loads, the benchmarks) get them.
     monthly_fee = models.DecimalField(
-        max_digits=12, decimal_places=2, default=Decimal(0), validators=[MinValueValidator(0)]
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal(0),
+        db_default=Decimal(0),
+        validators=[MinValueValidator(0)],
     )
     currency = models.CharField(
         max_length=3,
         default="USD",
+        db_default="USD",
         validators=[RegexValidator(r"^[A-Z]{3}$", "An ISO 4217 code such as USD, EUR or JPY.")],
         help_text="ISO 4217 code of the monthly fee, e.g. USD.",
     )
