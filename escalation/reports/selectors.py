@@ -6,34 +6,34 @@ cycle is still open, the `breach` row written when its deadline passed. So an op
 already overdue counts as breached, and a late answer is not counted twice.
 """
 
-import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from itertools import islice
 from zoneinfo import ZoneInfo
 
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import (
+    Case,
     Count,
     DateTimeField,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
+    IntegerField,
+    Min,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay, Trunc
 
-from tickets.models import CreditRule, Customer, Severity
+from tickets.models import CreditRule, Customer, Severity, Ticket
 
-from ..models import Engineer, Escalation, LedgerEntry, LedgerHead, Metric
-from ..services.ledger import ledger_verify
+from ..models import Engineer, Escalation, LedgerEntry, Metric
 from ..services.roster import engineer_shift
 from . import coverage
 from .credits import DEFAULT_TERMS, Credit, CreditTerms, credit_for
@@ -99,11 +99,23 @@ def _filtered(rows: QuerySet[LedgerEntry], filters: ReportFilters) -> QuerySet[L
 
 
 def decided_cycles(filters: ReportFilters) -> QuerySet[LedgerEntry]:
-    """One row per metric cycle due in the period: its completed row, or its breach row while open."""
-    completed = LedgerEntry.objects.filter(
-        kind=COMPLETED, ticket=OuterRef("ticket"), metric=OuterRef("metric"), cycle=OuterRef("cycle")
+    """One row per metric cycle due in the period: its completed row, or its breach row while open.
+
+    "No completed row" is a scalar subquery (`... LIMIT 1) IS NULL`), not NOT EXISTS: inside the OR,
+    PostgreSQL would turn NOT EXISTS into a hashed subplan that reads every completed row of the whole
+    ledger on each query (0.5 s at a million rows), where this probes `ledger_entry_once` once for each
+    breach row of the period and never for a completed one.
+    """
+    completed = (
+        LedgerEntry.objects.filter(
+            kind=COMPLETED, ticket=OuterRef("ticket"), metric=OuterRef("metric"), cycle=OuterRef("cycle")
+        )
+        .order_by()
+        .values("pk")[:1]
     )
-    rows = LedgerEntry.objects.filter(Q(kind=COMPLETED) | (Q(kind=BREACH) & ~Exists(completed)))
+    rows = LedgerEntry.objects.alias(completed_row=Subquery(completed)).filter(
+        Q(kind=COMPLETED) | Q(kind=BREACH, completed_row__isnull=True)
+    )
     return _filtered(rows, filters)
 
 
@@ -136,8 +148,8 @@ class ReportRow:
     resolution_wall: Percentiles  # wall-clock time to resolution, paused time included
     paused: timedelta  # business time resolution cycles spent waiting on the customer
     escalations: int  # escalation steps fired (step 1 and up; warnings are not escalations)
-    pages_acknowledged: int
-    time_to_acknowledge: Percentiles  # from a step firing to its acknowledgement
+    pages_acknowledged: int  # of those steps
+    time_to_acknowledge: Percentiles  # per breached cycle: first step fired to first acknowledgement
 
     @property
     def decided(self) -> int:
@@ -158,10 +170,6 @@ class SlaReport:
 
 
 _WALL = ExpressionWrapper(F("achieved_at") - F("started_at"), output_field=DurationField())
-_ESCALATION = "ticket__escalations"
-_TIME_TO_ACK = ExpressionWrapper(
-    F(f"{_ESCALATION}__acknowledged_at") - F(f"{_ESCALATION}__fired_at"), output_field=DurationField()
-)
 
 
 def _percentiles(prefix: str, expression, condition: Q | None = None) -> dict:
@@ -173,7 +181,28 @@ def _percentiles(prefix: str, expression, condition: Q | None = None) -> dict:
     }
 
 
-def _cycle_aggregates() -> dict:
+def _cycle_steps(expression, output_field):
+    """A per-cycle figure over the escalation steps fired for the cycle, for breached cycles only.
+
+    Steps fire only once a deadline has passed, so a cycle that met its promise has none: the CASE
+    keeps PostgreSQL from running the subquery (an index probe of `escalation_step_once`) for it.
+    """
+    steps = (
+        Escalation.objects.filter(
+            ticket=OuterRef("ticket"),
+            metric=OuterRef("metric"),
+            cycle=OuterRef("cycle"),
+            step__gte=FIRST_ESCALATION_STEP,
+        )
+        .order_by()
+        .values("ticket")
+        .annotate(figure=expression)
+        .values("figure")
+    )
+    return Case(When(met=False, then=Subquery(steps, output_field=output_field)), output_field=output_field)
+
+
+def _report_aggregates() -> dict:
     # Aliases differ from the model's field names: `met` would shadow the field inside the filters.
     aggregates = {
         "n_tickets": Count("ticket", distinct=True),
@@ -181,6 +210,17 @@ def _cycle_aggregates() -> dict:
         "n_breached": Count("pk", filter=Q(met=False)),
         "paused_total": Coalesce(
             Sum("paused", filter=Q(metric=RESOLUTION)), Value(timedelta(0)), output_field=DurationField()
+        ),
+        "n_pages": Coalesce(Sum(_cycle_steps(Count("pk"), IntegerField())), 0),
+        "n_acknowledged": Coalesce(Sum(_cycle_steps(Count("acknowledged_at"), IntegerField())), 0),
+        # Per breached cycle, as incident tools count it: from its first step firing to the first
+        # acknowledgement of any of its steps.
+        **_percentiles(
+            "ack",
+            _cycle_steps(
+                ExpressionWrapper(Min("acknowledged_at") - Min("fired_at"), output_field=DurationField()),
+                DurationField(),
+            ),
         ),
     }
     for metric in Metric.values:
@@ -190,32 +230,13 @@ def _cycle_aggregates() -> dict:
     return aggregates
 
 
-def _page_aggregates() -> dict:
-    return {
-        "n_pages": Count(f"{_ESCALATION}__pk"),
-        "n_acknowledged": Count(f"{_ESCALATION}__acknowledged_at"),
-        **_percentiles("ack", _TIME_TO_ACK),
-    }
-
-
-def _pages(cycles: QuerySet[LedgerEntry]) -> QuerySet[LedgerEntry]:
-    """The decided cycles joined to the escalation steps fired for them (one row per step)."""
-    return cycles.filter(
-        **{
-            f"{_ESCALATION}__metric": F("metric"),
-            f"{_ESCALATION}__cycle": F("cycle"),
-            f"{_ESCALATION}__step__gte": FIRST_ESCALATION_STEP,
-        }
-    )
-
-
 def _whole_seconds(span: timedelta | None) -> timedelta | None:
     return None if span is None else timedelta(seconds=round(span.total_seconds()))
 
 
-def _report_row(values: dict, pages: dict, key, label) -> ReportRow:
-    def percentiles(prefix: str, source: dict) -> Percentiles:
-        return Percentiles(**{name: _whole_seconds(source.get(f"{prefix}_{name}")) for name in PERCENTILES})
+def _report_row(values: dict, key, label) -> ReportRow:
+    def percentiles(prefix: str) -> Percentiles:
+        return Percentiles(**{name: _whole_seconds(values.get(f"{prefix}_{name}")) for name in PERCENTILES})
 
     return ReportRow(
         key=key,
@@ -223,38 +244,39 @@ def _report_row(values: dict, pages: dict, key, label) -> ReportRow:
         tickets=values["n_tickets"],
         met=values["n_met"],
         breached=values["n_breached"],
-        first_response=percentiles(f"{FIRST_RESPONSE}_business", values),
-        resolution=percentiles(f"{RESOLUTION}_business", values),
-        first_response_wall=percentiles(f"{FIRST_RESPONSE}_wall", values),
-        resolution_wall=percentiles(f"{RESOLUTION}_wall", values),
+        first_response=percentiles(f"{FIRST_RESPONSE}_business"),
+        resolution=percentiles(f"{RESOLUTION}_business"),
+        first_response_wall=percentiles(f"{FIRST_RESPONSE}_wall"),
+        resolution_wall=percentiles(f"{RESOLUTION}_wall"),
         paused=_whole_seconds(values["paused_total"]) or timedelta(0),
-        escalations=pages.get("n_pages") or 0,
-        pages_acknowledged=pages.get("n_acknowledged") or 0,
-        time_to_acknowledge=percentiles("ack", pages),
+        escalations=values["n_pages"],
+        pages_acknowledged=values["n_acknowledged"],
+        time_to_acknowledge=percentiles("ack"),
     )
+
+
+@contextmanager
+def _without_jit():
+    """PostgreSQL's JIT compiles each report query for about 0.2 s (their cost estimates pass
+    `jit_above_cost`) to save less than that: switched off for the report's transaction only."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        yield
 
 
 def sla_report_get(*, filters: ReportFilters, group_by: str) -> SlaReport:
-    """Per group and in total, in four queries whatever the ledger holds: the cycles' counts and
-    percentiles by group and overall, and the escalation steps' counts and percentiles likewise."""
+    """Per group and in total: two queries whatever the ledger holds, each one pass over the period's
+    ledger rows (escalation steps read by index for the breached cycles only)."""
     key_column, label_column = REPORT_GROUPS[group_by]
     cycles = decided_cycles(filters)
     columns = list(dict.fromkeys((key_column, label_column)))
-    grouped = cycles.values(*columns).annotate(**_cycle_aggregates()).order_by(key_column)
-    grouped_pages = {
-        row[key_column]: row
-        for row in _pages(cycles).values(key_column).annotate(**_page_aggregates()).order_by(key_column)
-    }
-    total = cycles.aggregate(**_cycle_aggregates())
-    total_pages = _pages(cycles).aggregate(**_page_aggregates())
-    groups = [
-        _report_row(values, grouped_pages.get(key, {}), key, values[label_column])
-        for values in grouped
-        for key in [values[key_column]]
-    ]
-    return SlaReport(
-        filters=filters, group_by=group_by, groups=groups, total=_report_row(total, total_pages, None, None)
-    )
+    with _without_jit():
+        grouped = list(cycles.values(*columns).annotate(**_report_aggregates()).order_by(key_column))
+        total = cycles.aggregate(**_report_aggregates())
+    groups = [_report_row(values, values[key_column], values[label_column]) for values in grouped]
+    return SlaReport(filters=filters, group_by=group_by, groups=groups, total=_report_row(total, None, None))
 
 
 # --- the breach list ------------------------------------------------------------------------------
@@ -283,7 +305,8 @@ def breach_list(*, filters: ReportFilters, now: datetime) -> QuerySet[LedgerEntr
         .filter(met=False)
         .select_related("customer", "engineer")
         .annotate(
-            subject=F("ticket__subject"),
+            # A subquery, not a join: counting the rows then needs no ticket at all.
+            subject=Subquery(Ticket.objects.filter(pk=OuterRef("ticket_id")).values("subject")[:1]),
             highest_step=Coalesce(Subquery(highest_step), Value(0)),
             late_by=ExpressionWrapper(answered_or_now - F("due_at"), output_field=DurationField()),
         )
@@ -379,12 +402,13 @@ class Trends:
 
 def sla_trends_get(*, filters: ReportFilters, interval: str) -> Trends:
     """Compliance per day or week, and breaches by hour of the week (two queries)."""
-    return Trends(
-        filters=filters,
-        interval=interval,
-        points=compliance_trend_list(filters=filters, interval=interval),
-        heatmap=breach_heatmap_get(filters=filters),
-    )
+    with _without_jit():
+        return Trends(
+            filters=filters,
+            interval=interval,
+            points=compliance_trend_list(filters=filters, interval=interval),
+            heatmap=breach_heatmap_get(filters=filters),
+        )
 
 
 # --- service credits ------------------------------------------------------------------------------
@@ -464,60 +488,12 @@ def credit_list_for_month(*, month: date) -> MonthCredits:
     return MonthCredits(month=period.start.date(), period=period, terms=terms, customers=customers)
 
 
-# --- the ledger: rows for export, and whether the chain verifies ---------------------------------
+# --- the ledger's rows for export (whether the chain verifies: `integrity.py`) ----------------------
 
 
 def ledger_list_for_export(*, filters: ReportFilters) -> QuerySet[LedgerEntry]:
     """Every ledger row (both kinds) due in the period under the filters, in chain order."""
     return _filtered(LedgerEntry.objects.select_related("customer"), filters).order_by("seq")
-
-
-LEDGER_INTEGRITY_CACHE_KEY = "reports:ledger-integrity"
-LEDGER_INTEGRITY_MAX_AGE = timedelta(minutes=5)
-LEDGER_INTEGRITY_MAX_FAULTS = 10
-
-
-@dataclass(frozen=True)
-class LedgerIntegrity:
-    verified: bool
-    rows: int  # rows the walk covered (the chain head's sequence number when it started)
-    faults: tuple[str, ...]  # the first few faults found, in chain order
-    checked_at: datetime
-    seconds: float  # how long the walk took
-
-
-def ledger_integrity_check(*, now: datetime) -> LedgerIntegrity:
-    """Walk the whole hash chain now (`ledger_verify`).
-
-    The walk and the head it ends on must see one snapshot, or rows appended meanwhile would look
-    like a broken chain: on PostgreSQL it runs in a REPEATABLE READ transaction of its own.
-    """
-    started = time.perf_counter()
-    fresh = not connection.in_atomic_block
-    with transaction.atomic():
-        if fresh and connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        rows = LedgerHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
-        faults = tuple(str(fault) for fault in islice(ledger_verify(), LEDGER_INTEGRITY_MAX_FAULTS))
-    return LedgerIntegrity(
-        verified=not faults,
-        rows=rows,
-        faults=faults,
-        checked_at=now,
-        seconds=round(time.perf_counter() - started, 3),
-    )
-
-
-def ledger_integrity_get(*, now: datetime, refresh: bool = False) -> LedgerIntegrity:
-    """The chain's verification, walked at most every `LEDGER_INTEGRITY_MAX_AGE` (a full walk reads
-    every row: seconds on a large ledger); `refresh` walks it now."""
-    cached = None if refresh else cache.get(LEDGER_INTEGRITY_CACHE_KEY)
-    if cached is not None and timedelta(0) <= now - cached.checked_at < LEDGER_INTEGRITY_MAX_AGE:
-        return cached
-    result = ledger_integrity_check(now=now)
-    cache.set(LEDGER_INTEGRITY_CACHE_KEY, result, timeout=LEDGER_INTEGRITY_MAX_AGE.total_seconds())
-    return result
 
 
 # --- coverage of the roster -----------------------------------------------------------------------

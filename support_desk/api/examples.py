@@ -349,6 +349,7 @@ INTEGRITY = {
     "faults": [],
     "checked_at": "2025-06-11T10:20:00Z",
     "seconds": 0.042,
+    "walking": False,
 }
 
 

@@ -286,12 +286,13 @@ def late_answers(engineer, first: int, count: int) -> None:
 @pytest.mark.parametrize(
     ("path", "params", "queries"),
     [
-        # token, manager check, manager's zone, then: groups, their escalations, total, its escalations
-        (REPORT, {"group_by": "customer"}, 7),
+        # token, manager check, manager's zone, then in a transaction without JIT (in a test a savepoint
+        # and its release): SET LOCAL jit, the groups, the total
+        (REPORT, {"group_by": "customer"}, 8),
         # token, manager check, manager's zone, count, page (customer, engineer, ticket joined)
         (BREACHES, {}, 5),
-        # token, manager check, manager's zone, buckets, heatmap
-        (TRENDS, {}, 5),
+        # token, manager check, manager's zone, then the same transaction without JIT: buckets, heatmap
+        (TRENDS, {}, 8),
         # token, manager check, counts per customer, rules
         (CREDITS, {"month": "2025-06"}, 4),
     ],
@@ -313,3 +314,29 @@ def test_the_same_queries_for_one_row_or_thirty(
         assert body["count"] == 30
     elif path == CREDITS:
         assert len(body["results"]) == 30
+
+
+def test_a_large_ledger_is_walked_by_the_worker_while_the_last_result_is_shown(
+    as_manager, history, monkeypatch, django_capture_on_commit_callbacks
+):
+    from escalation import tasks
+    from escalation.reports import integrity
+
+    queued = []
+    monkeypatch.setattr(integrity, "SYNC_ROWS", 5)  # the history's 7 rows count as a large ledger
+    monkeypatch.setattr(tasks.verify_ledger_chain, "delay", lambda: queued.append("walk"))
+    with django_capture_on_commit_callbacks(execute=True):  # the walk is handed over after commit
+        first = get(as_manager, INTEGRITY)
+        assert (first["verified"], first["checked_at"], first["walking"]) == (None, None, True)
+        assert get(as_manager, INTEGRITY)["walking"] is True
+    assert queued == ["walk"]  # one walk at a time, however often the page is read
+    assert tasks.verify_ledger_chain() is True  # what the worker runs
+    done = get(as_manager, INTEGRITY)
+    assert (done["verified"], done["rows"], done["walking"]) == (True, 7, False)
+    # Five minutes later the result is stale: shown while the worker walks again.
+    with (
+        time_machine.travel(READ_AT + timedelta(minutes=6), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        stale = get(as_manager, INTEGRITY)
+    assert (stale["verified"], stale["walking"], queued) == (True, True, ["walk", "walk"])

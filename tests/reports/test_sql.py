@@ -6,7 +6,7 @@ import pytest
 from django.db import connections
 from django.db.backends.sqlite3.base import DatabaseWrapper
 
-from escalation.models import LedgerEntry
+from escalation.models import Escalation, LedgerEntry
 from escalation.reports import selectors
 from escalation.reports.sql import percentile_cont
 from tests.reports.test_selectors import june
@@ -58,9 +58,11 @@ def sqlite_ledger(history):
     try:
         with lite.schema_editor() as editor:
             editor.create_model(LedgerEntry)
+            editor.create_model(Escalation)
         with lite.cursor() as cursor:
             cursor.execute("PRAGMA foreign_keys = OFF")  # tickets and users live in PostgreSQL only
         LedgerEntry.objects.using(SQLITE).bulk_create(list(LedgerEntry.objects.order_by("seq")))
+        Escalation.objects.using(SQLITE).bulk_create(list(Escalation.objects.all()))
         yield SQLITE
     finally:
         lite.close()
@@ -76,16 +78,17 @@ def _rounded(row: dict) -> dict:
 
 @pytest.mark.django_db
 def test_the_report_aggregates_the_same_on_sqlite(sqlite_ledger):
-    """Counts, FILTER clauses, sums, wall-clock differences and percentiles: the SQLite form of each
-    aggregate gives PostgreSQL's numbers."""
+    """Counts, FILTER clauses, sums, wall-clock differences, the escalation subqueries and percentiles:
+    the SQLite form of each aggregate gives PostgreSQL's numbers."""
     cycles = selectors.decided_cycles(june())
-    aggregates = selectors._cycle_aggregates()
+    aggregates = selectors._report_aggregates()
     in_postgresql = list(cycles.values("severity").annotate(**aggregates).order_by("severity"))
     in_sqlite = list(
         cycles.using(sqlite_ledger).values("severity").annotate(**aggregates).order_by("severity")
     )
     assert [_rounded(row) for row in in_sqlite] == [_rounded(row) for row in in_postgresql]
     assert in_sqlite[1]["first_response_business_p90"] == timedelta(minutes=37)  # not vacuous
+    assert (in_sqlite[1]["n_pages"], in_sqlite[1]["ack_p50"]) == (3, timedelta(minutes=6.5))
     query = cycles.values("severity").annotate(**aggregates).query
     sql, _ = query.get_compiler(using=sqlite_ledger).as_sql()
     assert 'sd_percentile_cont("escalation_ledgerentry"."elapsed", 0.9) FILTER (WHERE' in sql

@@ -269,9 +269,12 @@ class CoverageSerializer(serializers.Serializer):
 
 class LedgerIntegritySerializer(serializers.Serializer):
     verified = serializers.BooleanField(
-        help_text="Every row's hash matches its contents and links to the last."
+        allow_null=True,
+        help_text="Every row's hash matches its contents and links to the row before; null until the first "
+        "walk of a large ledger has finished.",
     )
-    rows = serializers.IntegerField(help_text="Rows the walk covered.")
+    rows = serializers.IntegerField(help_text="Rows the last walk covered.")
     faults = serializers.ListField(child=serializers.CharField(), help_text="The first faults found, if any.")
-    checked_at = serializers.DateTimeField()
-    seconds = serializers.FloatField(help_text="How long the walk took.")
+    checked_at = serializers.DateTimeField(allow_null=True, help_text="When the last walk started.")
+    seconds = serializers.FloatField(help_text="How long the last walk took.")
+    walking = serializers.BooleanField(help_text="A newer walk is running in the worker (large ledgers).")

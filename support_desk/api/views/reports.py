@@ -5,11 +5,11 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
+from escalation.reports.integrity import ledger_integrity_get
 from escalation.reports.selectors import (
     breach_list,
     coverage_get,
     credit_list_for_month,
-    ledger_integrity_get,
     manager_zone_get,
     sla_report_get,
     sla_trends_get,
@@ -139,7 +139,9 @@ class LedgerIntegrityView(ApiView):
         summary="Does the SLA ledger verify?",
         description="Walks the ledger's hash chain (every row's SHA-256 over its fields and the previous "
         "row's hash; no gaps in the sequence; the head agrees with the last row). The result is kept "
-        "for up to five minutes; `refresh=true` walks it now. Managers only.",
+        "for up to five minutes; `refresh=true` asks for a new walk. A ledger of more than 20,000 rows "
+        "is walked by the worker: the previous result comes back with `walking: true` meanwhile. "
+        "Managers only.",
         parameters=[IntegrityQuery],
         responses={200: LedgerIntegritySerializer, **errors(*READ)},
         examples=[ex.example("Verified", ex.INTEGRITY, status=200)],

@@ -17,11 +17,11 @@ from django.views.decorators.http import require_safe
 
 from escalation.reports import exports
 from escalation.reports.coverage import describe_interval
+from escalation.reports.integrity import ledger_integrity_get
 from escalation.reports.selectors import (
     breach_list,
     coverage_get,
     credit_list_for_month,
-    ledger_integrity_get,
     ledger_list_for_export,
     manager_zone_get,
     report_filter_options,
