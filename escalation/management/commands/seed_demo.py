@@ -1,6 +1,7 @@
 """Demo data: a follow-the-sun team, customers on both plans and tickets in every state."""
 
 from datetime import time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -57,10 +58,17 @@ ENGINEERS = [
 ]
 
 CUSTOMERS = [
-    # name, plan, timezone, domains
-    ("StreamCo", "premium", "America/Sao_Paulo", ["streamco.example"]),
-    ("Kabuki Live", "premium", "Asia/Tokyo", ["kabuki.example"]),
-    ("Pixel Radio", "standard", "Europe/Berlin", ["pixelradio.example", "pixel.example"]),
+    # name, plan, timezone, domains, monthly fee, currency
+    ("StreamCo", "premium", "America/Sao_Paulo", ["streamco.example"], Decimal("12000.00"), "USD"),
+    ("Kabuki Live", "premium", "Asia/Tokyo", ["kabuki.example"], Decimal("1500000.00"), "JPY"),
+    (
+        "Pixel Radio",
+        "standard",
+        "Europe/Berlin",
+        ["pixelradio.example", "pixel.example"],
+        Decimal("900.00"),
+        "EUR",
+    ),
 ]
 
 TICKETS = [
@@ -112,9 +120,15 @@ class Command(BaseCommand):
                     on_call=on_call,
                     phone=phone,
                 )
-            for name, plan, zone, domains in CUSTOMERS:
+            for name, plan, zone, domains, fee, currency in CUSTOMERS:
                 customer, _ = Customer.objects.update_or_create(
-                    name=name, defaults={"plan": plan, "timezone": ZoneInfo(zone)}
+                    name=name,
+                    defaults={
+                        "plan": plan,
+                        "timezone": ZoneInfo(zone),
+                        "monthly_fee": fee,
+                        "currency": currency,
+                    },
                 )
                 for domain in domains:
                     CustomerDomain.objects.get_or_create(domain=domain, defaults={"customer": customer})
