@@ -32,7 +32,9 @@ class ReportRowSerializer(serializers.Serializer):
     paused = DurationField(help_text="Business time resolution cycles spent waiting on the customer.")
     escalations = serializers.IntegerField(help_text="Escalation steps fired (warnings not counted).")
     pages_acknowledged = serializers.IntegerField(help_text="Of those steps, how many were acknowledged.")
-    time_to_acknowledge = PercentilesSerializer(help_text="From a step firing to its acknowledgement.")
+    time_to_acknowledge = PercentilesSerializer(
+        help_text="Per breached cycle: from its first escalation step firing to the first acknowledgement."
+    )
 
     @extend_schema_field({"oneOf": [{"type": "string"}, {"type": "integer"}], "nullable": True})
     def get_key(self, row):

@@ -44,8 +44,9 @@ class SlaReportView(ApiView):
         description="Per group (`group_by`) and in total, for the decided metric cycles due in the period "
         "(a cycle's completed ledger row, or its breach row while it is still open): tickets, cycles met "
         "and breached, compliance in per cent, the 50th and 90th percentiles of business and wall-clock "
-        "time to the first response and to resolution, time paused, escalation steps fired, pages "
-        f"acknowledged and the time to acknowledge. {PERIOD_WORDS} Managers only.",
+        "time to the first response and to resolution, time paused, escalation steps fired (the warning "
+        "before a deadline is not one) and acknowledged, and per breached cycle the time from its first "
+        f"step to the first acknowledgement. {PERIOD_WORDS} Managers only.",
         parameters=[ReportQuery],
         responses={200: ReportSerializer, **errors(*READ)},
         examples=[ex.example("By severity", ex.REPORT, status=200)],
