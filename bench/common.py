@@ -109,6 +109,20 @@ def rss_mib(pid: int) -> float:
     return total / 1024
 
 
+def timed(run, repeat: int) -> dict:
+    """Call `run` once to warm caches and plans, then `repeat` times: milliseconds, with spread."""
+    run()
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        samples.append((time.perf_counter() - started) * 1000)
+    figures = {k: round(v, 3) if isinstance(v, float) else v for k, v in summary(samples).items()}
+    figures["min"] = round(min(samples), 3)
+    figures["stdev"] = round(statistics.stdev(samples), 3) if len(samples) > 1 else 0.0
+    return figures
+
+
 class Stopwatch:
     def __enter__(self):
         self.start = time.perf_counter()

@@ -18,11 +18,10 @@ trends (chart buckets and heatmap), the month's credits, the whole page through 
 import argparse
 import json
 import re
-import statistics
 import time
 from datetime import date
 
-from bench.common import configure_django, fresh_database, summary
+from bench.common import configure_django, fresh_database, timed
 
 configure_django("reports")
 
@@ -51,19 +50,6 @@ from tickets.models import Ticket
 
 UTC = timezone.get_fixed_timezone(0)
 API_PAGE_SIZE = 50
-
-
-def timed(run, repeat: int) -> dict:
-    run()  # warm the cache and the plan
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        run()
-        samples.append((time.perf_counter() - started) * 1000)
-    figures = {k: round(v, 2) if isinstance(v, float) else v for k, v in summary(samples).items()}
-    figures["min"] = round(min(samples), 2)
-    figures["stdev"] = round(statistics.stdev(samples), 2) if len(samples) > 1 else 0.0
-    return figures
 
 
 def plans(run) -> list[dict]:

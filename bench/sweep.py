@@ -10,7 +10,7 @@ import argparse
 import json
 import time
 
-from bench.common import configure_django, fresh_database, summary
+from bench.common import configure_django, fresh_database, timed
 
 configure_django("sweep")
 
@@ -21,16 +21,6 @@ from bench.data import analyze, insert_alarms_for_open_tickets, insert_open_tick
 from escalation.models import Metric
 from escalation.services.alarms import ENQUEUE_BATCH, alarms_due_for_handover
 from escalation.services.clock import tickets_overdue_without_breach
-
-
-def timed(run, repeat: int) -> dict:
-    run()  # warm the cache and the plan
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        run()
-        samples.append((time.perf_counter() - started) * 1000)
-    return {k: round(v, 3) if isinstance(v, float) else v for k, v in summary(samples).items()}
 
 
 def main() -> None:
