@@ -313,4 +313,6 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-stale-notifications": _every("escalation.tasks.requeue_stale_notifications", 60.0),
     "record-due-breaches": _every("escalation.tasks.record_due_breaches", BREACH_SWEEP_INTERVAL_SECONDS),
     "close-stale-tickets": _every("tickets.tasks.close_stale_tickets", 3600.0),
+    # Large ledgers are verified here, not in a web request; the report page shows the last result.
+    "verify-ledger-chain": _every("escalation.tasks.verify_ledger_chain", 300.0),
 }
