@@ -313,6 +313,8 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-stale-notifications": _every("escalation.tasks.requeue_stale_notifications", 60.0),
     "record-due-breaches": _every("escalation.tasks.record_due_breaches", BREACH_SWEEP_INTERVAL_SECONDS),
     "close-stale-tickets": _every("tickets.tasks.close_stale_tickets", 3600.0),
+    # The triggers add a tally row per change; folding keeps every queue count a sum over a few rows.
+    "fold-ticket-tallies": _every("tickets.tasks.fold_ticket_tallies", 30.0),
     # Large ledgers are verified here, not in a web request; the report page shows the last result.
     "verify-ledger-chain": _every("escalation.tasks.verify_ledger_chain", 300.0),
 }

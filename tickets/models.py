@@ -267,6 +267,31 @@ class Ticket(models.Model):
         return Q(sla_breached=True) | Q(next_due_at__lte=now)
 
 
+class TicketTally(models.Model):
+    """How many tickets have each status, severity and assignee, so a queue can say how long it is
+    without counting a million rows.
+
+    PostgreSQL triggers on the ticket table write these rows (migration 0006): +1 for each ticket
+    filed, -1 and +1 when one moves between keys, -1 when one is deleted. Rows are never updated in
+    place, so concurrent transactions never wait on a shared counter; `ticket_tallies_fold` (on beat)
+    sums them into one row a key. A count is the sum of `delta` over the matching rows
+    (`tickets.selectors.ticket_count`), exact in every transaction's snapshot.
+    """
+
+    status = models.CharField(max_length=30, choices=Status.choices)
+    severity = models.CharField(max_length=20, choices=Severity.choices)
+    # Not a foreign key: the trigger copies whatever the ticket holds, and deleting a user moves
+    # their tickets first (PROTECT), which the trigger records.
+    assignee_id = models.IntegerField(null=True)
+    delta = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["assignee_id", "status"], name="tally_assignee_status")]
+
+    def __str__(self) -> str:
+        return f"{self.status}/{self.severity}/{self.assignee_id}: {self.delta:+d}"
+
+
 class Message(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
     # Null author: the requester wrote it.

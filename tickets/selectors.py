@@ -9,9 +9,11 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import F, Prefetch, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Expression, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
-from .models import SEVERITY_RANK, Attachment, Customer, Event, EventType, Message, Ticket
+from .models import SEVERITY_RANK, Attachment, Customer, Event, EventType, Message, Ticket, TicketTally
 
 # Orderings an integrator may ask for, each backed by an index; `pk` makes pages stable.
 # A ticket without a running clock (resolved, paused, closed) has all the time in the world:
@@ -93,6 +95,71 @@ def ticket_list(
         condition = Ticket.breached_q(now)
         tickets = tickets.filter(condition if breached else ~condition)
     return tickets.order_by(*TICKET_ORDERINGS[ordering])
+
+
+def ticket_count(
+    *,
+    now: datetime,
+    severities: Collection[str] = (),
+    statuses: Collection[str] = (),
+    assignee: int | str | _Unset | None = UNSET,
+    customer_id: int | None = None,
+    breached: bool | None = None,
+    ordering: str = TICKET_DEFAULT_ORDERING,
+) -> int:
+    """How many tickets `ticket_list` with the same filters holds (`ordering` is ignored).
+
+    Status, severity and assignee are read from the tallies, a sum over a few rows however many tickets
+    there are. A customer or `breached` filter counts the tickets themselves, on their indexes.
+    """
+    if customer_id is not None or breached is not None:
+        return ticket_list(
+            now=now,
+            severities=severities,
+            statuses=statuses,
+            assignee=assignee,
+            customer_id=customer_id,
+            breached=breached,
+        ).count()
+    return ticket_tally_sums(severities=severities, statuses=statuses, assignee=assignee)["total"]
+
+
+def ticket_tally_sums(
+    *,
+    severities: Collection[str] = (),
+    statuses: Collection[str] = (),
+    assignee: int | str | _Unset | None = UNSET,
+    **parts: Q,
+) -> dict[str, int]:
+    """`total`: tickets with any of `severities` and `statuses` held by `assignee` (empty or UNSET: any),
+    and for each of `parts` the same narrowed by its condition on the tally (`assignee_id`); one query."""
+    tallies = TicketTally.objects.all()
+    if severities:
+        tallies = tallies.filter(severity__in=severities)
+    if statuses:
+        tallies = tallies.filter(status__in=statuses)
+    if assignee is None:
+        tallies = tallies.filter(assignee_id__isnull=True)
+    elif isinstance(assignee, int):
+        tallies = tallies.filter(assignee_id=assignee)
+    elif isinstance(assignee, str):
+        tallies = tallies.filter(
+            assignee_id__in=get_user_model().objects.filter(username=assignee).values("pk")
+        )
+    sums = {"total": Sum("delta")} | {name: Sum("delta", filter=q) for name, q in parts.items()}
+    return {name: value or 0 for name, value in tallies.aggregate(**sums).items()}
+
+
+def assigned_ticket_count(user_id: Expression | OuterRef, statuses: Collection[str]) -> Coalesce:
+    """An expression: how many tickets in `statuses` the user `user_id` holds, read from the tallies."""
+    held = (
+        TicketTally.objects.filter(assignee_id=user_id, status__in=statuses)
+        .order_by()
+        .values("assignee_id")
+        .annotate(n=Sum("delta"))
+        .values("n")
+    )
+    return Coalesce(Subquery(held), 0)
 
 
 def ticket_get(*, reference: str, tickets: QuerySet[Ticket] | None = None) -> Ticket | None:

@@ -1,9 +1,10 @@
 """The roster as routing and escalation see it: engineers with their shifts and current load."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q
+from django.db.models import OuterRef, Q
 
 from tickets.models import Status
+from tickets.selectors import assigned_ticket_count
 
 from ..models import Engineer
 from ..routing import Candidate
@@ -25,13 +26,11 @@ def engineer_shift(engineer: Engineer) -> Shift:
 def active_engineers(*, with_load: bool = False) -> list[Engineer]:
     """Every active engineer with their user, and the number of tickets they hold open when asked.
 
-    Counting the load reads every open ticket's assignee: ask for it only to choose an engineer.
+    The load is read from the ticket tallies (a few rows an engineer), not by counting tickets.
     """
     engineers = Engineer.objects.filter(active=True, user__is_active=True).select_related("user")
     if with_load:
-        engineers = engineers.annotate(
-            load=Count("user__assigned_tickets", filter=Q(user__assigned_tickets__status__in=LOAD_STATUSES))
-        )
+        engineers = engineers.annotate(load=assigned_ticket_count(OuterRef("user_id"), LOAD_STATUSES))
     return list(engineers)
 
 

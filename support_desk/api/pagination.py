@@ -1,4 +1,8 @@
+from functools import partial
+
 from rest_framework.pagination import PageNumberPagination
+
+from support_desk.paging import CountedPaginator
 
 
 class Pagination(PageNumberPagination):
@@ -7,3 +11,9 @@ class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def paginate_queryset(self, queryset, request, view=None, count: int | None = None):
+        """One page of `queryset`; with `count`, that is its length and the rows are not counted."""
+        if count is not None:
+            self.django_paginator_class = partial(CountedPaginator, count=count)
+        return super().paginate_queryset(queryset, request, view=view)

@@ -10,12 +10,13 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet
 
 from escalation.models import Engineer, Escalation, EscalationPolicy, LedgerEntry
 from escalation.services.roster import LOAD_STATUSES, engineer_shift
 from escalation.shifts import next_shift_start, shift_end
 from tickets.models import Attachment, Event, Message, Status, Ticket
+from tickets.selectors import assigned_ticket_count, ticket_tally_sums
 
 ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING_ON_CUSTOMER)
 UTC = ZoneInfo("UTC")
@@ -74,12 +75,20 @@ def ticket_list_queue(*, user, filters: QueueFilters) -> QuerySet[Ticket]:
 
 
 def ticket_count_queue_scopes(*, user, filters: QueueFilters) -> dict[str, int]:
-    """How many tickets each scope tab holds under the other filters (one query)."""
-    return _filtered(filters).aggregate(
-        all=Count("pk"),
-        mine=Count("pk", filter=Q(assignee=user)),
-        unassigned=Count("pk", filter=Q(assignee__isnull=True)),
+    """How many tickets each scope tab holds under the other filters: one query over the tallies."""
+    if filters.status == STATUS_ACTIVE:
+        statuses = ACTIVE_STATUSES
+    elif filters.status == STATUS_ANY:
+        statuses = ()
+    else:
+        statuses = (filters.status,)
+    sums = ticket_tally_sums(
+        severities=(filters.severity,) if filters.severity else (),
+        statuses=statuses,
+        mine=Q(assignee_id=user.pk),
+        unassigned=Q(assignee_id__isnull=True),
     )
+    return {Scope.ALL: sums["total"], Scope.MINE: sums["mine"], Scope.UNASSIGNED: sums["unassigned"]}
 
 
 def ticket_list_mine(*, user, limit: int) -> list[Ticket]:
@@ -113,9 +122,7 @@ def engineer_list_roster(*, now: datetime, upcoming: int = 3) -> tuple[list[Rost
     engineers = (
         Engineer.objects.filter(active=True, user__is_active=True)
         .select_related("user")
-        .annotate(
-            load=Count("user__assigned_tickets", filter=Q(user__assigned_tickets__status__in=LOAD_STATUSES))
-        )
+        .annotate(load=assigned_ticket_count(OuterRef("user_id"), LOAD_STATUSES))
     )
     on_shift, off_shift = [], []
     for engineer in engineers:

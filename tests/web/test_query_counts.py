@@ -23,10 +23,11 @@ pytestmark = pytest.mark.django_db
 
 LATER = NOW + timedelta(hours=1)
 
-# session, user, policies, paginator count, scope counts, roster (+ users, load), engineer's zone,
+# session, user, policies, scope counts from the tallies (also the page count), roster (+ users,
+# load from the tallies), engineer's zone,
 # page of tickets (+ customer, requester, assignee, clock, calendar), their calendars' holidays,
 # my tickets (+ the same), their calendars' holidays
-QUEUE_QUERIES = 11
+QUEUE_QUERIES = 10
 # session, user, ticket (+ requester, customer, assignee, follow-up-of, clock, calendar), messages (+
 # authors), their attachments, events (+ actors), follow-ups, holidays, ledger, pages (+ who
 # acknowledged), their notifications, engineer's zone, assignable engineers (+ their Engineer rows)

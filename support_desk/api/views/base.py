@@ -32,9 +32,11 @@ class ApiView(APIView):
 class ListApiView(ApiView):
     pagination_class = Pagination
 
-    def paginated(self, queryset, serializer_class, **context) -> Response:
-        """One page of `queryset`: `count`, `next`, `previous`, and `results` by `serializer_class`."""
+    def paginated(self, queryset, serializer_class, *, count: int | None = None, **context) -> Response:
+        """One page of `queryset`: `count`, `next`, `previous`, and `results` by `serializer_class`.
+
+        `count`, when the caller knows it without counting the rows, is the length of `queryset`."""
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(queryset, self.request, view=self)
+        page = paginator.paginate_queryset(queryset, self.request, view=self, count=count)
         results = serializer_class(page, many=True, context={"request": self.request, **context}).data
         return paginator.get_paginated_response(results)

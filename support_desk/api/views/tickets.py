@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from escalation.selectors import ticket_detail_get, ticket_list_with_sla
 from escalation.services.acknowledgements import escalation_acknowledge
 from tickets.models import Ticket
-from tickets.selectors import ticket_get, ticket_get_public
+from tickets.selectors import ticket_count, ticket_get, ticket_get_public
 from tickets.services import ticket_create, ticket_reply, ticket_update
 
 from .. import examples as ex
@@ -67,8 +67,9 @@ class TicketCollectionView(ListApiView):
     def get(self, request):
         query = self.query(TicketListQuery)
         now = timezone.now()
-        tickets = ticket_list_with_sla(now=now, **query.selector_kwargs(request.user))
-        return self.paginated(tickets, TicketSerializer, now=now)
+        filters = query.selector_kwargs(request.user)
+        tickets = ticket_list_with_sla(now=now, **filters)
+        return self.paginated(tickets, TicketSerializer, count=ticket_count(now=now, **filters), now=now)
 
     @extend_schema(
         summary="File a ticket",

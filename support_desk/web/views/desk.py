@@ -8,7 +8,6 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from escalation.services.acknowledgements import NothingToAcknowledge, escalation_acknowledge
+from support_desk.paging import CountedPaginator
 from tickets.models import Status, Ticket
 from tickets.services import ticket_assign, ticket_change_severity, ticket_change_status, ticket_reply
 from tickets.states import TRANSITIONS, InvalidTransition
@@ -52,10 +52,10 @@ def _queue_context(request: HttpRequest, now: datetime) -> dict:
     filters = QueueFilterForm(request.GET).filters()
     user = request.user
     fractions = selectors.escalation_policy_fractions()
-    page = Paginator(selectors.ticket_list_queue(user=user, filters=filters), QUEUE_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
     counts = selectors.ticket_count_queue_scopes(user=user, filters=filters)
+    page = CountedPaginator(
+        selectors.ticket_list_queue(user=user, filters=filters), QUEUE_PAGE_SIZE, count=counts[filters.scope]
+    ).get_page(request.GET.get("page"))
     on_shift, upcoming = selectors.engineer_list_roster(now=now)
     page_query = _query_string(filters, page=_page_param(page.number))
     tabs = [
