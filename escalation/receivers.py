@@ -11,11 +11,19 @@ from tickets.models import Status, Ticket
 logger = logging.getLogger(__name__)
 
 
+def route_created(sender, ticket_id: int, **kwargs) -> None:
+    """A ticket just filed is new and unassigned: nothing can have routed it before this enqueue."""
+    _enqueue_routing(ticket_id)
+
+
 def route_if_unassigned(sender, ticket_id: int, **kwargs) -> None:
+    if Ticket.objects.filter(pk=ticket_id, status=Status.NEW, assignee__isnull=True).exists():
+        _enqueue_routing(ticket_id)
+
+
+def _enqueue_routing(ticket_id: int) -> None:
     from .tasks import route_ticket
 
-    if not Ticket.objects.filter(pk=ticket_id, status=Status.NEW, assignee__isnull=True).exists():
-        return
     try:
         route_ticket.delay(ticket_id)
     except Exception as exc:
@@ -27,6 +35,6 @@ def route_if_unassigned(sender, ticket_id: int, **kwargs) -> None:
 def connect() -> None:
     from tickets import signals
 
-    signals.ticket_created.connect(route_if_unassigned, dispatch_uid="escalation.route_created")
+    signals.ticket_created.connect(route_created, dispatch_uid="escalation.route_created")
     signals.ticket_status_changed.connect(route_if_unassigned, dispatch_uid="escalation.route_reopened")
     signals.ticket_assigned.connect(route_if_unassigned, dispatch_uid="escalation.route_unassigned")

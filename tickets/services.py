@@ -5,6 +5,7 @@ writes an event, and tells the SLA clock what happened.
 """
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -56,12 +57,15 @@ def customer_for_email(email: str) -> Customer | None:
 
 
 def requester_get_or_create(*, email: str, name: str = "") -> Requester:
-    requester, created = Requester.objects.get_or_create(
-        email=normalize_email(email), defaults={"name": name.strip()}
+    """The requester with this email, created if new; a name given replaces the one on record."""
+    email, name = normalize_email(email), name.strip()
+    if not name:
+        return Requester.objects.get_or_create(email=email, defaults={"name": ""})[0]
+    # One INSERT ... ON CONFLICT (email) DO UPDATE, which also returns the row's id.
+    requester = Requester(email=email, name=name)
+    Requester.objects.bulk_create(
+        [requester], update_conflicts=True, unique_fields=["email"], update_fields=["name"]
     )
-    if not created and name.strip() and requester.name != name.strip():
-        requester.name = name.strip()
-        requester.save(update_fields=["name"])
     return requester
 
 
@@ -73,8 +77,23 @@ def _username(user) -> str | None:
     return user.get_username() if user is not None else None
 
 
+@dataclass(frozen=True)
+class FiledTicket:
+    """A ticket just filed with the message and the event that filing wrote, so a response can show
+    them without reading them back."""
+
+    ticket: Ticket
+    message: Message
+    event: Event
+
+
+def ticket_create(**kwargs) -> Ticket:
+    """File a ticket (see `ticket_file` for the arguments)."""
+    return ticket_file(**kwargs).ticket
+
+
 @transaction.atomic
-def ticket_create(
+def ticket_file(
     *,
     subject: str,
     description: str,
@@ -84,7 +103,9 @@ def ticket_create(
     now: datetime,
     requester_timezone: ZoneInfo | None = None,
     follow_up_of: Ticket | None = None,
-) -> Ticket:
+) -> FiledTicket:
+    """File a ticket for the requester with `email`: its promises, clock and alarms, the description
+    as its first message, and a `created` event. Routing is asked for once the transaction commits."""
     requester = requester_get_or_create(email=email, name=name)
     customer = customer_for_email(requester.email)
     ticket = Ticket(
@@ -101,11 +122,13 @@ def ticket_create(
         updated_at=now,
         resolution_started_at=now,
     )
-    ticket.save()
-    sla_clock().start(ticket=ticket, now=now)
-    ticket.save(update_fields=["first_response_due_at", "resolution_due_at"])
-    Message.objects.create(ticket=ticket, author=None, body=description, internal=False, created_at=now)
-    _event(
+    record_clock = sla_clock().start(ticket=ticket, now=now)  # the due times, before the insert
+    ticket.save(force_insert=True)
+    record_clock()
+    message = Message.objects.create(
+        ticket=ticket, author=None, body=description, internal=False, created_at=now
+    )
+    event = _event(
         ticket,
         EventType.CREATED,
         now,
@@ -118,7 +141,7 @@ def ticket_create(
     if follow_up_of is not None:
         _event(follow_up_of, EventType.FOLLOW_UP, now, follow_up=ticket.reference)
     signals.send_on_commit(signals.ticket_created, ticket)
-    return ticket
+    return FiledTicket(ticket=ticket, message=message, event=event)
 
 
 def _locked(ticket: Ticket) -> Ticket:

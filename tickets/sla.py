@@ -5,6 +5,7 @@ registers an `SlaClock` when the app is ready. Ticket services call it explicitl
 transaction, at each moment that matters to a promise.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -15,8 +16,11 @@ if TYPE_CHECKING:
 
 
 class SlaClock(Protocol):
-    def start(self, *, ticket: "Ticket", now: datetime) -> None:
-        """Fix the promises for a freshly created ticket: set both due times (the caller saves)."""
+    def start(self, *, ticket: "Ticket", now: datetime) -> Callable[[], None]:
+        """Fix the promises of a ticket about to be filed: set both due times on it, unsaved.
+
+        Returns what records them once the caller has inserted the ticket (its clock and alarms), so
+        the ticket is written once, with its due times."""
 
     def responded(self, *, ticket: "Ticket", now: datetime) -> None:
         """The first public reply by an engineer happened at `now`."""

@@ -68,9 +68,17 @@ def _policy(severity: str) -> EscalationPolicy | None:
 
 
 def alarms_replan(
-    *, ticket: Ticket, clock: TicketClock, calendar: business_time.Calendar, now: datetime
+    *,
+    ticket: Ticket,
+    clock: TicketClock,
+    calendar: business_time.Calendar,
+    now: datetime,
+    fresh: bool = False,
 ) -> None:
-    """Make the ticket's pending alarms match its running clocks. Call inside the ticket's transaction."""
+    """Make the ticket's pending alarms match its running clocks. Call inside the ticket's transaction.
+
+    `fresh`: the ticket was inserted in this transaction, so it has no alarms or escalations to read.
+    """
     policy = _policy(ticket.severity)
     desired: dict[tuple, PlannedAlarm] = {}
     if policy is not None:
@@ -79,8 +87,11 @@ def alarms_replan(
             running_clocks(ticket, clock), steps, policy.warning_at_fraction, calendar
         ):
             desired[planned.key] = planned
-    fired = set(Escalation.objects.filter(ticket=ticket).values_list("metric", "cycle", "step"))
-    existing = {(a.metric, a.cycle, a.step): a for a in Alarm.objects.filter(ticket=ticket)}
+    if fresh:
+        fired, existing = set(), {}
+    else:
+        fired = set(Escalation.objects.filter(ticket=ticket).values_list("metric", "cycle", "step"))
+        existing = {(a.metric, a.cycle, a.step): a for a in Alarm.objects.filter(ticket=ticket)}
 
     stale = [a.pk for key, a in existing.items() if key not in desired or key in fired]
     if stale:

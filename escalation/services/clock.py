@@ -1,5 +1,6 @@
 """The SLA clock: deadlines for tickets in business time, and the ledger rows that close them."""
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ImproperlyConfigured
@@ -43,10 +44,9 @@ def _calendar(clock: TicketClock, around: datetime) -> business_time.Calendar:
 class CalendarSlaClock:
     """The `tickets.sla.SlaClock` the escalation app registers: targets x calendars x ledger."""
 
-    def start(self, *, ticket: Ticket, now: datetime) -> None:
+    def start(self, *, ticket: Ticket, now: datetime) -> Callable[[], None]:
         target = sla_target_get(plan=ticket.plan, severity=ticket.severity)
-        clock = TicketClock.objects.create(
-            ticket=ticket,
+        clock = TicketClock(
             first_response_target=target.first_response,
             resolution_target=target.resolution,
             calendar=target.calendar,
@@ -59,7 +59,13 @@ class CalendarSlaClock:
         ticket.resolution_due_at = business_time.deadline(
             ticket.resolution_started_at, target.resolution, calendar
         )
-        alarms_replan(ticket=ticket, clock=clock, calendar=calendar, now=now)
+
+        def record() -> None:
+            clock.ticket = ticket
+            clock.save(force_insert=True)
+            alarms_replan(ticket=ticket, clock=clock, calendar=calendar, now=now, fresh=True)
+
+        return record
 
     def responded(self, *, ticket: Ticket, now: datetime) -> None:
         clock = _clock(ticket)

@@ -11,8 +11,8 @@ from rest_framework.response import Response
 from escalation.selectors import ticket_detail_get, ticket_list_with_sla
 from escalation.services.acknowledgements import escalation_acknowledge
 from tickets.models import Ticket
-from tickets.selectors import ticket_count, ticket_get, ticket_get_public
-from tickets.services import ticket_create, ticket_reply, ticket_update
+from tickets.selectors import PublicTicket, ticket_count, ticket_get
+from tickets.services import ticket_file, ticket_reply, ticket_update
 
 from .. import examples as ex
 from ..filters import TicketListQuery
@@ -95,7 +95,7 @@ class TicketCollectionView(ListApiView):
     )
     def post(self, request):
         data = self.body(TicketCreateSerializer)
-        ticket = ticket_create(
+        filed = ticket_file(
             subject=data["subject"],
             description=data["description"],
             severity=data["severity"],
@@ -104,7 +104,10 @@ class TicketCollectionView(ListApiView):
             requester_timezone=data.get("timezone"),
             now=timezone.now(),
         )
-        public = ticket_get_public(access_token=ticket.access_token)
+        ticket = filed.ticket
+        filed.message.public_attachments = []  # filed through the API: no attachments
+        # What the filing just wrote is the whole of the customer's view: no need to read it back.
+        public = PublicTicket(ticket=ticket, messages=[filed.message], events=[filed.event])
         location = reverse("api:public-ticket", kwargs={"access_token": ticket.access_token})
         return Response(
             PublicTicketSerializer(public).data,
