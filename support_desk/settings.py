@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "tickets.apps.TicketsConfig",
     "escalation.apps.EscalationConfig",
+    "support_desk.web.apps.WebConfig",
 ]
 
 MIDDLEWARE = [
@@ -82,6 +83,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "support_desk.web.navigation.navigation",
             ],
             "libraries": {"desk_time": "support_desk.web.time_filters"},
         },
