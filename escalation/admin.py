@@ -1,7 +1,7 @@
 from zoneinfo import ZoneInfo
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -70,6 +70,19 @@ class EngineerAdmin(admin.ModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         return type(form.__name__, (form,), {"report_zone": manager_zone_get(request.user)})
+
+    def delete_view(self, request, object_id, extra_context=None):
+        """The confirmation page says which 24x7 coverage the deletion would leave empty."""
+        engineer = self.get_object(request, object_id) if request.method == "GET" else None
+        if engineer is not None:
+            gaps = coverage_gaps_opened(engineer=engineer, changes={"active": False}, now=timezone.now())
+            if gaps:
+                messages.warning(
+                    request,
+                    "Deleting this engineer leaves nobody on shift and nobody on call to page for a 24x7 "
+                    f"ticket during: {describe_gaps(gaps, manager_zone_get(request.user))}.",
+                )
+        return super().delete_view(request, object_id, extra_context)
 
 
 class HolidayInline(admin.TabularInline):

@@ -253,3 +253,18 @@ def test_the_gaps_are_named_in_the_managers_zone(roster, as_manager, manager):
     assert refused.status_code == 409
     # Without Maya nobody works 16:00-22:00 UTC, after Lena's day in Berlin.
     assert refused.json()["coverage_gaps"][0]["text"] == "Mon 16 Jun 18:00-24:00 CEST"
+
+
+@pytest.mark.django_db
+def test_the_admin_warns_before_deleting_an_engineer_whose_hours_nobody_else_covers(roster, admin_client):
+    omar = make_engineer("omar", zone="Asia/Tokyo", region=Region.APAC, on_call=True, phone="+81312345678")
+    lena = Engineer.objects.get(user__username="lena")
+    with time_machine.travel(MONDAY_NOON, tick=False):
+        warned = admin_client.get(f"/admin/escalation/engineer/{omar.pk}/delete/")
+        # Lena's Berlin hours are covered by nobody else only while Omar is on call to page.
+        unwarned = admin_client.get(f"/admin/escalation/engineer/{lena.pk}/delete/")
+    assert warned.status_code == 200
+    assert "Deleting this engineer leaves nobody on shift and nobody on call" in warned.content.decode()
+    assert "during: Mon 16 Jun 22:00" in warned.content.decode()
+    assert unwarned.status_code == 200
+    assert "Deleting this engineer leaves nobody" not in unwarned.content.decode()
