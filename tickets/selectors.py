@@ -97,31 +97,19 @@ def ticket_list(
     return tickets.order_by(*TICKET_ORDERINGS[ordering])
 
 
-def ticket_count(
-    *,
-    now: datetime,
-    severities: Collection[str] = (),
-    statuses: Collection[str] = (),
-    assignee: int | str | _Unset | None = UNSET,
-    customer_id: int | None = None,
-    breached: bool | None = None,
-    ordering: str = TICKET_DEFAULT_ORDERING,
-) -> int:
-    """How many tickets `ticket_list` with the same filters holds (`ordering` is ignored).
+def ticket_count(**filters) -> int:
+    """How many tickets `ticket_list(**filters)` holds; see there for the filters (`ordering` is moot).
 
     Status, severity and assignee are read from the tallies, a sum over a few rows however many tickets
     there are. A customer or `breached` filter counts the tickets themselves, on their indexes.
     """
-    if customer_id is not None or breached is not None:
-        return ticket_list(
-            now=now,
-            severities=severities,
-            statuses=statuses,
-            assignee=assignee,
-            customer_id=customer_id,
-            breached=breached,
-        ).count()
-    return ticket_tally_sums(severities=severities, statuses=statuses, assignee=assignee)["total"]
+    if filters.get("customer_id") is not None or filters.get("breached") is not None:
+        return ticket_list(**filters).count()
+    return ticket_tally_sums(
+        severities=filters.get("severities", ()),
+        statuses=filters.get("statuses", ()),
+        assignee=filters.get("assignee", UNSET),
+    )["total"]
 
 
 def ticket_tally_sums(

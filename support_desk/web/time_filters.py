@@ -15,31 +15,33 @@ _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
+def _stamp(t: datetime) -> str:
+    return f"{_DAYS[t.weekday()]} {t.day} {_MONTHS[t.month - 1]}, {t:%H:%M} {t.tzname()}"
+
+
+def _in(zone: ZoneInfo, value: datetime | None, text) -> str:
+    return "" if value is None else text(value.astimezone(zone))
+
+
 @register.filter
 def local_time(value: datetime | None, zone: ZoneInfo) -> str:
     """`Fri 14:05 CET`: weekday, time and zone abbreviation of `value` in `zone`."""
-    if value is None:
-        return ""
-    local = value.astimezone(zone)
-    return f"{_DAYS[local.weekday()]} {local:%H:%M} {local.tzname()}"
+    return _in(zone, value, lambda t: f"{_DAYS[t.weekday()]} {t:%H:%M} {t.tzname()}")
 
 
 @register.filter
 def local_stamp(value: datetime | None, zone: ZoneInfo) -> str:
     """`Fri 13 Jun, 14:05 CET`: as `local_time`, with the day and month."""
-    if value is None:
-        return ""
-    local = value.astimezone(zone)
-    return f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]}, {local:%H:%M} {local.tzname()}"
+    return _in(zone, value, _stamp)
 
 
 @register.filter
 def clock_time(value: datetime | None, zone: ZoneInfo) -> str:
     """`14:05`: the wall-clock time of `value` in `zone`."""
-    return "" if value is None else f"{value.astimezone(zone):%H:%M}"
+    return _in(zone, value, lambda t: f"{t:%H:%M}")
 
 
 @register.filter
 def zone_abbreviation(value: datetime | None, zone: ZoneInfo) -> str:
     """`CET`: the abbreviation `zone` uses at `value`."""
-    return "" if value is None else value.astimezone(zone).tzname() or ""
+    return _in(zone, value, lambda t: t.tzname() or "")
