@@ -63,6 +63,24 @@ def with_thread(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     )
 
 
+def _tallied_q(
+    severities: Collection[str], statuses: Collection[str], assignee: int | str | _Unset | None
+) -> Q:
+    """The status, severity and assignee filters, for tickets and their tallies alike."""
+    condition = Q()
+    if severities:
+        condition &= Q(severity__in=severities)
+    if statuses:
+        condition &= Q(status__in=statuses)
+    if assignee is None:
+        condition &= Q(assignee_id__isnull=True)
+    elif isinstance(assignee, int):
+        condition &= Q(assignee_id=assignee)
+    elif isinstance(assignee, str):
+        condition &= Q(assignee_id__in=get_user_model().objects.filter(username=assignee).values("pk"))
+    return condition
+
+
 def ticket_list(
     *,
     now: datetime,
@@ -78,17 +96,7 @@ def ticket_list(
     `assignee` is a user id, a username, or None for unassigned tickets (UNSET: anybody's).
     `breached` compares running clocks with `now` as well as the breaches the ledger recorded.
     """
-    tickets = ticket_queryset()
-    if severities:
-        tickets = tickets.filter(severity__in=severities)
-    if statuses:
-        tickets = tickets.filter(status__in=statuses)
-    if assignee is None:
-        tickets = tickets.filter(assignee__isnull=True)
-    elif isinstance(assignee, int):
-        tickets = tickets.filter(assignee_id=assignee)
-    elif isinstance(assignee, str):
-        tickets = tickets.filter(assignee__username=assignee)
+    tickets = ticket_queryset().filter(_tallied_q(severities, statuses, assignee))
     if customer_id is not None:
         tickets = tickets.filter(customer_id=customer_id)
     if breached is not None:
@@ -121,19 +129,7 @@ def ticket_tally_sums(
 ) -> dict[str, int]:
     """`total`: tickets with any of `severities` and `statuses` held by `assignee` (empty or UNSET: any),
     and for each of `parts` the same narrowed by its condition on the tally (`assignee_id`); one query."""
-    tallies = TicketTally.objects.all()
-    if severities:
-        tallies = tallies.filter(severity__in=severities)
-    if statuses:
-        tallies = tallies.filter(status__in=statuses)
-    if assignee is None:
-        tallies = tallies.filter(assignee_id__isnull=True)
-    elif isinstance(assignee, int):
-        tallies = tallies.filter(assignee_id=assignee)
-    elif isinstance(assignee, str):
-        tallies = tallies.filter(
-            assignee_id__in=get_user_model().objects.filter(username=assignee).values("pk")
-        )
+    tallies = TicketTally.objects.filter(_tallied_q(severities, statuses, assignee))
     sums = {"total": Sum("delta")} | {name: Sum("delta", filter=q) for name, q in parts.items()}
     return {name: value or 0 for name, value in tallies.aggregate(**sums).items()}
 
