@@ -45,8 +45,8 @@ def _head_seq() -> int:
     return LedgerHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
 
 
-def ledger_integrity_check(*, now: datetime) -> LedgerIntegrity:
-    """Walk the whole hash chain now and keep the result.
+def ledger_walk(*, now: datetime) -> LedgerIntegrity:
+    """Walk the whole hash chain now.
 
     The walk and the head it ends on must see one snapshot, or rows appended meanwhile would look
     like a broken chain: on PostgreSQL it runs in a REPEATABLE READ transaction of its own.
@@ -59,13 +59,18 @@ def ledger_integrity_check(*, now: datetime) -> LedgerIntegrity:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         rows = _head_seq()
         faults = tuple(str(fault) for fault in islice(ledger_verify(), MAX_FAULTS))
-    result = LedgerIntegrity(
+    return LedgerIntegrity(
         verified=not faults,
         rows=rows,
         faults=faults,
         checked_at=now,
         seconds=round(time.perf_counter() - started, 3),
     )
+
+
+def ledger_integrity_check(*, now: datetime) -> LedgerIntegrity:
+    """Walk the whole hash chain now (`ledger_walk`) and keep the result for the report page."""
+    result = ledger_walk(now=now)
     cache.set(CACHE_KEY, result, timeout=KEEP_RESULT.total_seconds())
     cache.delete(WALKING_KEY)
     return result
