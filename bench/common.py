@@ -123,15 +123,6 @@ def timed(run, repeat: int) -> dict:
     return figures
 
 
-class Stopwatch:
-    def __enter__(self):
-        self.start = time.perf_counter()
-        return self
-
-    def __exit__(self, *exc):
-        self.seconds = time.perf_counter() - self.start
-
-
 def ensure_wrk() -> str:
     """wrk, the HTTP load generator (Debian package `wrk`), installed when missing and this is root."""
     import shutil

@@ -104,7 +104,11 @@ def gaps(members: Sequence[Member], start: datetime, end: datetime) -> list[Inte
     """When a 24x7 ticket would reach nobody: nobody on shift, and nobody on call to page."""
     if any(member.on_call for member in members):
         return []
-    return [Interval(s.start, s.end) for s in headcount(members, start, end) if s.count == 0]
+    return _uncovered(headcount(members, start, end))
+
+
+def _uncovered(segments) -> list[Interval]:
+    return [Interval(s.start, s.end) for s in segments if s.count == 0]
 
 
 def subtract(intervals: Iterable[Interval], minus: Iterable[Interval]) -> list[Interval]:
@@ -229,7 +233,7 @@ def coverage_week(members: Sequence[Member], zone: ZoneInfo, monday: date) -> Co
         start=start,
         end=end,
         days=days,
-        gaps=gaps(members, start, end),
+        gaps=[] if on_call else _uncovered(segments),  # as `gaps`, from the headcount already made
         on_call=on_call,
     )
 

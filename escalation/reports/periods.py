@@ -39,9 +39,6 @@ class Period:
     def local_start(self) -> datetime:
         return self.start.astimezone(self.zone)
 
-    def local_end(self) -> datetime:
-        return self.end.astimezone(self.zone)
-
     def last_local_day(self) -> date:
         """The local day the period's last instant falls on."""
         return (self.end - timedelta(microseconds=1)).astimezone(self.zone).date()

@@ -59,7 +59,7 @@ FIRST_ESCALATION_STEP = 1
 
 
 def manager_zone_get(user) -> ZoneInfo:
-    """The zone a manager reads reports in: their engineer profile's timezone, else UTC."""
+    """The zone a manager or engineer reads times in: their engineer profile's timezone, else UTC."""
     zone = Engineer.objects.filter(user_id=user.pk).values_list("timezone", flat=True).first()
     return zone or UTC
 
@@ -135,8 +135,24 @@ class Percentiles:
     p90: timedelta | None = None
 
 
+class Compliance:
+    """For rows with `met` and `breached` counts of metric cycles."""
+
+    met: int
+    breached: int
+
+    @property
+    def decided(self) -> int:
+        return self.met + self.breached
+
+    @property
+    def compliance(self) -> float | None:
+        """Per cent of decided cycles that met their promise; None when none was decided."""
+        return round(100 * self.met / self.decided, 2) if self.decided else None
+
+
 @dataclass(frozen=True)
-class ReportRow:
+class ReportRow(Compliance):
     key: str | int | None
     label: str | None
     tickets: int
@@ -150,15 +166,6 @@ class ReportRow:
     escalations: int  # escalation steps fired (step 1 and up; warnings are not escalations)
     pages_acknowledged: int  # of those steps
     time_to_acknowledge: Percentiles  # per breached cycle: first step fired to first acknowledgement
-
-    @property
-    def decided(self) -> int:
-        return self.met + self.breached
-
-    @property
-    def compliance(self) -> float | None:
-        """Per cent of decided cycles that met their promise; None when none was decided."""
-        return round(100 * self.met / self.decided, 2) if self.decided else None
 
 
 @dataclass(frozen=True)
@@ -318,18 +325,10 @@ def breach_list(*, filters: ReportFilters, now: datetime) -> QuerySet[LedgerEntr
 
 
 @dataclass(frozen=True)
-class TrendPoint:
+class TrendPoint(Compliance):
     start: date  # the local day, or the Monday of the local week
     met: int
     breached: int
-
-    @property
-    def decided(self) -> int:
-        return self.met + self.breached
-
-    @property
-    def compliance(self) -> float | None:
-        return round(100 * self.met / self.decided, 2) if self.decided else None
 
 
 def compliance_trend_list(*, filters: ReportFilters, interval: str) -> list[TrendPoint]:
@@ -349,7 +348,7 @@ def compliance_trend_list(*, filters: ReportFilters, interval: str) -> list[Tren
     last = filters.period.last_local_day()
     step = timedelta(days=1 if interval == "day" else 7)
     if interval == "week":
-        first -= timedelta(days=first.weekday())
+        first = week_monday(first)
     points = []
     day = first
     while day <= last:

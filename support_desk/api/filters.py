@@ -91,20 +91,23 @@ class DeadlineQuery(serializers.Serializer):
     timezone = TimeZoneField(help_text="The customer's IANA timezone, e.g. Europe/Berlin.")
 
 
-class LedgerQuery(serializers.Serializer):
+class FromToQuery(serializers.Serializer):
+    """Declares `due_from` and `due_to`; the parameters are `from` and `to` (`from` is a Python keyword)."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("due_from")
+        fields["to"] = fields.pop("due_to")
+        return fields
+
+
+class LedgerQuery(FromToQuery):
     due_from = InstantField(required=False, help_text="Rows due at or after this instant.")
     due_to = InstantField(required=False, help_text="Rows due before this instant.")
     ticket = TicketReferenceField(required=False, help_text="A ticket reference, e.g. SD-1042.")
     metric = serializers.ChoiceField(choices=Metric.choices, required=False)
     breached = optional_boolean("`true`: missed promises (breach rows and late completions); `false`: met.")
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
-
-    def get_fields(self):
-        fields = super().get_fields()
-        # `from` and `to` are the parameter names; `from` is a Python keyword.
-        fields["from"] = fields.pop("due_from")
-        fields["to"] = fields.pop("due_to")
-        return fields
 
     def validate(self, data):
         if data.get("from") and data.get("to") and data["to"] <= data["from"]:
@@ -123,7 +126,7 @@ class LedgerQuery(serializers.Serializer):
         }
 
 
-class ReportFilterQuery(serializers.Serializer):
+class ReportFilterQuery(FromToQuery):
     """The period and filters every report endpoint takes; `report_filters()` is the selector argument.
 
     Needs `now` in its context (the default end of the period) and the request (the manager's zone).
@@ -153,13 +156,6 @@ class ReportFilterQuery(serializers.Serializer):
         help_text="Zone of dates, days, weeks and hours of the week. Default: the manager's own zone "
         "(their engineer profile's), else UTC.",
     )
-
-    def get_fields(self):
-        fields = super().get_fields()
-        # `from` and `to` are the parameter names; `from` is a Python keyword.
-        fields["from"] = fields.pop("due_from")
-        fields["to"] = fields.pop("due_to")
-        return fields
 
     def validate(self, data):
         zone = data.get("timezone") or manager_zone_get(self.context["request"].user)

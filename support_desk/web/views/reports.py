@@ -36,7 +36,6 @@ from ..report_forms import CoverageForm, ReportForm, ReportRequest
 
 BREACHES_PER_PAGE = 25
 EXPORT_CHUNK_ROWS = 2000
-FILTER_PARAMS = ("severity", "plan", "customer", "engineer", "region")
 
 
 def _query(request: ReportRequest, **extra) -> str:
