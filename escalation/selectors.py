@@ -16,7 +16,8 @@ from . import business_time
 from .models import Engineer, LedgerEntry, Metric, Notification, SlaTarget
 from .services.calendars import calendar_for
 from .services.clock import sla_target_get
-from .shifts import Shift, local_time, shift_window_at
+from .services.roster import engineer_shift
+from .shifts import local_time, shift_window_at
 
 # --- Tickets with their SLA clocks ----------------------------------------------------------------
 
@@ -120,15 +121,6 @@ def engineer_get_assignable(*, username: str) -> Engineer | None:
         Engineer.objects.select_related("user")
         .filter(user__username=username, active=True, user__is_active=True, user__is_staff=True)
         .first()
-    )
-
-
-def engineer_shift(engineer: Engineer) -> Shift:
-    return Shift(
-        tz=engineer.timezone,
-        start=engineer.shift_start,
-        end=engineer.shift_end,
-        workdays=frozenset(engineer.workdays),
     )
 
 

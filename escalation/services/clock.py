@@ -132,10 +132,10 @@ class CalendarSlaClock:
         clock.calendar = target.calendar
         clock.timezone = target.calendar.timezone or _customer_zone(ticket)
         clock.save()
-        clock = _clock(ticket)  # holidays of the new calendar
+        calendar = _calendar(clock, ticket.created_at)  # the new calendar, with its holidays
         if ticket.first_responded_at is None:
             ticket.first_response_due_at = business_time.deadline(
-                ticket.created_at, clock.first_response_target, _calendar(clock, ticket.created_at)
+                ticket.created_at, clock.first_response_target, calendar
             )
         if ticket.resolved_at is None:
             ticket.resolution_due_at = business_time.deadline(
@@ -143,7 +143,7 @@ class CalendarSlaClock:
                 clock.resolution_target + clock.paused,
                 _calendar(clock, ticket.resolution_started_at),
             )
-        alarms_replan(ticket=ticket, clock=clock, calendar=_calendar(clock, ticket.created_at), now=now)
+        alarms_replan(ticket=ticket, clock=clock, calendar=calendar, now=now)
 
 
 def _overdue(ticket: Ticket, metric: str, now: datetime) -> bool:

@@ -4,18 +4,16 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
 from tickets.models import Event, EventType, Ticket
-from tickets.services import ticket_assign
 
 from .. import routing
 from ..models import Channel, Engineer, Escalation, Metric, Notification, PolicyStep, Target
 from ..notifications import twilio_client
 from ..schedule import WARNING_STEP
 from .clock import sla_breach_append_locked
-from .roster import Roster, managers
+from .roster import Roster, assign_to_candidate, managers
 
 logger = logging.getLogger(__name__)
 
@@ -90,9 +88,11 @@ def notifications_create(
     """
     planned: dict[tuple[str, str], Notification] = {}
     twilio_ready = twilio_client.configured()
+    # Each target resolved once, however many channels reach it (managers by SMS and by email).
+    people = {target: _people(target, ticket, roster, now) for target in {item["target"] for item in notify}}
     for item in notify:
         channel = item["channel"]
-        for person in _people(item["target"], ticket, roster, now):
+        for person in people[item["target"]]:
             address = person.email if channel == Channel.EMAIL else person.phone
             missing = "email address" if channel == Channel.EMAIL else "phone number"
             recipient = address or f"user:{person.username}"
@@ -228,9 +228,4 @@ def _reassign(ticket: Ticket, roster: Roster, now: datetime, step: int) -> Ticke
     choice = routing.choose_engineer(roster.with_load(), now, exclude_user_ids=exclude)
     if choice is None:
         return ticket  # nobody else on shift: the ticket stays; the lead and managers are being paged
-    user = get_user_model().objects.get(pk=choice.user_id)
-    ticket = ticket_assign(
-        ticket=ticket, assignee=user, actor=None, now=now, reason=f"escalation step {step}"
-    )
-    Engineer.objects.filter(pk=choice.engineer_id).update(last_assigned_at=now)
-    return ticket
+    return assign_to_candidate(ticket, choice, now, reason=f"escalation step {step}")

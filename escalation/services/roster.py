@@ -1,10 +1,13 @@
 """The roster as routing and escalation see it: engineers with their shifts and current load."""
 
+from datetime import datetime
+
 from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, Q
 
-from tickets.models import Status
+from tickets.models import Status, Ticket
 from tickets.selectors import assigned_ticket_count
+from tickets.services import ticket_assign
 
 from ..models import Engineer
 from ..routing import Candidate
@@ -73,6 +76,14 @@ class Roster:
         if self._loaded is None:
             self._loaded = roster_candidates(with_load=True)
         return self._loaded
+
+
+def assign_to_candidate(ticket: Ticket, candidate: Candidate, now: datetime, **event) -> Ticket:
+    """Give the ticket to the engineer routing chose (no actor: the system did) and note when."""
+    user = get_user_model().objects.get(pk=candidate.user_id)
+    ticket = ticket_assign(ticket=ticket, assignee=user, actor=None, now=now, **event)
+    Engineer.objects.filter(pk=candidate.engineer_id).update(last_assigned_at=now)
+    return ticket
 
 
 def managers():

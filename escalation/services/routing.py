@@ -3,16 +3,15 @@
 import logging
 from datetime import datetime
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from tickets.models import EventType, Message, Status, Ticket
 from tickets.services import ticket_assign
 
 from .. import routing
-from ..models import Channel, Engineer, Notification, Target
+from ..models import BusinessCalendar, Channel, Engineer, Notification, Target
 from .escalations import notifications_create
-from .roster import Roster, roster_candidates
+from .roster import Roster, assign_to_candidate, roster_candidates
 
 logger = logging.getLogger(__name__)
 
@@ -20,14 +19,7 @@ NEEDS_WORK = (Status.NEW, Status.OPEN)
 
 
 def _is_around_the_clock(ticket: Ticket) -> bool:
-    return ticket.clock.calendar.kind == "24x7"
-
-
-def _assign(ticket: Ticket, candidate: routing.Candidate, now: datetime, **event) -> Ticket:
-    user = get_user_model().objects.get(pk=candidate.user_id)
-    ticket = ticket_assign(ticket=ticket, assignee=user, actor=None, now=now, **event)
-    Engineer.objects.filter(pk=candidate.engineer_id).update(last_assigned_at=now)
-    return ticket
+    return ticket.clock.calendar.kind == BusinessCalendar.Kind.ALWAYS
 
 
 @transaction.atomic
@@ -48,7 +40,7 @@ def ticket_route(*, ticket_id: int, now: datetime, candidates: list[routing.Cand
     candidates = roster_candidates() if candidates is None else candidates
     choice = routing.choose_engineer(candidates, now)
     if choice is not None:
-        _assign(ticket, choice, now, reason="follow-the-sun routing")
+        assign_to_candidate(ticket, choice, now, reason="follow-the-sun routing")
         return True
     if _is_around_the_clock(ticket):
         _page_on_call(ticket, candidates, now)
@@ -128,7 +120,7 @@ def shift_handoffs(*, now: datetime) -> int:
             choice = routing.choose_engineer(candidates, now, exclude_user_ids=[locked.assignee_id])
             summary = _summary(locked, now)
             if choice is not None:
-                _assign(
+                assign_to_candidate(
                     locked,
                     choice,
                     now,
