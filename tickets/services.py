@@ -220,7 +220,7 @@ def ticket_reply(
         raise ValueError("only engineers write internal notes")
     ticket = _locked(ticket)
     if author is None and ticket.status == Status.CLOSED:
-        follow_up = ticket_create(
+        follow_up = ticket_file(
             subject=f"Re: {ticket.subject}"[: Ticket._meta.get_field("subject").max_length],
             description=body,
             severity=ticket.severity,
@@ -230,7 +230,7 @@ def ticket_reply(
             requester_timezone=ticket.requester_timezone,
             follow_up_of=ticket,
         )
-        return follow_up.messages.get()
+        return follow_up.message
     message = Message.objects.create(
         ticket=ticket, author=author, body=body, internal=internal, created_at=now
     )

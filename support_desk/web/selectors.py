@@ -10,13 +10,13 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
-from django.db.models import F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 
 from escalation.models import Engineer, Escalation, EscalationPolicy, LedgerEntry
-from escalation.services.roster import LOAD_STATUSES, engineer_shift
+from escalation.services.roster import active_engineers, engineer_shift
 from escalation.shifts import next_shift_start, shift_end
 from tickets.models import Attachment, Event, Message, Status, Ticket
-from tickets.selectors import assigned_ticket_count, ticket_tally_sums
+from tickets.selectors import ticket_tally_sums
 
 ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING_ON_CUSTOMER)
 UTC = ZoneInfo("UTC")
@@ -102,12 +102,6 @@ def escalation_policy_fractions() -> dict[str, Decimal]:
     return dict(EscalationPolicy.objects.values_list("severity", "warning_at_fraction"))
 
 
-def engineer_zone(user) -> ZoneInfo:
-    """The zone an engineer reads times in: their Engineer.timezone, or UTC for staff without one."""
-    zone = Engineer.objects.filter(user=user).values_list("timezone", flat=True).first()
-    return zone or UTC
-
-
 @dataclass(frozen=True)
 class RosterEntry:
     engineer: Engineer
@@ -119,13 +113,8 @@ class RosterEntry:
 
 def engineer_list_roster(*, now: datetime, upcoming: int = 3) -> tuple[list[RosterEntry], list[RosterEntry]]:
     """Who is on shift now (lead first), and the next `upcoming` engineers to start, each in local time."""
-    engineers = (
-        Engineer.objects.filter(active=True, user__is_active=True)
-        .select_related("user")
-        .annotate(load=assigned_ticket_count(OuterRef("user_id"), LOAD_STATUSES))
-    )
     on_shift, off_shift = [], []
-    for engineer in engineers:
+    for engineer in active_engineers(with_load=True):
         shift = engineer_shift(engineer)
         ends = shift_end(shift, now)
         entry = RosterEntry(
@@ -157,16 +146,6 @@ def ticket_get_for_requester(*, access_token: str) -> Ticket | None:
         .filter(access_token=access_token)
         .first()
     )
-
-
-def ticket_get_by_reference(*, reference: str) -> Ticket | None:
-    """Just the ticket row, for actions that change it (the services lock and re-read it)."""
-    pk = Ticket.pk_from_reference(reference)
-    return None if pk is None else Ticket.objects.filter(pk=pk).first()
-
-
-def ticket_get_by_access_token(*, access_token: str) -> Ticket | None:
-    return Ticket.objects.filter(access_token=access_token).first()
 
 
 def ticket_get_for_desk(*, reference: str) -> Ticket | None:

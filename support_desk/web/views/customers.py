@@ -17,7 +17,8 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
 from tickets.models import Ticket
-from tickets.services import attachment_add, normalize_email, ticket_create, ticket_reply
+from tickets.selectors import ticket_get_by_access_token
+from tickets.services import attachment_add, normalize_email, ticket_file, ticket_reply
 
 from .. import selectors
 from ..emails import send_ticket_received
@@ -65,7 +66,7 @@ def _file_ticket(form: TicketForm, now) -> Ticket:
     """The ticket and its attachment, together or not at all."""
     data = form.cleaned_data
     with transaction.atomic():
-        ticket = ticket_create(
+        filed = ticket_file(
             subject=data["subject"],
             description=data["description"],
             severity=data["severity"],
@@ -74,8 +75,8 @@ def _file_ticket(form: TicketForm, now) -> Ticket:
             now=now,
             requester_timezone=data["timezone"],
         )
-        _attach(ticket.messages.get(), form, now)
-    return ticket
+        _attach(filed.message, form, now)
+    return filed.ticket
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -149,7 +150,7 @@ def customer_ticket(request: HttpRequest, access_token: str, oversized: set[str]
             raise Http404("No ticket has this link.")
         return _customer_page(request, ticket, CustomerReplyForm(), timezone.now())
 
-    ticket = selectors.ticket_get_by_access_token(access_token=access_token)
+    ticket = ticket_get_by_access_token(access_token=access_token)
     if ticket is None:
         raise Http404("No ticket has this link.")
     form = CustomerReplyForm(request.POST, request.FILES, oversized=oversized)
@@ -186,7 +187,7 @@ def customer_ticket(request: HttpRequest, access_token: str, oversized: set[str]
 @never_cache
 def customer_attachment(request: HttpRequest, access_token: str, attachment_id: int) -> FileResponse:
     """A file on the public thread, for whoever holds the ticket's link."""
-    ticket = selectors.ticket_get_by_access_token(access_token=access_token)
+    ticket = ticket_get_by_access_token(access_token=access_token)
     attachment = ticket and selectors.attachment_get_for_requester(ticket=ticket, attachment_id=attachment_id)
     if not attachment:
         raise Http404("No such file on this ticket.")

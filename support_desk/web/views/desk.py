@@ -14,9 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from escalation.reports.selectors import manager_zone_get
 from escalation.services.acknowledgements import NothingToAcknowledge, escalation_acknowledge
 from support_desk.paging import CountedPaginator
 from tickets.models import Status, Ticket
+from tickets.selectors import ticket_get
 from tickets.services import ticket_assign, ticket_change_severity, ticket_change_status, ticket_reply
 from tickets.states import TRANSITIONS, InvalidTransition
 
@@ -70,7 +72,7 @@ def _queue_context(request: HttpRequest, now: datetime) -> dict:
     ]
     return {
         "now": now,
-        "zone": selectors.engineer_zone(user),
+        "zone": manager_zone_get(user),
         "filters": filters,
         "filter_form": QueueFilterForm(initial={"severity": filters.severity, "status": filters.status}),
         "tabs": tabs,
@@ -130,7 +132,7 @@ def _ticket_page(request: HttpRequest, reference: str, now: datetime, **bound) -
     context = {
         "ticket": ticket,
         "now": now,
-        "zone": selectors.engineer_zone(request.user),
+        "zone": manager_zone_get(request.user),
         "thread": ticket.messages.all(),
         "timeline": [(event, describe_event(event)) for event in events],
         "panels": clock_panels(ticket, ledger, events, now),
@@ -152,7 +154,7 @@ def _ticket_page(request: HttpRequest, reference: str, now: datetime, **bound) -
 
 
 def _ticket_for_action(reference: str) -> Ticket:
-    ticket = selectors.ticket_get_by_reference(reference=reference)
+    ticket = ticket_get(reference=reference, tickets=Ticket.objects.all())  # the services lock and re-read it
     if ticket is None:
         raise Http404("No ticket has this reference.")
     return ticket
