@@ -17,7 +17,7 @@ def engineer_required(view):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not is_engineer(request.user):
-            raise PermissionDenied("This page is for support engineers.")
+            raise PermissionDenied("This page is for support engineers")
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -32,7 +32,7 @@ def manager_required(view):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not (is_manager(request.user) and (request.user.is_staff or request.user.is_superuser)):
-            raise PermissionDenied("This page is for managers.")
+            raise PermissionDenied("This page is for managers")
         return view(request, *args, **kwargs)
 
     return wrapper

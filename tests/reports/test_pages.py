@@ -249,7 +249,10 @@ def test_only_managers_see_the_reports(client, path, lena, manager):
     client.force_login(get_user_model().objects.create_user("visitor", password="a-Long-password-1"))
     assert client.get(path).status_code == 403
     client.force_login(lena.user)
-    assert client.get(path).status_code == 403  # engineers work the queue; reports are for managers
+    response = client.get(path)
+    assert response.status_code == 403  # engineers work the queue; reports are for managers
+    assert "This page is for managers" in response.content.decode()
+    assert "for support engineers" not in response.content.decode()
     client.force_login(manager)
     assert client.get(path).status_code == 200
     client.force_login(get_user_model().objects.create_superuser("root", password="a-Long-password-2"))
