@@ -21,6 +21,7 @@ from .views.reports import (
     SlaReportView,
     TrendsView,
 )
+from .views.root import ApiRootView
 from .views.sla import DeadlineView, LedgerView, SlaTargetCollectionView, SlaTargetDetailView
 from .views.tickets import TicketAcknowledgeView, TicketCollectionView, TicketDetailView, TicketMessagesView
 
@@ -60,6 +61,7 @@ register_converter(IdConverter, "id")
 app_name = "api"
 
 v1 = [
+    path("", ApiRootView.as_view(), name="root"),
     path("auth/token/", TokenView.as_view(), name="token"),
     path("tickets/", TicketCollectionView.as_view(), name="tickets"),
     path("tickets/<reference:reference>/", TicketDetailView.as_view(), name="ticket"),
