@@ -59,6 +59,22 @@ def compact_duration(span: timedelta) -> str:
     return ("-" if span < timedelta(0) else "") + " ".join(parts)
 
 
+def clock_span_words(span: timedelta, *, business: bool) -> str:
+    """A promise's length as people say it: `24 business hours`, `1 business hour 30 minutes`,
+    `8 hours`, `15 minutes`. Whole hours never become days: a business day is not 24 hours."""
+    seconds = int(abs(span).total_seconds())
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    units = [(hours, "hour"), (minutes, "minute")] if hours or minutes else [(secs, "second")]
+    parts = [f"{value} {unit}{'' if value == 1 else 's'}" for value, unit in units if value]
+    if not parts:
+        parts = ["0 minutes"]
+    if business and seconds:
+        count, noun = parts[0].split(" ", 1)
+        parts[0] = f"{count} business {noun}"
+    return " ".join(parts)
+
+
 def countdown_text(due: datetime, now: datetime) -> str:
     """What the live countdown shows (static/js/desk.js formats the same way): `3h 05m`, `overdue 12m 30s`."""
     seconds = int((due - now).total_seconds())
@@ -222,15 +238,16 @@ class ClockPanel:
     paused_since: datetime | None
     state: str  # running | paused | met | breached
     breached: bool
+    business: bool  # counted in business hours (else around the clock)
     explanation: list[str] = field(default_factory=list)
 
     @property
     def target_text(self) -> str:
-        return compact_duration(self.target)
+        return clock_span_words(self.target, business=self.business)
 
     @property
     def elapsed_text(self) -> str:
-        return compact_duration(self.elapsed)
+        return clock_span_words(self.elapsed, business=self.business)
 
     @property
     def paused_text(self) -> str:
@@ -288,6 +305,7 @@ def clock_panels(
         return []
     zone = clock.calendar.timezone or clock.timezone
     calendar_text = calendar_words(clock.calendar, clock.timezone)
+    business = clock.calendar.kind != BusinessCalendar.Kind.ALWAYS
 
     # First response: from filing, never paused.
     started = ticket.created_at
@@ -307,6 +325,7 @@ def clock_panels(
         paused_since=None,
         state=_state(achieved=achieved, breached=breached),
         breached=breached,
+        business=business,
         explanation=_explain(started, clock.first_response_target, calendar, due, zone),
     )
 
@@ -343,6 +362,7 @@ def clock_panels(
         paused_since=ticket.paused_at,
         state=_state(achieved=achieved, breached=breached, paused=ticket.paused_at is not None),
         breached=breached,
+        business=business,
         explanation=explanation,
     )
     return [first, resolution]

@@ -457,8 +457,23 @@ def test_the_sla_panel_shows_each_clock_and_why_it_is_due_then(desk, lena):
     assert "Skipped Saturday and Sunday (no business hours)." in page
     assert "Used 30m of Monday&#x27;s window (09:00-09:30 CEST)." in page
     assert "Due Monday 2025-06-16 09:30 CEST." in page
-    assert "1h of business time" in page  # the target
-    assert "10m of business time" in page  # elapsed so far
+    assert "<dt>Target</dt><dd>1 business hour</dd>" in page  # first response
+    assert "<dt>Target</dt><dd>24 business hours</dd>" in page  # resolution, never "1d"
+    assert "<dt>Elapsed</dt><dd>10 business minutes</dd>" in page
+    assert "of business time" not in page
+
+
+def test_an_around_the_clock_target_is_in_plain_hours(desk, lena):
+    CustomerFactory(
+        name="Kabuki", plan=Plan.PREMIUM, timezone=ZoneInfo("Asia/Tokyo"), domains=["kabuki.example"]
+    )
+    ticket = make_ticket(now=NOW, email="noc@kabuki.example", severity=Severity.MAJOR)
+    with time_machine.travel(NOW + timedelta(minutes=90), tick=False):
+        page = html(desk.get(f"/tickets/{ticket.reference}/"))
+    assert "<dt>Target</dt><dd>15 minutes</dd>" in page
+    assert "<dt>Target</dt><dd>4 hours</dd>" in page  # a premium major ticket's resolution
+    assert "<dt>Elapsed</dt><dd>1 hour 30 minutes</dd>" in page
+    assert "business" not in re.search(r'data-testid="sla-panel".*?</section>', page, re.S).group(0)
 
 
 def test_the_timeline_lists_every_event_in_words(desk, lena, ticket):

@@ -10,6 +10,7 @@ from escalation.models import BusinessCalendar
 from support_desk.web import presenters
 from support_desk.web.presenters import (
     calendar_words,
+    clock_span_words,
     compact_duration,
     countdown_text,
     describe_event,
@@ -56,6 +57,26 @@ def test_countdown_text_matches_what_the_script_shows(left, text):
 )
 def test_compact_durations(span, compact):
     assert compact_duration(span) == compact
+
+
+@pytest.mark.parametrize(
+    ("span", "business", "words"),
+    [
+        (timedelta(hours=24), True, "24 business hours"),
+        (timedelta(hours=1), True, "1 business hour"),
+        (timedelta(hours=4, minutes=30), True, "4 business hours 30 minutes"),
+        (timedelta(minutes=15), True, "15 business minutes"),
+        (timedelta(minutes=1), True, "1 business minute"),
+        (timedelta(hours=8), False, "8 hours"),
+        (timedelta(days=2, hours=1), False, "49 hours"),
+        (timedelta(minutes=15), False, "15 minutes"),
+        (timedelta(seconds=40), False, "40 seconds"),
+        (timedelta(seconds=1), True, "1 business second"),
+        (timedelta(0), False, "0 minutes"),
+    ],
+)
+def test_clock_spans_in_words(span, business, words):
+    assert clock_span_words(span, business=business) == words
 
 
 def test_local_times_always_name_their_zone_and_follow_dst():
