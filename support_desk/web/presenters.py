@@ -5,6 +5,7 @@ returns plain values for the templates. Times always carry their zone.
 """
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -452,9 +453,15 @@ def _status_words(status: str | None) -> str:
     return Status(status).label.lower() if status in Status.values else str(status)
 
 
-def describe_event(event: Event) -> str:
-    """One line of the ticket's timeline."""
+def describe_event(event: Event, names: Mapping[str, str] | None = None) -> str:
+    """One line of the ticket's timeline. Events record engineers by username (a rename must not
+    rewrite history); `names` maps those usernames to the names the rest of the page shows."""
     data, actor = event.data or {}, person(event.actor)
+    names = names or {}
+
+    def named(username: str | None) -> str | None:
+        return names.get(username, username) if username else username
+
     kind = event.type
     if kind == EventType.CREATED:
         text = f"Filed as {data.get('severity', '?')} on the {data.get('plan', '?')} plan"
@@ -462,14 +469,15 @@ def describe_event(event: Event) -> str:
     if kind in (EventType.ASSIGNED, EventType.HANDED_OFF):
         verb = "Handed off" if kind == EventType.HANDED_OFF else "Assigned"
         who = f" by {actor}" if event.actor else ""
+        before, after = named(data.get("from")), named(data.get("to"))
         if data.get("to") is None:
-            text = f"Unassigned (was {data.get('from')}){who}"
+            text = f"Unassigned (was {before}){who}"
         elif event.actor and kind == EventType.ASSIGNED and data["to"] == event.actor.get_username():
-            text = f"{actor} took it" + (f" from {data['from']}" if data.get("from") else "")
-        elif data.get("from"):
-            text = f"{verb} from {data['from']} to {data['to']}{who}"
+            text = f"{actor} took it" + (f" from {before}" if before else "")
+        elif before:
+            text = f"{verb} from {before} to {after}{who}"
         else:
-            text = f"{verb} to {data['to']}{who}"
+            text = f"{verb} to {after}{who}"
         return text + (f": {data['reason']}" if data.get("reason") else "")
     if kind == EventType.REPLIED:
         return f"{actor} replied to the customer" + (

@@ -183,6 +183,16 @@ def escalation_list_for_ticket(*, ticket: Ticket) -> list[Escalation]:
     )
 
 
+def user_names_by_username(*, usernames) -> dict[str, str]:
+    """Each username's full name (or the username when the user has none), for text that records
+    people by username; one query, and none for an empty set."""
+    usernames = {name for name in usernames if name}
+    if not usernames:
+        return {}
+    rows = User.objects.filter(username__in=usernames).values_list("username", "first_name", "last_name")
+    return {username: f"{first} {last}".strip() or username for username, first, last in rows}
+
+
 def engineer_list_assignable() -> QuerySet:
     """Users a ticket can be given to: active engineers with an active staff login."""
     return (

@@ -492,6 +492,19 @@ def test_the_timeline_lists_every_event_in_words(desk, lena, ticket):
     assert "Wed 11 Jun, 12:30:00 CEST" in timeline
 
 
+def test_the_timeline_names_engineers_as_the_rest_of_the_page_does(desk, lena, ticket):
+    aiko = make_engineer("aiko", name="Aiko Tanaka", zone="Asia/Tokyo")
+    services.ticket_assign(ticket=ticket, assignee=aiko.user, actor=lena.user, now=NOW)
+    services.ticket_assign(
+        ticket=ticket, assignee=lena.user, actor=None, now=NOW, event_type=EventType.HANDED_OFF, reason="test"
+    )
+    page = html(desk.get(f"/tickets/{ticket.reference}/"))
+    timeline = re.search(r'data-testid="timeline">.*?</ol>', page, re.S).group(0)
+    assert "Assigned to Aiko Tanaka by Lena Fischer" in timeline
+    assert "Handed off from Aiko Tanaka to Lena Fischer: test" in timeline
+    assert "aiko" not in timeline
+
+
 def test_an_engineer_can_download_any_attachment_of_the_ticket(desk, lena, ticket):
     note = services.ticket_reply(ticket=ticket, author=lena.user, body="dump", internal=True, now=NOW)
     attachment = services.attachment_add(

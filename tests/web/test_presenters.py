@@ -138,6 +138,19 @@ def test_timeline_lines_say_who_did_what():
     )
 
 
+def test_timeline_lines_name_engineers_as_the_page_does():
+    lena = UserFactory.build(username="lena", first_name="Lena", last_name="Fischer")
+    names = {"lena": "Lena Fischer", "aiko": "Aiko Tanaka"}
+    handed = _event(EventType.HANDED_OFF, **{"from": "aiko", "to": "lena", "reason": "shift ended"})
+    assert describe_event(handed, names) == "Handed off from Aiko Tanaka to Lena Fischer: shift ended"
+    taken = _event(EventType.ASSIGNED, actor=lena, **{"from": "aiko", "to": "lena"})
+    assert describe_event(taken, names) == "Lena Fischer took it from Aiko Tanaka"
+    dropped = _event(EventType.ASSIGNED, actor=lena, **{"from": "aiko", "to": None})
+    assert describe_event(dropped, names) == "Unassigned (was Aiko Tanaka) by Lena Fischer"
+    gone = _event(EventType.ASSIGNED, actor=lena, **{"from": "bob", "to": "aiko"})
+    assert describe_event(gone, names) == "Assigned from bob to Aiko Tanaka by Lena Fischer"  # bob: no name
+
+
 def test_pauses_are_read_from_status_changes_in_the_current_cycle():
     def moved(at, from_, to):
         return _event(EventType.STATUS_CHANGED, at=at, **{"from": from_, "to": to})

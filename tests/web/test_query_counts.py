@@ -30,8 +30,9 @@ LATER = NOW + timedelta(hours=1)
 QUEUE_QUERIES = 10
 # session, user, ticket (+ requester, customer, assignee, follow-up-of, clock, calendar), messages (+
 # authors), their attachments, events (+ actors), follow-ups, holidays, ledger, pages (+ who
-# acknowledged), their notifications, engineer's zone, assignable engineers (+ their Engineer rows)
-TICKET_PAGE_QUERIES = 13
+# acknowledged), their notifications, the names of engineers the timeline mentions, engineer's zone,
+# assignable engineers (+ their Engineer rows)
+TICKET_PAGE_QUERIES = 14
 # ticket (+ requester, customer, clock, calendar), public messages, their attachments, holidays, follow-ups
 CUSTOMER_PAGE_QUERIES = 5
 

@@ -129,12 +129,15 @@ def _ticket_page(request: HttpRequest, reference: str, now: datetime, **bound) -
     ledger = selectors.ledger_list_for_ticket(ticket=ticket)
     escalations = selectors.escalation_list_for_ticket(ticket=ticket)
     open_page = next((e for e in escalations if e.acknowledged_at is None), None)
+    names = selectors.user_names_by_username(
+        usernames={e.data.get(key) for e in events for key in ("from", "to") if isinstance(e.data, dict)}
+    )
     context = {
         "ticket": ticket,
         "now": now,
         "zone": manager_zone_get(request.user),
         "thread": ticket.messages.all(),
-        "timeline": [(event, describe_event(event)) for event in events],
+        "timeline": [(event, describe_event(event, names)) for event in events],
         "panels": clock_panels(ticket, ledger, events, now),
         "ledger": ledger_lines(ledger),
         "escalations": [(escalation, page_label(escalation)) for escalation in escalations],
