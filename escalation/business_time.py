@@ -39,6 +39,8 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from tickets.zone_labels import zone_abbreviation
+
 __all__ = [
     "FOREVER",
     "Calendar",
@@ -321,11 +323,14 @@ def explain_deadline(start: datetime, target: timedelta, calendar: Calendar) -> 
     first = used[0]
 
     zone_name = getattr(tz, "key", None) or str(tz)
+    started = _stamp(start_utc, tz)
+    if not started.endswith(f" {zone_name}"):  # `17:00 UTC`, not `17:00 UTC (UTC)`
+        started += f" ({zone_name})"
     if first.start == start_utc:
         hours = f"{_hhmm(first.opened.astimezone(tz))}-{_hhmm(first.closed.astimezone(tz))}"
-        steps = [f"Started {_stamp(start_utc, tz)} ({zone_name}), inside business hours {hours}."]
+        steps = [f"Started {started}, inside business hours {hours}."]
     else:
-        steps = [f"Started {_stamp(start_utc, tz)} ({zone_name}), outside business hours."]
+        steps = [f"Started {started}, outside business hours."]
 
     has_windows = {window.weekday for window in calendar.windows}
     events: list[_Event] = []
@@ -501,7 +506,7 @@ def _hhmm(local: datetime) -> str:
 
 
 def _zone_label(local: datetime) -> str:
-    return local.tzname() or _offset_label(local)
+    return zone_abbreviation(local) if local.tzname() else _offset_label(local)
 
 
 def _offset_label(local: datetime) -> str:

@@ -16,6 +16,8 @@ from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
+from tickets.zone_labels import zone_abbreviation
+
 from ..business_time import as_utc, wall_to_utc
 from ..shifts import Shift
 
@@ -249,10 +251,10 @@ def describe_interval(interval: Interval, zone: ZoneInfo) -> str:
     """`Mon 16 Jun 02:00-06:00 CEST`; `Sat 21 Jun 22:00 CEST to Sun 22 Jun 06:00 CEST` across days."""
     a, b = interval.start.astimezone(zone), interval.end.astimezone(zone)
     if a.date() == b.date():
-        return f"{_stamp(a)}-{b:%H:%M} {b.tzname()}"
+        return f"{_stamp(a)}-{b:%H:%M} {zone_abbreviation(b)}"
     if b.time() == time(0) and b.date() == a.date() + ONE_DAY:
-        return f"{_stamp(a)}-24:00 {b.tzname()}"
-    return f"{_stamp(a)} {a.tzname()} to {_stamp(b)} {b.tzname()}"
+        return f"{_stamp(a)}-24:00 {zone_abbreviation(b)}"
+    return f"{_stamp(a)} {zone_abbreviation(a)} to {_stamp(b)} {zone_abbreviation(b)}"
 
 
 def describe_gaps(intervals: Sequence[Interval], zone: ZoneInfo, *, limit: int = 10) -> str:

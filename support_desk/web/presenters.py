@@ -19,6 +19,7 @@ from escalation.services.alarms import running_clocks
 from escalation.services.calendars import calendar_for
 from tickets.models import Event, EventType, Severity, Status, Ticket
 from tickets.services import AUTO_CLOSE_AFTER
+from tickets.zone_labels import zone_abbreviation, zone_key, zone_words
 
 SEVERITY_PLAIN = {
     Severity.GENERAL: "General: a question or a minor issue",
@@ -33,19 +34,20 @@ _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"
 
 
 def zone_name(zone: ZoneInfo) -> str:
-    return getattr(zone, "key", None) or str(zone)
+    return zone_key(zone)
 
 
 def local_stamp(instant: datetime, zone: ZoneInfo) -> str:
     """Short local time with its zone, for engineers: `Thu 12 Jun 2025, 11:00 WEST`."""
     local = instant.astimezone(zone)
-    return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M} {local.tzname()}"
+    return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M} {zone_abbreviation(local)}"
 
 
 def local_words(instant: datetime, zone: ZoneInfo) -> str:
-    """Long local time with its zone, for customers: `Thursday 12 June 2025 at 11:00 WEST (Europe/Lisbon)`."""
+    """Long local time with its zone, for customers: `Thursday 12 June 2025 at 11:00 WEST (Europe/Lisbon)`,
+    `... at 13:00 UTC` (not `UTC (UTC)`)."""
     local = instant.astimezone(zone)
-    return f"{local:%A} {local.day} {local:%B %Y} at {local:%H:%M} {local.tzname()} ({zone_name(zone)})"
+    return f"{local:%A} {local.day} {local:%B %Y} at {local:%H:%M} {zone_words(local)}"
 
 
 def compact_duration(span: timedelta) -> str:

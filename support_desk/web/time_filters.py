@@ -1,13 +1,17 @@
 """`{% load desk_time %}`: time filters for the queue, which shows a few hundred times a page.
 
 They print what `|timezone:zone|date:"D H:i T"` and `|date:"D j M, H:i T"` print in English, without
-the locale lookups that made Django's `date` filter a tenth of the queue page's time.
+the locale lookups that made Django's `date` filter a tenth of the queue page's time, and name a zone
+that has no abbreviation by its place (`Sao Paulo time`) where `T` prints an offset (`-03`).
 """
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django import template
+
+from tickets.zone_labels import zone_abbreviation as _zone_label
+from tickets.zone_labels import zone_words as _zone_words
 
 register = template.Library()
 
@@ -16,7 +20,7 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 
 def _stamp(t: datetime) -> str:
-    return f"{_DAYS[t.weekday()]} {t.day} {_MONTHS[t.month - 1]}, {t:%H:%M} {t.tzname()}"
+    return f"{_DAYS[t.weekday()]} {t.day} {_MONTHS[t.month - 1]}, {t:%H:%M} {_zone_label(t)}"
 
 
 def _in(zone: ZoneInfo, value: datetime | None, text) -> str:
@@ -26,7 +30,7 @@ def _in(zone: ZoneInfo, value: datetime | None, text) -> str:
 @register.filter
 def local_time(value: datetime | None, zone: ZoneInfo) -> str:
     """`Fri 14:05 CET`: weekday, time and zone abbreviation of `value` in `zone`."""
-    return _in(zone, value, lambda t: f"{_DAYS[t.weekday()]} {t:%H:%M} {t.tzname()}")
+    return _in(zone, value, lambda t: f"{_DAYS[t.weekday()]} {t:%H:%M} {_zone_label(t)}")
 
 
 @register.filter
@@ -43,5 +47,11 @@ def clock_time(value: datetime | None, zone: ZoneInfo) -> str:
 
 @register.filter
 def zone_abbreviation(value: datetime | None, zone: ZoneInfo) -> str:
-    """`CET`: the abbreviation `zone` uses at `value`."""
-    return _in(zone, value, lambda t: t.tzname() or "")
+    """`CET`: the abbreviation `zone` uses at `value` (`Sao Paulo time` where it has none)."""
+    return _in(zone, value, _zone_label)
+
+
+@register.filter
+def zone_words(value: datetime | None, zone: ZoneInfo) -> str:
+    """`CET (Europe/Berlin)`, `Sao Paulo time (America/Sao_Paulo)`, or just `UTC`: the zone at `value`."""
+    return _in(zone, value, _zone_words)

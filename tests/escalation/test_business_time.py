@@ -413,14 +413,14 @@ def test_explain_long_target_is_summarised() -> None:
 
 
 def test_explain_offsets_without_abbreviations() -> None:
-    # Asia/Kathmandu has no letter abbreviation; zoneinfo reports "+0545".
+    # Asia/Kathmandu has no letter abbreviation (zoneinfo reports "+0545"): it is named by its place.
     steps = explain_deadline(utc(2025, 3, 28, 10, 15), 2 * H, KATHMANDU_OFFICE).steps
     assert steps == [
-        "Started Friday 2025-03-28 16:00 +0545 (Asia/Kathmandu), inside business hours 10:00-17:00.",
-        "Used 1h of Friday's window (until 17:00 +0545).",
+        "Started Friday 2025-03-28 16:00 Kathmandu time (Asia/Kathmandu), inside business hours 10:00-17:00.",
+        "Used 1h of Friday's window (until 17:00 Kathmandu time).",
         "Skipped Saturday (no business hours).",
-        "Used 1h of Sunday's window (10:00-11:00 +0545).",
-        "Due Sunday 2025-03-30 11:00 +0545.",
+        "Used 1h of Sunday's window (10:00-11:00 Kathmandu time).",
+        "Due Sunday 2025-03-30 11:00 Kathmandu time.",
     ]
 
 

@@ -35,6 +35,10 @@ AMBIGUOUS = {
 }
 
 
+# Where `T` prints a bare offset, ours names the zone by its place.
+PLACES = {"Asia/Kathmandu": "Kathmandu time", "Pacific/Chatham": "Chatham time"}
+
+
 @pytest.mark.parametrize("zone", ZONES)
 @pytest.mark.parametrize("at", INSTANTS, ids=lambda at: at.isoformat())
 def test_the_fast_filters_print_what_the_date_filter_prints(zone, at):
@@ -42,7 +46,19 @@ def test_the_fast_filters_print_what_the_date_filter_prints(zone, at):
     expected = DJANGO.render(context)
     if abbreviation := AMBIGUOUS.get((zone, at)):
         expected = expected.replace(" |", f" {abbreviation}|").replace("||", f"|{abbreviation}|")
+    if zone in PLACES:
+        offset = at.astimezone(ZoneInfo(zone)).tzname()
+        expected = expected.replace(offset, PLACES[zone])
     assert OURS.render(context) == expected
+
+
+@pytest.mark.parametrize("zone", ["America/Sao_Paulo", "Asia/Singapore", "Asia/Dubai"])
+def test_no_filter_prints_a_bare_offset_for_a_zone(zone):
+    context = Context({"at": INSTANTS[-1], "zone": ZoneInfo(zone)})
+    rendered = OURS.render(context)
+    assert " -0" not in rendered and " +0" not in rendered
+    place = zone.split("/")[-1].replace("_", " ")
+    assert rendered.count(f"{place} time") == 3  # local_time, local_stamp and zone_abbreviation
 
 
 def test_nothing_prints_for_no_time():
