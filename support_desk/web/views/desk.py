@@ -147,7 +147,7 @@ def _ticket_page(request: HttpRequest, reference: str, now: datetime, **bound) -
         "status_allowed": _allowed_statuses(ticket),
         "status_form": bound.get("status_form") or StatusForm(allowed=_allowed_statuses(ticket)),
         "assign_form": bound.get("assign_form")
-        or AssignForm(engineers=engineers, initial={"assignee": ticket.assignee_id}),
+        or AssignForm(engineers=engineers, now=now, initial={"assignee": ticket.assignee_id}),
         "severity_form": bound.get("severity_form") or SeverityForm(initial={"severity": ticket.severity}),
     }
     return render(request, "web/ticket_detail.html", context)
@@ -223,8 +223,8 @@ def ticket_status(request: HttpRequest, reference: str) -> HttpResponse:
 @engineer_required
 def ticket_assign_to(request: HttpRequest, reference: str) -> HttpResponse:
     ticket = _ticket_for_action(reference)
-    form = AssignForm(request.POST, engineers=selectors.engineer_list_assignable())
     now = timezone.now()
+    form = AssignForm(request.POST, engineers=selectors.engineer_list_assignable(), now=now)
     if form.is_valid():
         assignee = form.cleaned_data["assignee"]
         try:
