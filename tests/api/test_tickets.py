@@ -360,6 +360,35 @@ def test_assigning_by_username_opens_the_ticket_and_null_unassigns_it(as_enginee
     assert (unassigned.json()["assignee"], unassigned.json()["status"]) == (None, "new")
 
 
+def test_assigning_someone_off_shift_is_a_409_until_confirmed(as_engineer, engineer, time_machine):
+    """Lena (Berlin, on shift) gives a ticket to Aiko, whose Tokyo shift has ended for the day."""
+    make_engineer("aiko", name="Aiko Tanaka", zone="Asia/Tokyo", region=Region.APAC)
+    time_machine.move_to(NOW, tick=False)  # Wednesday 10:00 UTC, 19:00 in Tokyo
+    ticket = make_ticket()
+
+    refused = as_engineer.patch(url(ticket), {"assignee": "aiko", "severity": "urgent"})
+
+    assert refused.status_code == 409, refused.content
+    assert refused.json() == {
+        "detail": "Aiko Tanaka is off shift; their next shift starts Thu 12 Jun, 09:00 JST (Asia/Tokyo). "
+        'Send "confirm_off_shift": true to assign anyway; the ticket then stays with them until their '
+        "next shift ends.",
+        "assignee": "aiko",
+        "on_shift": False,
+        "timezone": "Asia/Tokyo",
+        "next_shift_starts_at": "2025-06-12T09:00:00+09:00",
+        "next_shift_ends_at": "2025-06-12T18:00:00+09:00",
+    }
+    ticket.refresh_from_db()
+    assert (ticket.assignee, ticket.severity) == (None, Severity.GENERAL)  # nothing changed
+
+    confirmed = as_engineer.patch(
+        url(ticket), {"assignee": "aiko", "severity": "urgent", "confirm_off_shift": True}
+    )
+    assert confirmed.status_code == 200, confirmed.content
+    assert (confirmed.json()["assignee"], confirmed.json()["severity"]) == ("aiko", "urgent")
+
+
 @pytest.mark.parametrize(
     "who",
     ["ghost", "retired", "locked-out", "customer-login"],

@@ -147,7 +147,14 @@ class TicketUpdateSerializer(serializers.Serializer):
         max_length=150,
         required=False,
         allow_null=True,
-        help_text="An active engineer's username; null unassigns.",
+        help_text="An active engineer's username; null unassigns. Someone off shift (other than yourself) "
+        "is refused with 409 saying when their next shift starts, unless `confirm_off_shift` is true.",
+    )
+    confirm_off_shift = serializers.BooleanField(
+        required=False,
+        write_only=True,
+        help_text="Assign the engineer although they are off shift: the ticket then stays with them (no "
+        "automatic handoff) until their next shift ends, or until someone reassigns it.",
     )
     status = serializers.ChoiceField(
         choices=[choice for choice in Status.choices if choice[0] != Status.NEW],

@@ -15,8 +15,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from escalation.reports.selectors import manager_zone_get
+from escalation.selectors import engineer_shift_at
 from escalation.services.acknowledgements import NothingToAcknowledge, escalation_acknowledge
 from support_desk.paging import CountedPaginator
+from tickets.assignment import AssigneeOffShift
 from tickets.models import Status, Ticket
 from tickets.selectors import ticket_get
 from tickets.services import ticket_assign, ticket_change_severity, ticket_change_status, ticket_reply
@@ -228,15 +230,30 @@ def ticket_assign_to(request: HttpRequest, reference: str) -> HttpResponse:
     if form.is_valid():
         assignee = form.cleaned_data["assignee"]
         try:
-            ticket_assign(ticket=ticket, assignee=assignee, actor=request.user, now=now)
+            ticket_assign(
+                ticket=ticket,
+                assignee=assignee,
+                actor=request.user,
+                now=now,
+                confirm_off_shift=form.cleaned_data["confirm_off_shift"],
+            )
         except InvalidTransition as refused:
             form.add_error("assignee", f"Cannot reassign: {refused.reason}.")
+        except AssigneeOffShift as refused:
+            form.ask_to_confirm_off_shift(refused)
         else:
-            messages.success(
-                request, f"Assigned to {person(assignee)}." if assignee else "Back in the team queue."
-            )
+            messages.success(request, _assigned_words(assignee, now))
             return _back(ticket)
     return _ticket_page(request, reference, now, assign_form=form)
+
+
+def _assigned_words(assignee, now: datetime) -> str:
+    if assignee is None:
+        return "Back in the team queue."
+    shift = engineer_shift_at(assignee.engineer, now)
+    if shift.on_shift:
+        return f"Assigned to {person(assignee)}."
+    return f"Assigned to {person(assignee)}, who is off shift."
 
 
 @require_POST
