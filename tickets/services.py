@@ -268,8 +268,9 @@ def ticket_assign(
 
     A person (`actor`) giving the ticket to an engineer who is off shift must confirm it
     (`confirm_off_shift`), else AssigneeOffShift is raised and nothing changes; taking a ticket oneself
-    is deliberate and needs no confirmation. The system (`actor=None`: routing, handoffs) assigns
-    only whom it chose.
+    is deliberate and needs no confirmation. An assignment by a person is pinned: no automatic handoff
+    until the end of the engineer's shift (of their next shift when they are off shift now). The system
+    (`actor=None`: routing, handoffs, escalation) assigns whom it chose, unpinned.
     """
     ticket = _locked(ticket)
     if ticket.status == Status.CLOSED:
@@ -277,12 +278,18 @@ def ticket_assign(
     previous = ticket.assignee
     if previous == assignee:
         return ticket
+    pinned_until = None
     if actor is not None and assignee is not None:
         shift = shift_book().assignee_shift(user=assignee, now=now)
-        if shift is not None and not shift.on_shift:
-            if not confirm_off_shift and actor.pk != assignee.pk:
-                raise AssigneeOffShift(shift)
-            event_data["off_shift"] = True
+        if shift is not None:
+            if not shift.on_shift:
+                if not confirm_off_shift and actor.pk != assignee.pk:
+                    raise AssigneeOffShift(shift)
+                event_data["off_shift"] = True
+            pinned_until = shift.holds_until
+            if pinned_until is not None:
+                event_data["pinned_until"] = pinned_until.isoformat()
+    ticket.assignment_pinned_until = pinned_until
     ticket.assignee = assignee
     ticket.assigned_at = now if assignee is not None else None
     ticket.updated_at = now

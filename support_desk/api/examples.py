@@ -29,6 +29,7 @@ TICKET = {
     "customer": {"id": 3, "name": "StreamCo", "plan": "premium"},
     "requester": {"email": "noc@streamco.example", "name": "Ana Lima"},
     "assignee": "lena",
+    "assignment_pinned_until": "2025-06-11T16:00:00Z",
     "follow_up_of": None,
     "created_at": "2025-06-11T10:00:00Z",
     "updated_at": "2025-06-11T10:20:00Z",

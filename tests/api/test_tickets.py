@@ -289,7 +289,11 @@ def test_one_ticket_shows_its_thread_timeline_notifications_and_sla(
     ]
     assert [e["type"] for e in body["events"]] == ["created", "assigned", "note", "replied"]
     assert body["events"][1]["actor"] == "lena"
-    assert body["events"][1]["data"] == {"from": None, "to": "lena"}
+    assert body["events"][1]["data"] == {
+        "from": None,
+        "to": "lena",
+        "pinned_until": "2025-06-11T16:00:00+00:00",  # taken by hand: hers until 18:00 in Berlin
+    }
     assert body["notifications"] == [
         {
             "channel": "sms",
@@ -387,6 +391,8 @@ def test_assigning_someone_off_shift_is_a_409_until_confirmed(as_engineer, engin
     )
     assert confirmed.status_code == 200, confirmed.content
     assert (confirmed.json()["assignee"], confirmed.json()["severity"]) == ("aiko", "urgent")
+    # It stays with Aiko until her next shift (Thursday 09:00-18:00 in Tokyo) has ended.
+    assert confirmed.json()["assignment_pinned_until"] == "2025-06-12T09:00:00Z"
 
 
 @pytest.mark.parametrize(

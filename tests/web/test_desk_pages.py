@@ -360,7 +360,10 @@ def test_assigning_someone_off_shift_asks_for_confirmation_and_keeps_the_choice(
     confirmed = desk.post(url, {"assignee": aiko.user.pk, "confirm_off_shift": "on"}, follow=True)
     ticket.refresh_from_db()
     assert ticket.assignee == aiko.user
-    assert "Assigned to Aiko Tanaka, who is off shift" in html(confirmed)
+    assert (
+        "Assigned to Aiko Tanaka, who is off shift: it stays with them until "
+        "Thu 12 Jun, 18:00 JST (Asia/Tokyo)." in html(confirmed)
+    )
 
 
 def test_reassigning_to_any_active_engineer_or_back_to_the_queue(desk, lena, ticket):

@@ -91,6 +91,12 @@ class TicketSerializer(serializers.Serializer):
     customer = CustomerBriefSerializer(allow_null=True)
     requester = RequesterSerializer()
     assignee = serializers.SerializerMethodField()
+    assignment_pinned_until = serializers.DateTimeField(
+        allow_null=True,
+        help_text="Assigned by hand: no automatic handoff before this instant (the end of the assignee's "
+        "shift, or of their next shift when they were assigned off shift). Null: routing's choice, handed "
+        "off when the assignee's shift ends.",
+    )
     follow_up_of = TicketReferenceField(source="follow_up_of_id", allow_null=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()

@@ -18,7 +18,7 @@ from escalation.reports.selectors import manager_zone_get
 from escalation.selectors import engineer_shift_at
 from escalation.services.acknowledgements import NothingToAcknowledge, escalation_acknowledge
 from support_desk.paging import CountedPaginator
-from tickets.assignment import AssigneeOffShift
+from tickets.assignment import AssigneeOffShift, zoned_stamp
 from tickets.models import Status, Ticket
 from tickets.selectors import ticket_get
 from tickets.services import ticket_assign, ticket_change_severity, ticket_change_status, ticket_reply
@@ -230,7 +230,7 @@ def ticket_assign_to(request: HttpRequest, reference: str) -> HttpResponse:
     if form.is_valid():
         assignee = form.cleaned_data["assignee"]
         try:
-            ticket_assign(
+            ticket = ticket_assign(
                 ticket=ticket,
                 assignee=assignee,
                 actor=request.user,
@@ -242,18 +242,19 @@ def ticket_assign_to(request: HttpRequest, reference: str) -> HttpResponse:
         except AssigneeOffShift as refused:
             form.ask_to_confirm_off_shift(refused)
         else:
-            messages.success(request, _assigned_words(assignee, now))
+            messages.success(request, _assigned_words(ticket, now))
             return _back(ticket)
     return _ticket_page(request, reference, now, assign_form=form)
 
 
-def _assigned_words(assignee, now: datetime) -> str:
-    if assignee is None:
+def _assigned_words(ticket: Ticket, now: datetime) -> str:
+    if ticket.assignee is None:
         return "Back in the team queue."
-    shift = engineer_shift_at(assignee.engineer, now)
-    if shift.on_shift:
-        return f"Assigned to {person(assignee)}."
-    return f"Assigned to {person(assignee)}, who is off shift."
+    shift = engineer_shift_at(ticket.assignee.engineer, now)
+    if shift.on_shift or ticket.assignment_pinned_until is None:
+        return f"Assigned to {shift.name}."
+    held = zoned_stamp(ticket.assignment_pinned_until, shift.zone)
+    return f"Assigned to {shift.name}, who is off shift: it stays with them until {held}."
 
 
 @require_POST
