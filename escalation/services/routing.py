@@ -109,13 +109,17 @@ def shift_handoffs(*, now: datetime) -> int:
 
     A ticket a person assigned deliberately stays until its hold runs out (`assignment_pinned_until`: the
     end of that engineer's shift, or of their next shift when they were off shift), unless the engineer
-    was deactivated. Each move gets a `handed_off` event naming both engineers with a summary (time left
+    was deactivated. Each move gets a `handed_off` event naming both engineers, the true reason
+    (`shift ended`, `not on shift`, `deactivated`: `routing.handoff_reason`) and a summary (time left
     on each clock, last public reply). When nobody is on shift, the ticket goes back to `new` to wait
     for the next shift.
     """
     candidates = roster_candidates()
     off_shift = {c.user_id for c in candidates if not c.on_shift(now)}
-    inactive = set(Engineer.objects.filter(active=False).values_list("user_id", flat=True))
+    shifts = {c.user_id: c.shift for c in candidates}
+    inactive = set(
+        Engineer.objects.filter(Q(active=False) | Q(user__is_active=False)).values_list("user_id", flat=True)
+    )
     holders = off_shift | inactive
     unpinned = Q(assignment_pinned_until__isnull=True) | Q(assignment_pinned_until__lte=now)
     tickets = list(
@@ -134,6 +138,13 @@ def shift_handoffs(*, now: datetime) -> int:
             candidates = roster_candidates()
             choice = routing.choose_engineer(candidates, now, exclude_user_ids=[locked.assignee_id])
             summary = _summary(locked, now)
+            reason = (
+                routing.DEACTIVATED
+                if locked.assignee_id in inactive
+                else routing.handoff_reason(
+                    shift=shifts[locked.assignee_id], active=True, assigned_at=locked.assigned_at, now=now
+                )
+            )
             if choice is not None:
                 assign_to_candidate(
                     locked,
@@ -141,7 +152,7 @@ def shift_handoffs(*, now: datetime) -> int:
                     now,
                     event_type=EventType.HANDED_OFF,
                     summary=summary,
-                    reason="shift ended",
+                    reason=reason,
                 )
             else:
                 ticket_assign(
@@ -151,7 +162,7 @@ def shift_handoffs(*, now: datetime) -> int:
                     now=now,
                     event_type=EventType.HANDED_OFF,
                     summary=summary,
-                    reason="shift ended; nobody on shift, waiting for the next shift",
+                    reason=f"{reason}; nobody on shift, waiting for the next shift",
                 )
             moved += 1
     return moved

@@ -388,3 +388,41 @@ def test_a_manual_assignment_on_shift_holds_to_the_end_of_that_shift_and_routing
     services.ticket_assign(ticket=by_hand, assignee=None, actor=aiko.user, now=later)
     by_hand.refresh_from_db()
     assert by_hand.assignment_pinned_until is None
+
+
+def test_a_handoff_says_not_on_shift_when_the_shift_had_not_started(follow_the_sun):
+    lena, _, _ = follow_the_sun
+    before_her_shift = datetime(2025, 6, 11, 6, 0, tzinfo=UTC)  # 08:00 in Berlin, 15:00 in Tokyo
+    ticket = make_ticket(now=before_her_shift)
+    services.ticket_assign(ticket=ticket, assignee=lena.user, actor=None, now=before_her_shift)  # unpinned
+
+    assert shift_handoffs(now=before_her_shift + timedelta(seconds=22)) == 1
+
+    event = Event.objects.get(ticket=ticket, type=EventType.HANDED_OFF)
+    assert (event.data["from"], event.data["to"]) == ("lena", "aiko")
+    assert event.data["reason"] == "not on shift"
+
+
+def test_a_handoff_away_from_a_deactivated_engineer_says_so_even_when_pinned(follow_the_sun):
+    lena, _, maya = follow_the_sun
+    at = datetime(2025, 6, 11, 14, 0, tzinfo=UTC)  # 16:00 in Berlin, 10:00 in New York
+    ticket = make_ticket(now=at)
+    services.ticket_assign(ticket=ticket, assignee=lena.user, actor=maya.user, now=at)  # pinned to 16:00 UTC
+    Engineer.objects.filter(pk=lena.pk).update(active=False)
+
+    assert shift_handoffs(now=at + MINUTE) == 1
+
+    ticket.refresh_from_db()
+    assert ticket.assignee == maya.user
+    event = Event.objects.get(ticket=ticket, type=EventType.HANDED_OFF)
+    assert (event.data["from"], event.data["reason"]) == ("lena", "deactivated")
+
+
+def test_with_nobody_on_shift_the_reason_still_says_why_it_moved():
+    berlin = engineer("lena", "Europe/Berlin")
+    night = datetime(2025, 6, 11, 23, 0, tzinfo=UTC)
+    ticket = make_ticket(now=night)
+    services.ticket_assign(ticket=ticket, assignee=berlin.user, actor=None, now=night)
+    shift_handoffs(now=night + MINUTE)
+    event = Event.objects.get(ticket=ticket, type=EventType.HANDED_OFF)
+    assert event.data["reason"] == "not on shift; nobody on shift, waiting for the next shift"
