@@ -12,6 +12,12 @@ class EscalationConfig(AppConfig):
 
         register_sla_clock(CalendarSlaClock())
 
+        from tickets.assignment import register_shift_book
+
+        from .selectors import RosterShiftBook
+
+        register_shift_book(RosterShiftBook())
+
         from django.db.models.signals import post_migrate
 
         from . import receivers

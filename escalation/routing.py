@@ -4,9 +4,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from .shifts import Shift, is_on_shift, next_shift_start
+from .shifts import Shift, is_on_shift, next_shift_start, previous_shift_end
 
 _NEVER = datetime.min.replace(tzinfo=UTC)
+
+# Why a ticket was handed off (the `reason` of its `handed_off` event).
+SHIFT_ENDED = "shift ended"
+NOT_ON_SHIFT = "not on shift"
+DEACTIVATED = "deactivated"
 
 
 @dataclass(frozen=True)
@@ -72,3 +77,18 @@ def on_shift_leads(candidates: Iterable[Candidate], now: datetime) -> list[Candi
 
 def on_call(candidates: Iterable[Candidate]) -> list[Candidate]:
     return [c for c in candidates if c.active and c.on_call]
+
+
+def handoff_reason(*, shift: Shift, active: bool, assigned_at: datetime | None, now: datetime) -> str:
+    """Why a ticket moves away from its assignee at `now`, in the words of its handoff event.
+
+    `deactivated` when the engineer left the rotation; `shift ended` only when one of their shifts
+    ended since the ticket was given to them (`assigned_at`; unknown counts as long ago); otherwise
+    `not on shift` (assigned before their shift started, or on a day off).
+    """
+    if not active:
+        return DEACTIVATED
+    ended = previous_shift_end(shift, now)
+    if ended is not None and (assigned_at is None or ended > assigned_at):
+        return SHIFT_ENDED
+    return NOT_ON_SHIFT

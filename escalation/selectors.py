@@ -10,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Prefetch, QuerySet
 
 from tickets import selectors as ticket_selectors
+from tickets.assignment import AssigneeShift
 from tickets.models import Ticket
 
 from . import business_time
@@ -17,7 +18,7 @@ from .models import Engineer, LedgerEntry, Metric, Notification, SlaTarget
 from .services.calendars import calendar_for
 from .services.clock import sla_target_get
 from .services.roster import engineer_shift
-from .shifts import local_time, shift_window_at
+from .shifts import local_time, next_shift_window, shift_window_at
 
 # --- Tickets with their SLA clocks ----------------------------------------------------------------
 
@@ -149,6 +150,35 @@ def engineer_list_on_shift(*, at: datetime) -> list[OnShift]:
                 )
             )
     return sorted(on_shift, key=lambda entry: entry.shift_ends_at)
+
+
+def engineer_shift_at(engineer: Engineer, now: datetime) -> AssigneeShift:
+    """Whether `engineer` is on shift at `now`, until when, and when their next shift starts and ends.
+
+    A deactivated engineer is never on shift (routing would hand their tickets on at once)."""
+    shift = engineer_shift(engineer)
+    window = shift_window_at(shift, now) if engineer.active else None
+    upcoming = next_shift_window(shift, now) if engineer.active else None
+    return AssigneeShift(
+        name=engineer.user.get_full_name() or engineer.user.get_username(),
+        username=engineer.user.get_username(),
+        zone=engineer.timezone,
+        on_shift=window is not None,
+        shift_ends_at=window[1] if window else None,
+        next_shift_starts_at=upcoming[0] if upcoming else None,
+        next_shift_ends_at=upcoming[1] if upcoming else None,
+    )
+
+
+class RosterShiftBook:
+    """The `tickets.assignment.ShiftBook` the ticket services ask about an assignee's shift."""
+
+    def assignee_shift(self, *, user, now: datetime) -> AssigneeShift | None:
+        try:
+            engineer = user.engineer  # loaded with the user by the assignable-engineer selectors
+        except Engineer.DoesNotExist:
+            return None
+        return engineer_shift_at(engineer, now)
 
 
 # --- SLA targets and the deadline calculator ------------------------------------------------------

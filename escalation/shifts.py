@@ -15,7 +15,17 @@ from zoneinfo import ZoneInfo
 
 from .business_time import as_utc, wall_to_utc
 
-__all__ = ["Shift", "is_on_shift", "local_time", "next_shift_start", "shift_end", "shift_window_at"]
+__all__ = [
+    "Shift",
+    "assignment_hold_until",
+    "is_on_shift",
+    "local_time",
+    "next_shift_start",
+    "next_shift_window",
+    "previous_shift_end",
+    "shift_end",
+    "shift_window_at",
+]
 
 ONE_DAY = timedelta(days=1)
 # A workday recurs weekly; one occurrence may be skipped (DST gap), so two weeks always suffice.
@@ -91,6 +101,41 @@ def next_shift_start(shift: Shift, at: datetime) -> datetime | None:
         if window is not None and window[0] > at_utc:
             return window[0]
     return None
+
+
+def next_shift_window(shift: Shift, at: datetime) -> tuple[datetime, datetime] | None:
+    """UTC (start, end) of the first shift occurrence starting strictly after ``at``.
+
+    None when the shift has no workdays."""
+    at_utc = as_utc(at, "at")
+    if not shift.workdays:
+        return None
+    today = at_utc.astimezone(shift.tz).date()
+    for ahead in range(-1, _LOOKAHEAD_DAYS):
+        window = shift.occurrence(today + ahead * ONE_DAY)
+        if window is not None and window[0] > at_utc:
+            return window
+    return None
+
+
+def previous_shift_end(shift: Shift, at: datetime) -> datetime | None:
+    """The latest end of a shift occurrence at or before ``at`` (UTC), looking back about two weeks;
+    None when no shift ended in that time (no workdays)."""
+    at_utc = as_utc(at, "at")
+    today = at_utc.astimezone(shift.tz).date()
+    ends = []
+    for back in range(0, _LOOKAHEAD_DAYS):
+        window = shift.occurrence(today - back * ONE_DAY)
+        if window is not None and window[1] <= at_utc:
+            ends.append(window[1])
+    return max(ends, default=None)
+
+
+def assignment_hold_until(shift: Shift, at: datetime) -> datetime | None:
+    """Until when a deliberate assignment made at ``at`` stays with the engineer: the end of the shift
+    they are on, or else the end of their next shift. None when they have no shift to come."""
+    window = shift_window_at(shift, at) or next_shift_window(shift, at)
+    return None if window is None else window[1]
 
 
 def shift_end(shift: Shift, at: datetime) -> datetime | None:

@@ -177,6 +177,10 @@ class Ticket(models.Model):
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     assigned_at = models.DateTimeField(null=True, blank=True)
+    # A deliberate assignment by a person holds until then: no automatic handoff before it (the end of
+    # the engineer's shift, or of their next shift when they were assigned off shift). Null: routing's
+    # own choice, handed off when the engineer's shift ends.
+    assignment_pinned_until = models.DateTimeField(null=True, blank=True)
 
     first_response_due_at = models.DateTimeField(null=True, blank=True)
     first_responded_at = models.DateTimeField(null=True, blank=True)

@@ -16,6 +16,7 @@ from django.core.validators import DomainNameValidator
 from django.db import connection, transaction
 
 from . import signals
+from .assignment import AssigneeOffShift, shift_book
 from .models import (
     ATTACHMENT_CONTENT_TYPES,
     ATTACHMENT_MAX_BYTES,
@@ -259,16 +260,36 @@ def ticket_assign(
     assignee: AbstractBaseUser | None,
     actor: AbstractBaseUser | None,
     now: datetime,
+    confirm_off_shift: bool = False,
     event_type: str = EventType.ASSIGNED,
     **event_data,
 ) -> Ticket:
-    """Give the ticket to `assignee` (None unassigns). A new ticket opens; an unassigned open one is new."""
+    """Give the ticket to `assignee` (None unassigns). A new ticket opens; an unassigned open one is new.
+
+    A person (`actor`) giving the ticket to an engineer who is off shift must confirm it
+    (`confirm_off_shift`), else AssigneeOffShift is raised and nothing changes; taking a ticket oneself
+    is deliberate and needs no confirmation. An assignment by a person is pinned: no automatic handoff
+    until the end of the engineer's shift (of their next shift when they are off shift now). The system
+    (`actor=None`: routing, handoffs, escalation) assigns whom it chose, unpinned.
+    """
     ticket = _locked(ticket)
     if ticket.status == Status.CLOSED:
         raise InvalidTransition(ticket.status, ticket.status, "a closed ticket cannot be reassigned")
     previous = ticket.assignee
     if previous == assignee:
         return ticket
+    pinned_until = None
+    if actor is not None and assignee is not None:
+        shift = shift_book().assignee_shift(user=assignee, now=now)
+        if shift is not None:
+            if not shift.on_shift:
+                if not confirm_off_shift and actor.pk != assignee.pk:
+                    raise AssigneeOffShift(shift)
+                event_data["off_shift"] = True
+            pinned_until = shift.holds_until
+            if pinned_until is not None:
+                event_data["pinned_until"] = pinned_until.isoformat()
+    ticket.assignment_pinned_until = pinned_until
     ticket.assignee = assignee
     ticket.assigned_at = now if assignee is not None else None
     ticket.updated_at = now
@@ -382,15 +403,22 @@ def ticket_update(
     actor: AbstractBaseUser | None,
     now: datetime,
     assignee=UNCHANGED,
+    confirm_off_shift: bool = False,
     severity: str | None = None,
     status: str | None = None,
 ) -> Ticket:
     """Several edits at once, all or nothing: the assignee first (assigning opens a new ticket), then the
     severity (open deadlines recomputed), then the status. A refusal raises ValidationError naming the
-    field and the reason, and nothing changes."""
+    field and the reason, and nothing changes; so does AssigneeOffShift (see `ticket_assign`)."""
     if assignee is not UNCHANGED:
         ticket = _refused_as(
-            "assignee", ticket_assign, ticket=ticket, assignee=assignee, actor=actor, now=now
+            "assignee",
+            ticket_assign,
+            ticket=ticket,
+            assignee=assignee,
+            actor=actor,
+            now=now,
+            confirm_off_shift=confirm_off_shift,
         )
     if severity is not None:
         ticket = _refused_as(

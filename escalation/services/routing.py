@@ -4,6 +4,7 @@ import logging
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q
 
 from tickets.models import EventType, Message, Status, Ticket
 from tickets.services import ticket_assign
@@ -97,18 +98,34 @@ def _summary(ticket: Ticket, now: datetime) -> dict:
     }
 
 
-def shift_handoffs(*, now: datetime) -> int:
-    """Move tickets that still need work away from engineers whose shift has ended. Returns how many moved.
+def _pinned(ticket: Ticket, now: datetime) -> bool:
+    """Assigned by a person, and the hold has not run out (see `tickets.services.ticket_assign`)."""
+    return ticket.assignment_pinned_until is not None and ticket.assignment_pinned_until > now
 
-    Each gets a `handed_off` event naming both engineers with a summary (time left on each clock, last
-    public reply). When nobody is on shift, the ticket goes back to `new` to wait for the next shift.
+
+def shift_handoffs(*, now: datetime) -> int:
+    """Move tickets that still need work away from engineers who are off shift or deactivated. Returns how
+    many moved.
+
+    A ticket a person assigned deliberately stays until its hold runs out (`assignment_pinned_until`: the
+    end of that engineer's shift, or of their next shift when they were off shift), unless the engineer
+    was deactivated. Each move gets a `handed_off` event naming both engineers, the true reason
+    (`shift ended`, `not on shift`, `deactivated`: `routing.handoff_reason`) and a summary (time left
+    on each clock, last public reply). When nobody is on shift, the ticket goes back to `new` to wait
+    for the next shift.
     """
     candidates = roster_candidates()
     off_shift = {c.user_id for c in candidates if not c.on_shift(now)}
-    inactive = set(Engineer.objects.filter(active=False).values_list("user_id", flat=True))
+    shifts = {c.user_id: c.shift for c in candidates}
+    inactive = set(
+        Engineer.objects.filter(Q(active=False) | Q(user__is_active=False)).values_list("user_id", flat=True)
+    )
     holders = off_shift | inactive
+    unpinned = Q(assignment_pinned_until__isnull=True) | Q(assignment_pinned_until__lte=now)
     tickets = list(
-        Ticket.objects.filter(status__in=NEEDS_WORK, assignee_id__in=holders).order_by("next_due_at", "pk")
+        Ticket.objects.filter(status__in=NEEDS_WORK)
+        .filter(Q(assignee_id__in=inactive) | (Q(assignee_id__in=off_shift) & unpinned))
+        .order_by("next_due_at", "pk")
     )
     moved = 0
     for ticket in tickets:
@@ -116,9 +133,18 @@ def shift_handoffs(*, now: datetime) -> int:
             locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
             if locked.assignee_id not in holders or locked.status not in NEEDS_WORK:
                 continue
+            if locked.assignee_id not in inactive and _pinned(locked, now):
+                continue  # assigned again by hand meanwhile
             candidates = roster_candidates()
             choice = routing.choose_engineer(candidates, now, exclude_user_ids=[locked.assignee_id])
             summary = _summary(locked, now)
+            reason = (
+                routing.DEACTIVATED
+                if locked.assignee_id in inactive
+                else routing.handoff_reason(
+                    shift=shifts[locked.assignee_id], active=True, assigned_at=locked.assigned_at, now=now
+                )
+            )
             if choice is not None:
                 assign_to_candidate(
                     locked,
@@ -126,7 +152,7 @@ def shift_handoffs(*, now: datetime) -> int:
                     now,
                     event_type=EventType.HANDED_OFF,
                     summary=summary,
-                    reason="shift ended",
+                    reason=reason,
                 )
             else:
                 ticket_assign(
@@ -136,7 +162,7 @@ def shift_handoffs(*, now: datetime) -> int:
                     now=now,
                     event_type=EventType.HANDED_OFF,
                     summary=summary,
-                    reason="shift ended; nobody on shift, waiting for the next shift",
+                    reason=f"{reason}; nobody on shift, waiting for the next shift",
                 )
             moved += 1
     return moved

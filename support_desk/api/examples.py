@@ -29,6 +29,7 @@ TICKET = {
     "customer": {"id": 3, "name": "StreamCo", "plan": "premium"},
     "requester": {"email": "noc@streamco.example", "name": "Ana Lima"},
     "assignee": "lena",
+    "assignment_pinned_until": "2025-06-11T16:00:00Z",
     "follow_up_of": None,
     "created_at": "2025-06-11T10:00:00Z",
     "updated_at": "2025-06-11T10:20:00Z",
@@ -151,7 +152,12 @@ ENGINEER = {
     "on_call": False,
     "capacity": 10,
     "active": True,
+    "on_shift": True,
+    "shift_ends_at": "2025-06-11T18:00:00+09:00",
+    "next_shift_starts_at": "2025-06-12T09:00:00+09:00",
 }
+# What a request to add an engineer leaves out of `ENGINEER`.
+ENGINEER_READ_ONLY = ("active", "on_shift", "shift_ends_at", "next_shift_starts_at")
 
 SLA_TARGET = {
     "id": 4,

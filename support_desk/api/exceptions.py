@@ -20,6 +20,7 @@ from escalation.reports.selectors import manager_zone_get
 from escalation.selectors import DeadlineUnavailable
 from escalation.services.acknowledgements import NothingToAcknowledge
 from escalation.services.coverage import CoverageGapOpened
+from tickets.assignment import AssigneeOffShift
 from tickets.states import InvalidTransition
 
 from .parsers import PayloadTooLarge, body_limit
@@ -54,7 +55,31 @@ def coverage_gap_response(refused: CoverageGapOpened, zone) -> Response:
     )
 
 
+def _local(instant, zone) -> str | None:
+    return instant.astimezone(zone).isoformat() if instant is not None else None
+
+
+def off_shift_response(refused: AssigneeOffShift) -> Response:
+    """409 for an assignment to an engineer off shift, saying when their next shift starts (their zone)."""
+    shift = refused.shift
+    return Response(
+        {
+            "detail": f"{refused} "
+            'Send "confirm_off_shift": true to assign anyway; the ticket then stays with them until their '
+            "next shift ends.",
+            "assignee": shift.username,
+            "on_shift": shift.on_shift,
+            "timezone": shift.zone.key,
+            "next_shift_starts_at": _local(shift.next_shift_starts_at, shift.zone),
+            "next_shift_ends_at": _local(shift.next_shift_ends_at, shift.zone),
+        },
+        status=status.HTTP_409_CONFLICT,
+    )
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, AssigneeOffShift):
+        return off_shift_response(exc)
     if isinstance(exc, CoverageGapOpened):
         request = context.get("request")
         zone = manager_zone_get(request.user) if request is not None else ZoneInfo("UTC")

@@ -76,6 +76,36 @@ COVERAGE_GAP = OpenApiResponse(
 )
 
 
+class OffShiftSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    assignee = serializers.CharField(help_text="The engineer's username.")
+    on_shift = serializers.BooleanField()
+    timezone = serializers.CharField(help_text="The engineer's timezone, which the times below are in.")
+    next_shift_starts_at = serializers.DateTimeField(allow_null=True, help_text="Null: no shift to come.")
+    next_shift_ends_at = serializers.DateTimeField(allow_null=True)
+
+
+OFF_SHIFT = OpenApiResponse(
+    response=OffShiftSerializer,
+    description="The engineer assigned is off shift: send it again with `confirm_off_shift`.",
+    examples=[
+        OpenApiExample(
+            "Assigned off shift",
+            value={
+                "detail": "Aiko Tanaka is off shift; their next shift starts Thu 12 Jun, 09:00 JST "
+                '(Asia/Tokyo). Send "confirm_off_shift": true to assign anyway; the ticket then stays with '
+                "them until their next shift ends.",
+                "assignee": "aiko",
+                "on_shift": False,
+                "timezone": "Asia/Tokyo",
+                "next_shift_starts_at": "2025-06-12T09:00:00+09:00",
+                "next_shift_ends_at": "2025-06-12T18:00:00+09:00",
+            },
+        )
+    ],
+)
+
+
 def errors(*codes: int) -> dict[int, OpenApiResponse]:
     """The error responses `codes` with their bodies, for `extend_schema(responses={..., **errors(...)})`."""
     return {code: ERRORS[code] for code in codes}

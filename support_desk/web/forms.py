@@ -1,6 +1,7 @@
 """Forms of the web pages: they parse and validate; the views call services with what they return."""
 
 import zoneinfo
+from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -8,9 +9,11 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.html import format_html
 
+from escalation.selectors import engineer_shift_at
+from tickets.assignment import AssigneeOffShift
 from tickets.models import ATTACHMENT_MAX_BYTES, DESCRIPTION_MAX_LENGTH, SUBJECT_MAX_LENGTH, Severity, Status
 
-from .presenters import SEVERITY_PLAIN
+from .presenters import SEVERITY_PLAIN, assignee_label
 from .selectors import STATUS_ACTIVE, STATUS_ANY, QueueFilters, Scope
 from .uploads import ACCEPT_ATTRIBUTE, ALLOWED_DESCRIPTION, AttachmentRejected, attachment_content_type
 
@@ -167,6 +170,9 @@ class StatusForm(forms.Form):
         ]
 
 
+CONFIRM_OFF_SHIFT_LABEL = "Assign anyway, although they are off shift"
+
+
 class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(
         queryset=None,
@@ -174,13 +180,25 @@ class AssignForm(forms.Form):
         label="Assign to",
         empty_label="Nobody (back to the team queue)",
     )
+    # Shown once an assignment was refused because the engineer is off shift.
+    confirm_off_shift = forms.BooleanField(
+        required=False, widget=forms.HiddenInput, label=CONFIRM_OFF_SHIFT_LABEL
+    )
 
-    def __init__(self, *args, engineers, **kwargs) -> None:
+    def __init__(self, *args, engineers, now: datetime, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["assignee"]
         field.queryset = engineers
-        field.label_from_instance = lambda user: (
-            f"{user.get_full_name() or user.username} ({user.engineer.timezone.key})"
+        # Who is on shift now and until when; for the others when their next shift starts.
+        field.label_from_instance = lambda user: assignee_label(engineer_shift_at(user.engineer, now))
+
+    def ask_to_confirm_off_shift(self, refused: AssigneeOffShift) -> None:
+        """The service refused: say why, keep the choice, and offer the confirmation."""
+        self.fields["confirm_off_shift"].widget = forms.CheckboxInput()
+        self.add_error(
+            "assignee",
+            f"{refused} Nothing was changed. To assign anyway, tick “{CONFIRM_OFF_SHIFT_LABEL}” and "
+            "reassign: the ticket then stays with them until their next shift ends.",
         )
 
 

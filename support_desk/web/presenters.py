@@ -17,6 +17,7 @@ from escalation.models import BusinessCalendar, Escalation, LedgerEntry, Metric,
 from escalation.schedule import warning_offset
 from escalation.services.alarms import running_clocks
 from escalation.services.calendars import calendar_for
+from tickets.assignment import AssigneeShift, zoned_stamp
 from tickets.models import Event, EventType, Severity, Status, Ticket
 from tickets.services import AUTO_CLOSE_AFTER
 from tickets.zone_labels import zone_abbreviation, zone_key, zone_words
@@ -439,6 +440,16 @@ def _pause_lines(
 
 
 # --- the timeline -------------------------------------------------------------------------------
+
+
+def assignee_label(shift: AssigneeShift) -> str:
+    """An engineer in the assignee list: on shift now until when, or when their next shift starts, in
+    their own zone with its name."""
+    if shift.on_shift:
+        return f"{shift.name}: on shift until {zoned_stamp(shift.shift_ends_at, shift.zone)}"
+    if shift.next_shift_starts_at is None:
+        return f"{shift.name}: off shift, no shift on the roster"
+    return f"{shift.name}: off shift, next shift {zoned_stamp(shift.next_shift_starts_at, shift.zone)}"
 
 
 def person(user) -> str:

@@ -33,7 +33,8 @@ NEW_ENGINEER = {
 }
 
 
-def test_a_manager_creates_an_engineer_who_can_then_get_a_token(as_manager, anon):
+def test_a_manager_creates_an_engineer_who_can_then_get_a_token(as_manager, anon, time_machine):
+    time_machine.move_to(NOW, tick=False)  # Wednesday 19:00 in Tokyo: off shift
     response = as_manager.post(ENGINEERS, NEW_ENGINEER)
 
     assert response.status_code == 201, response.content
@@ -51,6 +52,9 @@ def test_a_manager_creates_an_engineer_who_can_then_get_a_token(as_manager, anon
         "on_call": False,
         "capacity": 12,
         "active": True,
+        "on_shift": False,
+        "shift_ends_at": None,
+        "next_shift_starts_at": "2025-06-12T09:00:00+09:00",
     }
     user = User.objects.get(username="aiko")
     assert user.is_staff and user.engineer.timezone == ZoneInfo("Asia/Tokyo")
@@ -152,6 +156,22 @@ def test_the_engineer_list_runs_the_same_queries_for_one_or_twenty(
     with django_assert_max_num_queries(len(one)):
         assert as_manager.get(ENGINEERS).json()["count"] == 20
     assert as_manager.get(ENGINEERS, {"active": "false"}).json()["count"] == 9
+
+
+def test_each_engineer_says_whether_they_are_on_shift_now_and_when_the_next_shift_starts(
+    as_engineer, engineer, time_machine
+):
+    """What an integration reads before assigning: on shift now (until when), or the next start, in the
+    engineer's own zone."""
+    make_engineer("aiko", zone="Asia/Tokyo", region=Region.APAC)
+    time_machine.move_to(NOW, tick=False)  # Wednesday 10:00 UTC: 12:00 in Berlin, 19:00 in Tokyo
+    listed = {e["username"]: e for e in as_engineer.get(ENGINEERS).json()["results"]}
+    lena = listed["lena"]
+    assert (lena["on_shift"], lena["shift_ends_at"]) == (True, "2025-06-11T18:00:00+02:00")
+    assert listed["lena"]["next_shift_starts_at"] == "2025-06-12T09:00:00+02:00"
+    assert (listed["aiko"]["on_shift"], listed["aiko"]["shift_ends_at"]) == (False, None)
+    assert listed["aiko"]["next_shift_starts_at"] == "2025-06-12T09:00:00+09:00"
+    assert as_engineer.get(f"{ENGINEERS}aiko/").json()["on_shift"] is False
 
 
 # --- On shift -------------------------------------------------------------------------------------

@@ -289,7 +289,11 @@ def test_one_ticket_shows_its_thread_timeline_notifications_and_sla(
     ]
     assert [e["type"] for e in body["events"]] == ["created", "assigned", "note", "replied"]
     assert body["events"][1]["actor"] == "lena"
-    assert body["events"][1]["data"] == {"from": None, "to": "lena"}
+    assert body["events"][1]["data"] == {
+        "from": None,
+        "to": "lena",
+        "pinned_until": "2025-06-11T16:00:00+00:00",  # taken by hand: hers until 18:00 in Berlin
+    }
     assert body["notifications"] == [
         {
             "channel": "sms",
@@ -358,6 +362,37 @@ def test_assigning_by_username_opens_the_ticket_and_null_unassigns_it(as_enginee
 
     unassigned = as_engineer.patch(url(ticket), {"assignee": None})
     assert (unassigned.json()["assignee"], unassigned.json()["status"]) == (None, "new")
+
+
+def test_assigning_someone_off_shift_is_a_409_until_confirmed(as_engineer, engineer, time_machine):
+    """Lena (Berlin, on shift) gives a ticket to Aiko, whose Tokyo shift has ended for the day."""
+    make_engineer("aiko", name="Aiko Tanaka", zone="Asia/Tokyo", region=Region.APAC)
+    time_machine.move_to(NOW, tick=False)  # Wednesday 10:00 UTC, 19:00 in Tokyo
+    ticket = make_ticket()
+
+    refused = as_engineer.patch(url(ticket), {"assignee": "aiko", "severity": "urgent"})
+
+    assert refused.status_code == 409, refused.content
+    assert refused.json() == {
+        "detail": "Aiko Tanaka is off shift; their next shift starts Thu 12 Jun, 09:00 JST (Asia/Tokyo). "
+        'Send "confirm_off_shift": true to assign anyway; the ticket then stays with them until their '
+        "next shift ends.",
+        "assignee": "aiko",
+        "on_shift": False,
+        "timezone": "Asia/Tokyo",
+        "next_shift_starts_at": "2025-06-12T09:00:00+09:00",
+        "next_shift_ends_at": "2025-06-12T18:00:00+09:00",
+    }
+    ticket.refresh_from_db()
+    assert (ticket.assignee, ticket.severity) == (None, Severity.GENERAL)  # nothing changed
+
+    confirmed = as_engineer.patch(
+        url(ticket), {"assignee": "aiko", "severity": "urgent", "confirm_off_shift": True}
+    )
+    assert confirmed.status_code == 200, confirmed.content
+    assert (confirmed.json()["assignee"], confirmed.json()["severity"]) == ("aiko", "urgent")
+    # It stays with Aiko until her next shift (Thursday 09:00-18:00 in Tokyo) has ended.
+    assert confirmed.json()["assignment_pinned_until"] == "2025-06-12T09:00:00Z"
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalation.routing import Candidate, choose_engineer, on_call, on_shift_leads, soonest_shift_start
+from escalation.routing import (
+    Candidate,
+    choose_engineer,
+    handoff_reason,
+    on_call,
+    on_shift_leads,
+    soonest_shift_start,
+)
 from escalation.shifts import Shift, is_on_shift
 
 WEEKDAYS = frozenset(range(5))
@@ -130,3 +137,27 @@ def test_the_choice_is_on_shift_with_room_and_has_the_least_work(team, now):
     assert choice in eligible
     assert choice.open_tickets == min(c.open_tickets for c in eligible)
     assert choose_engineer(list(reversed(team)), now) == choice  # order of the roster does not matter
+
+
+BERLIN_DAY = Shift(ZoneInfo("Europe/Berlin"), time(9), time(18), frozenset(range(5)))
+
+
+@pytest.mark.parametrize(
+    ("active", "assigned_at", "now", "expected"),
+    [
+        # Wednesday 2025-06-11: Berlin 09:00-18:00 CEST is 07:00-16:00 UTC.
+        pytest.param(True, datetime(2025, 6, 11, 6, tzinfo=UTC), datetime(2025, 6, 11, 6, 1, tzinfo=UTC),
+                     "not on shift", id="before-the-shift"),
+        pytest.param(True, datetime(2025, 6, 11, 8, tzinfo=UTC), datetime(2025, 6, 11, 16, tzinfo=UTC),
+                     "shift ended", id="at-its-end"),
+        pytest.param(True, datetime(2025, 6, 11, 6, tzinfo=UTC), datetime(2025, 6, 11, 16, 1, tzinfo=UTC),
+                     "shift ended", id="held-through-the-shift"),
+        pytest.param(True, datetime(2025, 6, 11, 16, tzinfo=UTC), datetime(2025, 6, 11, 17, tzinfo=UTC),
+                     "not on shift", id="assigned-as-it-ended"),
+        pytest.param(True, None, datetime(2025, 6, 11, 17, tzinfo=UTC), "shift ended", id="unknown-start"),
+        pytest.param(False, datetime(2025, 6, 11, 8, tzinfo=UTC), datetime(2025, 6, 11, 9, tzinfo=UTC),
+                     "deactivated", id="deactivated"),
+    ],
+)  # fmt: skip
+def test_handoff_reason(active, assigned_at, now, expected):
+    assert handoff_reason(shift=BERLIN_DAY, active=active, assigned_at=assigned_at, now=now) == expected

@@ -9,7 +9,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalation.shifts import Shift, is_on_shift, local_time, next_shift_start, shift_end, shift_window_at
+from escalation.shifts import (
+    Shift,
+    assignment_hold_until,
+    is_on_shift,
+    local_time,
+    next_shift_start,
+    next_shift_window,
+    previous_shift_end,
+    shift_end,
+    shift_window_at,
+)
 
 from .test_business_time import instants_for, wall_times, zones
 
@@ -240,3 +250,45 @@ def test_shift_boundaries_are_half_open(shift: Shift, data: st.DataObject) -> No
     assert ends is not None
     assert shift_window_at(shift, ends) != window
     assert shift_window_at(shift, ends - timedelta(microseconds=1)) is not None
+
+
+# --- how long a deliberate assignment holds, and whether a shift ended ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("at", "expected"),
+    [
+        # Tokyo 09-18 JST = 00-09Z. On shift Monday 05:00Z: until the end of this shift.
+        pytest.param(utc(2025, 3, 31, 5), utc(2025, 3, 31, 9), id="on-shift-until-its-end"),
+        # Monday 10:00Z, after the shift: until the end of Tuesday's shift.
+        pytest.param(utc(2025, 3, 31, 10), utc(2025, 4, 1, 9), id="off-shift-until-next-end"),
+        # Friday 12:00Z: the next shift is Monday's.
+        pytest.param(utc(2025, 4, 4, 12), utc(2025, 4, 7, 9), id="over-the-weekend"),
+    ],
+)
+def test_assignment_hold_until(at: datetime, expected: datetime) -> None:
+    assert assignment_hold_until(TOKYO_DAY, at) == expected
+
+
+def test_next_shift_window_and_previous_shift_end() -> None:
+    # NY nights over the spring change: Sat 22:00 EST .. Sun 06:00 EDT is 03:00Z .. 10:00Z.
+    assert next_shift_window(NY_NIGHT_DAILY, utc(2025, 3, 9, 1)) == (utc(2025, 3, 9, 3), utc(2025, 3, 9, 10))
+    assert previous_shift_end(NY_NIGHT_DAILY, utc(2025, 3, 9, 9, 59)) == utc(2025, 3, 8, 11)
+    assert previous_shift_end(NY_NIGHT_DAILY, utc(2025, 3, 9, 10)) == utc(2025, 3, 9, 10)
+    assert previous_shift_end(TOKYO_DAY, utc(2025, 3, 31, 5)) == utc(2025, 3, 28, 9)  # Friday's
+    none = Shift(TOKYO, time(9), time(18), frozenset())
+    assert next_shift_window(none, utc(2025, 3, 31)) is None
+    assert previous_shift_end(none, utc(2025, 3, 31)) is None
+    assert assignment_hold_until(none, utc(2025, 3, 31)) is None
+
+
+@LAWS
+@given(shift=shifts, data=st.data())
+def test_previous_shift_end_is_the_latest_end_so_far(shift: Shift, data: st.DataObject) -> None:
+    at = data.draw(instants_for(shift.tz), label="at")
+    ended = [ends for _, ends in _occurrences(shift, at, 15, 1) if ends <= at]
+    assert previous_shift_end(shift, at) == max(ended, default=None)
+    window = next_shift_window(shift, at)
+    if window is not None:
+        assert window[0] == next_shift_start(shift, at)
+        assert shift_window_at(shift, window[0]) == window

@@ -18,9 +18,10 @@ from escalation.services.acknowledgements import (
 from escalation.services.alarms import alarm_fire, alarms_enqueue_due
 from escalation.services.escalations import escalation_fire
 from escalation.services.routing import route_waiting, shift_handoffs, ticket_route
+from escalation.tasks import hand_off_ended_shifts
 from tests.factories import NOW, CustomerFactory, EngineerFactory, UserFactory, make_ticket
 from tickets import services
-from tickets.models import Event, EventType, Plan, Severity, Status
+from tickets.models import Event, EventType, Plan, Severity, Status, Ticket
 
 pytestmark = pytest.mark.django_db
 MINUTE = timedelta(minutes=1)
@@ -320,3 +321,108 @@ def test_without_twilio_credentials_pages_are_logged_at_once_not_queued(premium,
     fire_all_due(NOW + 15 * MINUTE)
     sms = Notification.objects.get(escalation__step=1, channel="sms")
     assert (sms.status, sms.last_error) == ("logged", "not sent: Twilio is not configured")
+
+
+# --- deliberate assignments stick; handoffs say why ------------------------------------------------
+
+
+@pytest.fixture
+def follow_the_sun():
+    """Berlin (lena), Tokyo (aiko) and New York (maya), 09:00-18:00 on weekdays in their own zones."""
+    return (
+        engineer("lena", "Europe/Berlin"),
+        engineer("aiko", "Asia/Tokyo"),
+        engineer("maya", "America/New_York"),
+    )
+
+
+def test_a_confirmed_assignment_off_shift_sticks_until_the_next_shift_has_ended(follow_the_sun, time_machine):
+    """SD-1012: given to Lena before her shift started; the tick must not move it 22 s later."""
+    lena, aiko, maya = follow_the_sun
+    manager = UserFactory(username="maria")
+    before_her_shift = datetime(2025, 6, 11, 6, 0, tzinfo=UTC)  # 08:00 in Berlin, 15:00 in Tokyo
+    time_machine.move_to(before_her_shift, tick=False)
+    ticket = make_ticket(now=before_her_shift)
+    services.ticket_assign(
+        ticket=ticket, assignee=lena.user, actor=manager, now=before_her_shift, confirm_off_shift=True
+    )
+    ticket.refresh_from_db()
+    assert ticket.assignment_pinned_until == datetime(2025, 6, 11, 16, 0, tzinfo=UTC)  # 18:00 in Berlin
+
+    for at in (
+        before_her_shift + timedelta(seconds=22),  # the routing tick that undid it
+        datetime(2025, 6, 11, 12, 0, tzinfo=UTC),  # on shift
+        datetime(2025, 6, 11, 15, 59, 59, tzinfo=UTC),  # the last second of her shift
+    ):
+        time_machine.move_to(at, tick=False)
+        assert hand_off_ended_shifts() == 0
+        assert Ticket.objects.get(pk=ticket.pk).assignee == lena.user
+
+    time_machine.move_to(datetime(2025, 6, 11, 16, 0, 30, tzinfo=UTC), tick=False)  # 12:00 in New York
+    assert hand_off_ended_shifts() == 1
+    ticket.refresh_from_db()
+    assert (ticket.assignee, ticket.assignment_pinned_until) == (maya.user, None)
+    event = Event.objects.get(ticket=ticket, type=EventType.HANDED_OFF)
+    assert (event.data["from"], event.data["to"], event.data["reason"]) == ("lena", "maya", "shift ended")
+    assert aiko.user != ticket.assignee
+
+
+def test_a_manual_assignment_on_shift_holds_to_the_end_of_that_shift_and_routing_does_not_pin(
+    follow_the_sun,
+):
+    lena, aiko, _ = follow_the_sun
+    at = datetime(2025, 6, 11, 2, 0, tzinfo=UTC)  # 11:00 in Tokyo
+    by_hand = make_ticket(now=at)
+    services.ticket_assign(ticket=by_hand, assignee=aiko.user, actor=lena.user, now=at)
+    by_hand.refresh_from_db()
+    assert by_hand.assignment_pinned_until == datetime(2025, 6, 11, 9, 0, tzinfo=UTC)  # 18:00 in Tokyo
+    routed = make_ticket(now=at)
+    assert ticket_route(ticket_id=routed.pk, now=at) is True
+    routed.refresh_from_db()
+    assert (routed.assignee, routed.assignment_pinned_until) == (aiko.user, None)
+    # Reassigning by hand replaces the hold with the new engineer's; unassigning clears it.
+    later = datetime(2025, 6, 11, 8, 0, tzinfo=UTC)  # 10:00 in Berlin
+    services.ticket_assign(ticket=by_hand, assignee=lena.user, actor=aiko.user, now=later)
+    by_hand.refresh_from_db()
+    assert by_hand.assignment_pinned_until == datetime(2025, 6, 11, 16, 0, tzinfo=UTC)
+    services.ticket_assign(ticket=by_hand, assignee=None, actor=aiko.user, now=later)
+    by_hand.refresh_from_db()
+    assert by_hand.assignment_pinned_until is None
+
+
+def test_a_handoff_says_not_on_shift_when_the_shift_had_not_started(follow_the_sun):
+    lena, _, _ = follow_the_sun
+    before_her_shift = datetime(2025, 6, 11, 6, 0, tzinfo=UTC)  # 08:00 in Berlin, 15:00 in Tokyo
+    ticket = make_ticket(now=before_her_shift)
+    services.ticket_assign(ticket=ticket, assignee=lena.user, actor=None, now=before_her_shift)  # unpinned
+
+    assert shift_handoffs(now=before_her_shift + timedelta(seconds=22)) == 1
+
+    event = Event.objects.get(ticket=ticket, type=EventType.HANDED_OFF)
+    assert (event.data["from"], event.data["to"]) == ("lena", "aiko")
+    assert event.data["reason"] == "not on shift"
+
+
+def test_a_handoff_away_from_a_deactivated_engineer_says_so_even_when_pinned(follow_the_sun):
+    lena, _, maya = follow_the_sun
+    at = datetime(2025, 6, 11, 14, 0, tzinfo=UTC)  # 16:00 in Berlin, 10:00 in New York
+    ticket = make_ticket(now=at)
+    services.ticket_assign(ticket=ticket, assignee=lena.user, actor=maya.user, now=at)  # pinned to 16:00 UTC
+    Engineer.objects.filter(pk=lena.pk).update(active=False)
+
+    assert shift_handoffs(now=at + MINUTE) == 1
+
+    ticket.refresh_from_db()
+    assert ticket.assignee == maya.user
+    event = Event.objects.get(ticket=ticket, type=EventType.HANDED_OFF)
+    assert (event.data["from"], event.data["reason"]) == ("lena", "deactivated")
+
+
+def test_with_nobody_on_shift_the_reason_still_says_why_it_moved():
+    berlin = engineer("lena", "Europe/Berlin")
+    night = datetime(2025, 6, 11, 23, 0, tzinfo=UTC)
+    ticket = make_ticket(now=night)
+    services.ticket_assign(ticket=ticket, assignee=berlin.user, actor=None, now=night)
+    shift_handoffs(now=night + MINUTE)
+    event = Event.objects.get(ticket=ticket, type=EventType.HANDED_OFF)
+    assert event.data["reason"] == "not on shift; nobody on shift, waiting for the next shift"

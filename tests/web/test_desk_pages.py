@@ -332,13 +332,50 @@ def test_taking_a_ticket_assigns_it_and_opens_it(desk, lena, ticket):
     assert ticket.events.filter(type=EventType.ASSIGNED, actor=lena.user).exists()
 
 
+def test_the_assignee_list_says_who_is_on_shift_and_when_the_others_start(desk, lena, ticket):
+    make_engineer("aiko", name="Aiko Tanaka", zone="Asia/Tokyo")
+    make_engineer("ana", name="Ana Lima", zone="America/Sao_Paulo")
+    page = html(desk.get(f"/tickets/{ticket.reference}/"))
+    # Wednesday 10:30 UTC: 12:30 in Berlin, 19:30 in Tokyo, 07:30 in Sao Paulo; each in their own zone.
+    assert "Lena Fischer: on shift until Wed 11 Jun, 18:00 CEST (Europe/Berlin)" in page
+    assert "Aiko Tanaka: off shift, next shift Thu 12 Jun, 09:00 JST (Asia/Tokyo)" in page
+    assert "Ana Lima: off shift, next shift Wed 11 Jun, 09:00 America/Sao_Paulo" in page
+
+
+def test_assigning_someone_off_shift_asks_for_confirmation_and_keeps_the_choice(desk, lena, ticket):
+    aiko = make_engineer("aiko", name="Aiko Tanaka", zone="Asia/Tokyo")
+    url = f"/tickets/{ticket.reference}/assign/"
+
+    asked = desk.post(url, {"assignee": aiko.user.pk})
+
+    assert asked.status_code == 200
+    page = html(asked)
+    assert (
+        "Aiko Tanaka is off shift; their next shift starts Thu 12 Jun, 09:00 JST (Asia/Tokyo). Nothing was "
+        "changed." in page
+    )
+    assert re.search(rf'<option value="{aiko.user.pk}"[^>]*selected', page)  # the choice is kept
+    assert 'name="confirm_off_shift"' in page and 'type="checkbox"' in page
+    assert "Assign anyway" in page
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
+
+    confirmed = desk.post(url, {"assignee": aiko.user.pk, "confirm_off_shift": "on"}, follow=True)
+    ticket.refresh_from_db()
+    assert ticket.assignee == aiko.user
+    assert (
+        "Assigned to Aiko Tanaka, who is off shift: it stays with them until "
+        "Thu 12 Jun, 18:00 JST (Asia/Tokyo)." in html(confirmed)
+    )
+
+
 def test_reassigning_to_any_active_engineer_or_back_to_the_queue(desk, lena, ticket):
     aiko = make_engineer("aiko", name="Aiko Tanaka", zone="Asia/Tokyo")
     gone = make_engineer("gone", active=False)
     page = html(desk.get(f"/tickets/{ticket.reference}/"))
-    assert "Aiko Tanaka (Asia/Tokyo)" in page and "gone" not in page
+    assert "Aiko Tanaka: off shift" in page and "gone" not in page
 
-    desk.post(f"/tickets/{ticket.reference}/assign/", {"assignee": aiko.user.pk})
+    desk.post(f"/tickets/{ticket.reference}/assign/", {"assignee": aiko.user.pk, "confirm_off_shift": "on"})
     ticket.refresh_from_db()
     assert ticket.assignee == aiko.user
 

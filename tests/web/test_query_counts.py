@@ -134,7 +134,11 @@ def _busy_ticket(team, messages: int):
         )
         if author is not None and n % 5 == 0:
             services.ticket_assign(
-                ticket=ticket, assignee=aiko if author == lena else lena, actor=author, now=at
+                ticket=ticket,
+                assignee=aiko if author == lena else lena,
+                actor=author,
+                now=at,
+                confirm_off_shift=True,  # Aiko (Tokyo) is off shift at NOW
             )
     for step in range(1, 1 + messages // 5):
         page = make_page(ticket, step=step, fired_at=NOW + timedelta(minutes=step))

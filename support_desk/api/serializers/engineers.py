@@ -6,11 +6,19 @@ from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
 from escalation.models import Region
+from escalation.selectors import engineer_shift_at
+from tickets.assignment import AssigneeShift
 
 from ..fields import ClockTimeField, LocalDateTimeField, TimeZoneField
 
 # Path segments and filter words that a username must not shadow.
 RESERVED_USERNAMES = frozenset({"me", "none", "on-shift"})
+LOCAL_INSTANT = {
+    "type": "string",
+    "format": "date-time",
+    "nullable": True,
+    "example": "2025-06-11T18:00:00+09:00",
+}
 
 
 class EngineerSerializer(serializers.Serializer):
@@ -27,6 +35,31 @@ class EngineerSerializer(serializers.Serializer):
     on_call = serializers.BooleanField()
     capacity = serializers.IntegerField()
     active = serializers.BooleanField(help_text="In the rotation: routing and paging consider them.")
+    on_shift = serializers.SerializerMethodField(help_text="On shift now, in their own timezone.")
+    shift_ends_at = serializers.SerializerMethodField(
+        help_text="When the shift they are on ends, in their timezone; null when off shift."
+    )
+    next_shift_starts_at = serializers.SerializerMethodField(
+        help_text="When their next shift starts, in their timezone; null when they have no shift to come "
+        "(no workdays, or not active)."
+    )
+
+    def _shift(self, engineer) -> AssigneeShift:
+        return engineer_shift_at(engineer, self.context["now"])
+
+    def get_on_shift(self, engineer) -> bool:
+        return self._shift(engineer).on_shift
+
+    @extend_schema_field(LOCAL_INSTANT)
+    def get_shift_ends_at(self, engineer) -> str | None:
+        shift = self._shift(engineer)
+        return shift.shift_ends_at.astimezone(shift.zone).isoformat() if shift.shift_ends_at else None
+
+    @extend_schema_field({**LOCAL_INSTANT, "example": "2025-06-12T09:00:00+09:00"})
+    def get_next_shift_starts_at(self, engineer) -> str | None:
+        shift = self._shift(engineer)
+        starts = shift.next_shift_starts_at
+        return starts.astimezone(shift.zone).isoformat() if starts else None
 
     @extend_schema_field({"type": "string", "example": "Europe/Berlin"})
     def get_timezone(self, engineer) -> str:

@@ -91,6 +91,12 @@ class TicketSerializer(serializers.Serializer):
     customer = CustomerBriefSerializer(allow_null=True)
     requester = RequesterSerializer()
     assignee = serializers.SerializerMethodField()
+    assignment_pinned_until = serializers.DateTimeField(
+        allow_null=True,
+        help_text="Assigned by hand: no automatic handoff before this instant (the end of the assignee's "
+        "shift, or of their next shift when they were assigned off shift). Null: routing's choice, handed "
+        "off when the assignee's shift ends.",
+    )
     follow_up_of = TicketReferenceField(source="follow_up_of_id", allow_null=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
@@ -147,7 +153,14 @@ class TicketUpdateSerializer(serializers.Serializer):
         max_length=150,
         required=False,
         allow_null=True,
-        help_text="An active engineer's username; null unassigns.",
+        help_text="An active engineer's username; null unassigns. Someone off shift (other than yourself) "
+        "is refused with 409 saying when their next shift starts, unless `confirm_off_shift` is true.",
+    )
+    confirm_off_shift = serializers.BooleanField(
+        required=False,
+        write_only=True,
+        help_text="Assign the engineer although they are off shift: the ticket then stays with them (no "
+        "automatic handoff) until their next shift ends, or until someone reassigns it.",
     )
     status = serializers.ChoiceField(
         choices=[choice for choice in Status.choices if choice[0] != Status.NEW],

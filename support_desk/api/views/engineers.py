@@ -33,6 +33,10 @@ def _engineer_or_404(username: str) -> Engineer:
     return engineer
 
 
+def _shown(engineer: Engineer, now=None) -> dict:
+    return EngineerSerializer(engineer, context={"now": now or timezone.now()}).data
+
+
 class EngineerCollectionView(ListApiView):
     permission_classes = [EngineersReadManagersWrite]
 
@@ -45,7 +49,7 @@ class EngineerCollectionView(ListApiView):
     )
     def get(self, request):
         query = self.query(EngineerListQuery)
-        return self.paginated(engineer_list(**query.validated_data), EngineerSerializer)
+        return self.paginated(engineer_list(**query.validated_data), EngineerSerializer, now=timezone.now())
 
     @extend_schema(
         summary="Add an engineer",
@@ -57,7 +61,7 @@ class EngineerCollectionView(ListApiView):
             ex.example(
                 "A Tokyo shift lead",
                 {
-                    **{k: v for k, v in ex.ENGINEER.items() if k != "active"},
+                    **{k: v for k, v in ex.ENGINEER.items() if k not in ex.ENGINEER_READ_ONLY},
                     "password": "a-long-passphrase-2026",
                 },
                 request=True,
@@ -68,7 +72,7 @@ class EngineerCollectionView(ListApiView):
     def post(self, request):
         data = self.body(EngineerCreateSerializer)
         engineer = engineer_create(**data)
-        return Response(EngineerSerializer(engineer).data, status=status.HTTP_201_CREATED)
+        return Response(_shown(engineer), status=status.HTTP_201_CREATED)
 
 
 class EngineerDetailView(ApiView):
@@ -81,7 +85,7 @@ class EngineerDetailView(ApiView):
         examples=[ex.example("An engineer", ex.ENGINEER, status=200)],
     )
     def get(self, request, username: str):
-        return Response(EngineerSerializer(_engineer_or_404(username)).data)
+        return Response(_shown(_engineer_or_404(username)))
 
     @extend_schema(
         summary="Change an engineer",
@@ -107,8 +111,9 @@ class EngineerDetailView(ApiView):
     )
     def patch(self, request, username: str):
         changes = self.body(EngineerUpdateSerializer, partial=True)
-        engineer = engineer_update_checked(engineer=_engineer_or_404(username), now=timezone.now(), **changes)
-        return Response(EngineerSerializer(engineer).data)
+        now = timezone.now()
+        engineer = engineer_update_checked(engineer=_engineer_or_404(username), now=now, **changes)
+        return Response(_shown(engineer, now))
 
 
 class OnShiftView(ApiView):

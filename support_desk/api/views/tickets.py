@@ -17,7 +17,7 @@ from tickets.services import ticket_file, ticket_reply, ticket_update
 from .. import examples as ex
 from ..filters import TicketListQuery
 from ..permissions import IsEngineer
-from ..schema import READ, WRITE, errors
+from ..schema import OFF_SHIFT, READ, WRITE, errors
 from ..serializers.tickets import (
     AcknowledgementSerializer,
     MessageCreateSerializer,
@@ -133,12 +133,20 @@ class TicketDetailView(ApiView):
         summary="Change severity, assignee or status",
         description="All given changes or none. Changing the severity recomputes the open deadlines from "
         "their starts under the new target; a status change the state machine refuses is a 400 with the "
-        "reason under `status`.",
+        "reason under `status`. Assigning an engineer who is off shift (other than yourself) is a 409 "
+        'saying when their next shift starts, until sent again with `"confirm_off_shift": true`; a '
+        "ticket assigned by hand stays with its engineer (no automatic handoff) until the end of their "
+        "shift, or of their next shift when they were off shift.",
         parameters=[REFERENCE],
         request=TicketUpdateSerializer,
-        responses={200: TicketDetailSerializer, **errors(*WRITE, 404)},
+        responses={200: TicketDetailSerializer, **errors(*WRITE, 404), 409: OFF_SHIFT},
         examples=[
             ex.example("Assign and escalate", {"assignee": "lena", "severity": "major"}, request=True),
+            ex.example(
+                "Assign someone off shift, knowing it",
+                {"assignee": "aiko", "confirm_off_shift": True},
+                request=True,
+            ),
             ex.example("Resolve", {"status": "resolved"}, request=True),
             ex.example("The ticket after the change", ex.TICKET_DETAIL, status=200),
             ex.example(

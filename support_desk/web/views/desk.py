@@ -15,8 +15,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from escalation.reports.selectors import manager_zone_get
+from escalation.selectors import engineer_shift_at
 from escalation.services.acknowledgements import NothingToAcknowledge, escalation_acknowledge
 from support_desk.paging import CountedPaginator
+from tickets.assignment import AssigneeOffShift, zoned_stamp
 from tickets.models import Status, Ticket
 from tickets.selectors import ticket_get
 from tickets.services import ticket_assign, ticket_change_severity, ticket_change_status, ticket_reply
@@ -150,7 +152,7 @@ def _ticket_page(request: HttpRequest, reference: str, now: datetime, **bound) -
         "status_allowed": _allowed_statuses(ticket),
         "status_form": bound.get("status_form") or StatusForm(allowed=_allowed_statuses(ticket)),
         "assign_form": bound.get("assign_form")
-        or AssignForm(engineers=engineers, initial={"assignee": ticket.assignee_id}),
+        or AssignForm(engineers=engineers, now=now, initial={"assignee": ticket.assignee_id}),
         "severity_form": bound.get("severity_form") or SeverityForm(initial={"severity": ticket.severity}),
     }
     return render(request, "web/ticket_detail.html", context)
@@ -226,20 +228,36 @@ def ticket_status(request: HttpRequest, reference: str) -> HttpResponse:
 @engineer_required
 def ticket_assign_to(request: HttpRequest, reference: str) -> HttpResponse:
     ticket = _ticket_for_action(reference)
-    form = AssignForm(request.POST, engineers=selectors.engineer_list_assignable())
     now = timezone.now()
+    form = AssignForm(request.POST, engineers=selectors.engineer_list_assignable(), now=now)
     if form.is_valid():
         assignee = form.cleaned_data["assignee"]
         try:
-            ticket_assign(ticket=ticket, assignee=assignee, actor=request.user, now=now)
+            ticket = ticket_assign(
+                ticket=ticket,
+                assignee=assignee,
+                actor=request.user,
+                now=now,
+                confirm_off_shift=form.cleaned_data["confirm_off_shift"],
+            )
         except InvalidTransition as refused:
             form.add_error("assignee", f"Cannot reassign: {refused.reason}.")
+        except AssigneeOffShift as refused:
+            form.ask_to_confirm_off_shift(refused)
         else:
-            messages.success(
-                request, f"Assigned to {person(assignee)}." if assignee else "Back in the team queue."
-            )
+            messages.success(request, _assigned_words(ticket, now))
             return _back(ticket)
     return _ticket_page(request, reference, now, assign_form=form)
+
+
+def _assigned_words(ticket: Ticket, now: datetime) -> str:
+    if ticket.assignee is None:
+        return "Back in the team queue."
+    shift = engineer_shift_at(ticket.assignee.engineer, now)
+    if shift.on_shift or ticket.assignment_pinned_until is None:
+        return f"Assigned to {shift.name}."
+    held = zoned_stamp(ticket.assignment_pinned_until, shift.zone)
+    return f"Assigned to {shift.name}, who is off shift: it stays with them until {held}."
 
 
 @require_POST
