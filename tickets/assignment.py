@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ImproperlyConfigured
 
+from .zone_labels import zone_words
+
 
 @dataclass(frozen=True)
 class AssigneeShift:
@@ -45,13 +47,10 @@ class AssigneeOffShift(Exception):
 
 
 def zoned_stamp(instant: datetime, zone: ZoneInfo) -> str:
-    """`Thu 12 Jun, 09:00 JST (Asia/Tokyo)`: the local time with its abbreviation and the zone's name
-    (an abbreviation that is only an offset, like `-03`, is left out; `UTC` is not repeated)."""
+    """`Thu 12 Jun, 09:00 JST (Asia/Tokyo)`, `Thu 12 Jun, 09:00 Sao Paulo time (America/Sao_Paulo)`:
+    the local time with the zone named as `zone_labels.zone_words` names it."""
     local = instant.astimezone(zone)
-    abbreviation = local.tzname() or ""
-    key = getattr(zone, "key", str(zone))
-    label = key if abbreviation[:1] in "+-" or abbreviation == key else f"{abbreviation} ({key})"
-    return f"{local:%a} {local.day} {local:%b}, {local:%H:%M} {label}"
+    return f"{local:%a} {local.day} {local:%b}, {local:%H:%M} {zone_words(local)}"
 
 
 def off_shift_words(shift: AssigneeShift) -> str:
