@@ -2,6 +2,9 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -149,3 +152,43 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+# --- Users, groups and permissions: superusers only ------------------------------------------------
+
+
+class SuperusersOnly:
+    """Nobody but a superuser sees, adds, changes or deletes these, whatever their permissions say.
+
+    Managers manage engineers (and their logins) through the engineer screens and the API, which never
+    offer superuser status, groups or permissions.
+    """
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request, *args) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+
+class SuperuserUserAdmin(SuperusersOnly, UserAdmin):
+    pass
+
+
+class SuperuserGroupAdmin(SuperusersOnly, GroupAdmin):
+    pass
+
+
+for _model, _admin in ((get_user_model(), SuperuserUserAdmin), (Group, SuperuserGroupAdmin)):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, _admin)

@@ -98,10 +98,11 @@ def engineer_update(*, engineer: Engineer, password: str | None = None, **change
     return engineer_upsert(username=user.get_username(), name=name, email=email, password=password, **changes)
 
 
-# What managers may do in the admin: everything on tickets and escalation data, logins for the roster;
-# the ledger is read-only evidence (the admin refuses changes to it whatever the permissions say).
+# What managers may do in the admin: everything on tickets and escalation data; the ledger is read-only
+# evidence (the admin refuses changes to it whatever the permissions say). Nothing in `auth`: only
+# superusers manage users, groups and permissions (the user and group admins answer nobody else), and
+# managers manage engineers' logins through the engineer screens and the API.
 MANAGER_APPS = ("tickets", "escalation")
-MANAGER_EXTRA = (("auth", "user", ("add", "change", "view")),)
 
 
 def managers_group_grant_permissions(**kwargs) -> None:
@@ -112,7 +113,5 @@ def managers_group_grant_permissions(**kwargs) -> None:
     wanted = Q(content_type__app_label__in=MANAGER_APPS) & ~Q(
         content_type__model="ledgerentry", codename__regex=r"^(add|change|delete)_"
     )
-    for app_label, model, actions in MANAGER_EXTRA:
-        wanted |= Q(content_type__app_label=app_label, codename__in=[f"{a}_{model}" for a in actions])
     group, _ = Group.objects.get_or_create(name=MANAGERS_GROUP)
     group.permissions.add(*Permission.objects.filter(wanted))
