@@ -105,14 +105,11 @@ class SlaTargetAdmin(admin.ModelAdmin):
     list_filter = ["plan", "severity"]
 
 
-@admin.register(LedgerEntry)
-class LedgerEntryAdmin(admin.ModelAdmin):
-    """The ledger is evidence: readable here, never editable."""
+class AuditRecordAdmin(admin.ModelAdmin):
+    """Evidence (what fired, who was told, what the ledger promised): readable here, never added,
+    changed or deleted, by anyone, superusers included (no delete action either)."""
 
-    list_display = ["seq", "kind", "ticket", "metric", "cycle", "due_at", "achieved_at", "met", "overshoot"]
-    list_filter = ["kind", "metric", "met", "severity", "plan"]
-
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request, obj=None) -> bool:
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
@@ -120,6 +117,12 @@ class LedgerEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(AuditRecordAdmin):
+    list_display = ["seq", "kind", "ticket", "metric", "cycle", "due_at", "achieved_at", "met", "overshoot"]
+    list_filter = ["kind", "metric", "met", "severity", "plan"]
 
 
 class PolicyStepInline(admin.TabularInline):
@@ -134,24 +137,18 @@ class EscalationPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Escalation)
-class EscalationAdmin(admin.ModelAdmin):
+class EscalationAdmin(AuditRecordAdmin):
     list_display = ["ticket", "metric", "cycle", "step", "due_at", "fired_at", "acknowledged_at"]
     list_filter = ["metric", "step"]
     list_select_related = ["ticket"]
     readonly_fields = [f.name for f in Escalation._meta.concrete_fields]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(AuditRecordAdmin):
     list_display = ["ticket", "purpose", "channel", "recipient", "status", "attempts", "created_at"]
     list_filter = ["channel", "status", "purpose"]
     readonly_fields = [f.name for f in Notification._meta.concrete_fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
 
 
 # --- Users, groups and permissions: superusers only ------------------------------------------------
