@@ -22,6 +22,7 @@ from .models import (
 from .reports.coverage import describe_gaps
 from .reports.selectors import manager_zone_get
 from .services.coverage import COVERAGE_FIELDS, coverage_gaps_opened
+from .services.engineers import engineer_access_set
 
 CONFIRM_GAP_LABEL = "Save despite the coverage gap"
 
@@ -73,6 +74,11 @@ class EngineerAdmin(admin.ModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         return type(form.__name__, (form,), {"report_zone": manager_zone_get(request.user)})
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "active" in form.changed_data or (not change and not obj.active):
+            engineer_access_set(engineer=obj, active=obj.active)  # as the API does: sessions, tokens, login
 
     def delete_view(self, request, object_id, extra_context=None):
         """The confirmation page says which 24x7 coverage the deletion would leave empty."""

@@ -1,10 +1,15 @@
 """Engineers: staff users with a shift in their own timezone; managers are in the `managers` group."""
 
-from django.contrib.auth import get_user_model
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from rest_framework.authtoken.models import Token
 
 from ..models import Engineer
 
@@ -51,11 +56,62 @@ def engineer_upsert(
         user.set_unusable_password()
     user.save()
     engineer = Engineer.objects.filter(user=user).first() or Engineer(user=user)
+    was_active = engineer.active if engineer.pk else True
     for field, value in fields.items():
         setattr(engineer, field, value)
     engineer.full_clean()
     engineer.save()
+    if engineer.active != was_active:
+        engineer_access_set(engineer=engineer, active=engineer.active)
     return engineer
+
+
+# --- Deactivation: out of the rotation and out of the desk ----------------------------------------
+
+DEACTIVATED_MESSAGE = "This account has been deactivated. Ask a manager to reactivate it."
+
+
+def engineer_access_set(*, engineer: Engineer, active: bool) -> None:
+    """Follow the engineer's `active` flag with their login, whichever screen changed it.
+
+    Deactivating turns the login off, revokes every API token and ends every session at once;
+    reactivating turns the login back on (old tokens and sessions stay gone: they sign in afresh).
+    """
+    user = engineer.user
+    if active:
+        if not user.is_active:
+            user.is_active = True
+            user.save(update_fields=["is_active"])
+        return
+    login_revoke(user=user)
+
+
+@transaction.atomic
+def login_revoke(*, user) -> None:
+    """Turn `user`'s login off: no sign-in, no API token, no session (web or admin)."""
+    if user.is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    Token.objects.filter(user=user).delete()
+    _sessions_end(user)
+
+
+def _sessions_end(user) -> None:
+    """Delete the user's sessions. Django keeps no index from a user to their sessions, so each stored
+    session is decoded; deactivation is rare. (With a cache-only session engine nothing is stored in the
+    table: the inactive login alone refuses those sessions, as it refuses every session.)"""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    wanted = str(user.pk)
+    for session in Session.objects.only("session_key", "session_data").iterator():
+        if session.get_decoded().get(SESSION_KEY) == wanted:
+            store(session_key=session.session_key).delete()
+
+
+def login_deactivated(*, username: str, password: str) -> bool:
+    """Whether these are the right credentials of a login that has been turned off (to say so, instead of
+    "wrong username or password"; a wrong password learns nothing)."""
+    user = User.objects.filter(**{User.USERNAME_FIELD: username}).first()
+    return bool(user is not None and not user.is_active and password and user.check_password(password))
 
 
 # --- Accounts managed through the API -------------------------------------------------------------
