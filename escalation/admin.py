@@ -22,7 +22,7 @@ from .models import (
 from .reports.coverage import describe_gaps
 from .reports.selectors import manager_zone_get
 from .services.coverage import COVERAGE_FIELDS, coverage_gaps_opened
-from .services.engineers import engineer_access_set
+from .services.engineers import engineer_access_set, engineer_change_check, privileged_logins
 
 CONFIRM_GAP_LABEL = "Save despite the coverage gap"
 
@@ -75,7 +75,21 @@ class EngineerAdmin(admin.ModelAdmin):
         form = super().get_form(request, obj, change, **kwargs)
         return type(form.__name__, (form,), {"report_zone": manager_zone_get(request.user)})
 
+    def get_readonly_fields(self, request, obj=None):
+        # The login an engineer row belongs to is chosen once, when the row is added.
+        return ["user"] if obj is not None else []
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user" and not request.user.is_superuser:
+            # A manager attaches engineers to engineers' logins only, never to a manager's or superuser's.
+            from django.contrib.auth import get_user_model
+
+            kwargs["queryset"] = get_user_model().objects.exclude(pk__in=privileged_logins().values("pk"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def save_model(self, request, obj, form, change):
+        if change:
+            engineer_change_check(engineer=obj, by=request.user, changes=form.changed_data)
         super().save_model(request, obj, form, change)
         if "active" in form.changed_data or (not change and not obj.active):
             engineer_access_set(engineer=obj, active=obj.active)  # as the API does: sessions, tokens, login

@@ -7,8 +7,8 @@ from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
 from rest_framework.authtoken.models import Token
 
 from ..models import Engineer
@@ -26,6 +26,35 @@ def is_manager(user) -> bool:
 
 def is_engineer(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+
+
+def login_is_privileged(user) -> bool:
+    """A superuser's or a manager's login: only superusers set its password or turn it off."""
+    return user.is_superuser or user.groups.filter(name=MANAGERS_GROUP).exists()
+
+
+# What changes a login's access; the rest of an engineer (shift, zone, capacity...) is the roster's.
+LOGIN_FIELDS = frozenset({"password", "active"})
+
+
+def engineer_change_check(*, engineer: Engineer, by, changes) -> None:
+    """Refuse (PermissionDenied) a change to the password or access of a manager's or superuser's login
+    by anyone but a superuser (or that person, for their own password): the engineer screens are no
+    back door to the user admin, which is for superusers only."""
+    touched = LOGIN_FIELDS & set(changes)
+    if not touched or by.is_superuser:
+        return
+    if touched == {"password"} and by.pk == engineer.user_id:
+        return
+    if login_is_privileged(engineer.user):
+        raise PermissionDenied(
+            "Only a superuser changes the password or access of a manager's or a superuser's login."
+        )
+
+
+def privileged_logins():
+    """Superusers' and managers' logins (a manager may not attach an engineer to one)."""
+    return User.objects.filter(models.Q(is_superuser=True) | models.Q(groups__name=MANAGERS_GROUP))
 
 
 @transaction.atomic

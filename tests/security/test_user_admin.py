@@ -152,3 +152,69 @@ def test_a_manager_still_manages_engineers_in_the_admin_and_the_api(client, worl
     world["engineer"].refresh_from_db()
     assert not world["engineer"].is_superuser
     assert not world["engineer"].groups.exists()
+
+
+# --- The engineer screens are no back door to a privileged login ------------------------------------
+
+
+def _engineer_row_for(user):
+    from escalation.models import Engineer, Region
+
+    return Engineer.objects.create(user=user, region=Region.EMEA)
+
+
+@pytest.mark.parametrize("target", ["root", "other manager"])
+@pytest.mark.parametrize("change", [{"password": "taken-Over-2026!"}, {"active": False}])
+def test_a_manager_cannot_set_a_privileged_logins_password_or_access_through_the_api(world, target, change):
+    if target == "root":
+        user = world["root"]
+    else:
+        user = manager_ensure(username="mo", password="mo-Very-long-pass-9")
+    _engineer_row_for(user)
+    response = client_for(world["manager"]).patch(
+        f"/api/v1/engineers/{user.username}/", {**change, "confirm_coverage_gap": True}
+    )
+    assert response.status_code == 403
+    user.refresh_from_db()
+    assert user.is_active
+    assert not user.check_password("taken-Over-2026!")
+    # A superuser may; a manager may still change their own password and anyone's shift.
+    as_root = client_for(world["superuser"])
+    assert as_root.patch(f"/api/v1/engineers/{user.username}/", {"capacity": 4}).status_code == 200
+    assert (
+        client_for(world["manager"]).patch(f"/api/v1/engineers/{user.username}/", {"capacity": 5}).status_code
+        == 200
+    )
+
+
+def test_a_manager_changes_their_own_password_and_an_engineers(world):
+    manager = world["manager"]
+    _engineer_row_for(manager)
+    api = client_for(manager)
+    assert api.patch("/api/v1/engineers/maria/", {"password": "maria-New-pass-2026"}).status_code == 200
+    assert api.patch("/api/v1/engineers/lena/", {"password": "lena-New-pass-2026"}).status_code == 200
+    world["engineer"].refresh_from_db()
+    assert world["engineer"].check_password("lena-New-pass-2026")
+
+
+def test_a_manager_cannot_attach_an_engineer_row_to_a_privileged_login_in_the_admin(client, world):
+    client.force_login(world["manager"])
+    page = client.get("/admin/escalation/engineer/add/")
+    assert page.status_code == 200
+    choices = page.context["adminform"].form.fields["user"].queryset
+    assert not choices.filter(pk__in=[world["root"].pk, world["superuser"].pk, world["manager"].pk]).exists()
+    response = client.post(
+        "/admin/escalation/engineer/add/",
+        {
+            "user": world["root"].pk,
+            "timezone": "UTC",
+            "shift_start": "09:00:00",
+            "shift_end": "18:00:00",
+            "workdays": "[0, 1, 2, 3, 4]",
+            "region": "emea",
+            "capacity": "10",
+            "active": "on",
+        },
+    )
+    assert response.status_code == 200  # the form again, with an error
+    assert not hasattr(User.objects.get(pk=world["root"].pk), "engineer")
