@@ -73,9 +73,10 @@ def _assert_locked_out(bob, token, browsers, ticket):
     assert DEACTIVATED in " ".join(login.json()["non_field_errors"])
     assert not Token.objects.filter(user=bob.user).exists()
 
-    form = Client().post("/accounts/login/", {"username": "bob", "password": PASSWORD})
-    assert form.status_code == 200  # the form again, saying why
-    assert DEACTIVATED in form.content.decode()
+    for login_page in ("/accounts/login/", "/admin/login/"):
+        form = Client().post(login_page, {"username": "bob", "password": PASSWORD})
+        assert form.status_code == 200  # the form again, saying why
+        assert DEACTIVATED in form.content.decode()
     # A wrong password says nothing about the account.
     wrong = Client().post("/accounts/login/", {"username": "bob", "password": "not-his-password"})
     assert DEACTIVATED not in wrong.content.decode()

@@ -82,6 +82,16 @@ API_WRITES = [
     ("patch", "/api/v1/engineers/{x}/", {"capacity": 3}),
     ("patch", "/api/v1/customers/{x}/", {"plan": "premium"}),
 ]
+DESK_QUERIES = [
+    "/queue/?scope={x}&severity={x}&status={x}&assignee={x}&q={x}&page={x}",
+    "/queue/live/?scope={x}&page={x}",
+    "/reports/sla/?from={x}&to={x}&severity={x}&plan={x}&customer={x}&engineer={x}&region={x}"
+    "&group_by={x}&interval={x}&timezone={x}&month={x}",
+    "/reports/sla/groups.csv?from={x}&engineer={x}",
+    "/reports/sla/breaches.csv?to={x}&customer={x}",
+    "/reports/sla/ledger.csv?month={x}",
+    "/reports/coverage/?days={x}&timezone={x}&from={x}",
+]
 ADMIN_PATHS = [
     "/admin/tickets/ticket/{x}/change/",
     "/admin/escalation/engineer/{x}/change/",
@@ -124,6 +134,9 @@ def test_the_desk_pages_never_fail_on_an_odd_reference_or_id(client, world, x):
         _ok(client.post(url, {"severity": "major", "status": "open", "assignee": x}), url)
     url = f"/tickets/{ref}/assign/"
     _ok(client.post(url, {"assignee": x.replace("%00", "\x00")}), url)
+    for path in DESK_QUERIES:
+        url = path.format(x=x)
+        _ok(client.get(url), url)
 
 
 @pytest.mark.parametrize("x", HOSTILE)
