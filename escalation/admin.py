@@ -2,6 +2,9 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -19,6 +22,7 @@ from .models import (
 from .reports.coverage import describe_gaps
 from .reports.selectors import manager_zone_get
 from .services.coverage import COVERAGE_FIELDS, coverage_gaps_opened
+from .services.engineers import engineer_access_set, engineer_change_check, privileged_logins
 
 CONFIRM_GAP_LABEL = "Save despite the coverage gap"
 
@@ -71,6 +75,25 @@ class EngineerAdmin(admin.ModelAdmin):
         form = super().get_form(request, obj, change, **kwargs)
         return type(form.__name__, (form,), {"report_zone": manager_zone_get(request.user)})
 
+    def get_readonly_fields(self, request, obj=None):
+        # The login an engineer row belongs to is chosen once, when the row is added.
+        return ["user"] if obj is not None else []
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user" and not request.user.is_superuser:
+            # A manager attaches engineers to engineers' logins only, never to a manager's or superuser's.
+            from django.contrib.auth import get_user_model
+
+            kwargs["queryset"] = get_user_model().objects.exclude(pk__in=privileged_logins().values("pk"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            engineer_change_check(engineer=obj, by=request.user, changes=form.changed_data)
+        super().save_model(request, obj, form, change)
+        if "active" in form.changed_data or (not change and not obj.active):
+            engineer_access_set(engineer=obj, active=obj.active)  # as the API does: sessions, tokens, login
+
     def delete_view(self, request, object_id, extra_context=None):
         """The confirmation page says which 24x7 coverage the deletion would leave empty."""
         engineer = self.get_object(request, object_id) if request.method == "GET" else None
@@ -102,14 +125,11 @@ class SlaTargetAdmin(admin.ModelAdmin):
     list_filter = ["plan", "severity"]
 
 
-@admin.register(LedgerEntry)
-class LedgerEntryAdmin(admin.ModelAdmin):
-    """The ledger is evidence: readable here, never editable."""
+class AuditRecordAdmin(admin.ModelAdmin):
+    """Evidence (what fired, who was told, what the ledger promised): readable here, never added,
+    changed or deleted, by anyone, superusers included (no delete action either)."""
 
-    list_display = ["seq", "kind", "ticket", "metric", "cycle", "due_at", "achieved_at", "met", "overshoot"]
-    list_filter = ["kind", "metric", "met", "severity", "plan"]
-
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request, obj=None) -> bool:
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
@@ -117,6 +137,12 @@ class LedgerEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(AuditRecordAdmin):
+    list_display = ["seq", "kind", "ticket", "metric", "cycle", "due_at", "achieved_at", "met", "overshoot"]
+    list_filter = ["kind", "metric", "met", "severity", "plan"]
 
 
 class PolicyStepInline(admin.TabularInline):
@@ -131,21 +157,55 @@ class EscalationPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Escalation)
-class EscalationAdmin(admin.ModelAdmin):
+class EscalationAdmin(AuditRecordAdmin):
     list_display = ["ticket", "metric", "cycle", "step", "due_at", "fired_at", "acknowledged_at"]
     list_filter = ["metric", "step"]
     list_select_related = ["ticket"]
     readonly_fields = [f.name for f in Escalation._meta.concrete_fields]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(AuditRecordAdmin):
     list_display = ["ticket", "purpose", "channel", "recipient", "status", "attempts", "created_at"]
     list_filter = ["channel", "status", "purpose"]
     readonly_fields = [f.name for f in Notification._meta.concrete_fields]
 
-    def has_add_permission(self, request) -> bool:
-        return False
+
+# --- Users, groups and permissions: superusers only ------------------------------------------------
+
+
+class SuperusersOnly:
+    """Nobody but a superuser sees, adds, changes or deletes these, whatever their permissions say.
+
+    Managers manage engineers (and their logins) through the engineer screens and the API, which never
+    offer superuser status, groups or permissions.
+    """
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request, *args) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+
+class SuperuserUserAdmin(SuperusersOnly, UserAdmin):
+    pass
+
+
+class SuperuserGroupAdmin(SuperusersOnly, GroupAdmin):
+    pass
+
+
+for _model, _admin in ((get_user_model(), SuperuserUserAdmin), (Group, SuperuserGroupAdmin)):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, _admin)

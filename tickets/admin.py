@@ -38,11 +38,22 @@ class MessageInline(admin.TabularInline):
 
 
 class EventInline(admin.TabularInline):
+    """The ticket's timeline is evidence: shown, never added to, changed or deleted here, by anyone."""
+
     model = Event
     extra = 0
     fields = ["at", "type", "actor", "data"]
     readonly_fields = fields
     can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Ticket)

@@ -1,5 +1,6 @@
 """Tickets, the people who file them and everything that happens to them."""
 
+import re
 import secrets
 from decimal import Decimal
 
@@ -148,6 +149,17 @@ def new_access_token() -> str:
     return secrets.token_urlsafe(ACCESS_TOKEN_BYTES)
 
 
+# What new_access_token produces (URL-safe base64: 43 characters today), within the column's length.
+ACCESS_TOKEN_PATTERN = r"[A-Za-z0-9_-]{20,64}"  # noqa: S105 (a pattern, not a secret)
+_ACCESS_TOKEN = re.compile(ACCESS_TOKEN_PATTERN)
+
+
+def access_token_well_formed(token: str) -> bool:
+    """Whether `token` could be a private link's key; anything else (NUL, other characters, another
+    length) names no ticket and must not reach the database, which refuses NUL in text."""
+    return isinstance(token, str) and _ACCESS_TOKEN.fullmatch(token) is not None
+
+
 class Ticket(models.Model):
     subject = models.CharField(max_length=SUBJECT_MAX_LENGTH)
     description = models.TextField(max_length=DESCRIPTION_MAX_LENGTH)
@@ -244,7 +256,7 @@ class Ticket(models.Model):
         if not text.startswith(REFERENCE_PREFIX):
             return None
         number = text[len(REFERENCE_PREFIX) :]
-        if not number.isdigit() or len(number) > 18:
+        if not (number.isascii() and number.isdigit()) or len(number) > 18:  # not "²" or "١٢"
             return None
         pk = int(number) - REFERENCE_OFFSET
         return pk if pk > 0 else None

@@ -13,7 +13,17 @@ from django.contrib.auth import get_user_model
 from django.db.models import Expression, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from .models import SEVERITY_RANK, Attachment, Customer, Event, EventType, Message, Ticket, TicketTally
+from .models import (
+    SEVERITY_RANK,
+    Attachment,
+    Customer,
+    Event,
+    EventType,
+    Message,
+    Ticket,
+    TicketTally,
+    access_token_well_formed,
+)
 
 # Orderings an integrator may ask for, each backed by an index; `pk` makes pages stable.
 # A ticket without a running clock (resolved, paused, closed) has all the time in the world:
@@ -168,8 +178,11 @@ def ticket_get_public(*, access_token: str) -> PublicTicket | None:
     """The ticket whose private link carries `access_token`, as its requester may see it; None on a miss.
 
     A miss costs what a hit costs: the same four indexed queries run whatever the token (none is
-    skipped for want of rows), and the comparison that decides is constant-time.
+    skipped for want of rows), and the comparison that decides is constant-time. A token that could not
+    have been issued (another alphabet or length) is a miss before any query.
     """
+    if not access_token_well_formed(access_token):
+        return None
     ticket = Ticket.objects.select_related("requester").filter(access_token=access_token).first()
     messages = Message.objects.filter(ticket__access_token=access_token, internal=False)
     messages = list(messages.select_related("author").order_by("created_at", "pk"))
@@ -190,6 +203,8 @@ def ticket_get_public(*, access_token: str) -> PublicTicket | None:
 
 def ticket_get_by_access_token(*, access_token: str) -> Ticket | None:
     """The ticket a private link opens (one indexed query, constant-time comparison), or None."""
+    if not access_token_well_formed(access_token):
+        return None
     ticket = Ticket.objects.select_related("requester").filter(access_token=access_token).first()
     return ticket if _token_matches(ticket, access_token) else None
 

@@ -1,14 +1,19 @@
-"""Request body parsing with an explicit size limit.
+"""Request body parsing with an explicit size limit and a nesting limit.
 
 DRF's JSON parser reads the request stream directly, so Django's DATA_UPLOAD_MAX_MEMORY_SIZE (which
-guards `request.body`) never applies to it. This one refuses a body over that limit before parsing.
+guards `request.body`) never applies to it. This one refuses a body over that limit before parsing,
+and a body nested deeper than JSON_MAX_DEPTH (the decoder would otherwise raise RecursionError, a 500,
+at about a thousand levels, and anything that walks a deep value after it risks the same).
 """
 
 import io
 
 from django.conf import settings
 from rest_framework import parsers
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ParseError
+
+# Arrays and objects inside one another; no body this API reads needs more than three or four.
+JSON_MAX_DEPTH = 64
 
 
 class PayloadTooLarge(APIException):
@@ -35,4 +40,33 @@ class JSONParser(parsers.JSONParser):
         body = stream.read(limit + 1)
         if len(body) > limit:
             raise PayloadTooLarge(limit)
-        return super().parse(io.BytesIO(body), media_type, parser_context)
+        try:
+            data = super().parse(io.BytesIO(body), media_type, parser_context)
+        except RecursionError:
+            raise TooDeep() from None
+        if json_depth_exceeds(data, JSON_MAX_DEPTH):
+            raise TooDeep()
+        return data
+
+
+class TooDeep(ParseError):
+    def __init__(self) -> None:
+        super().__init__(f"JSON parse error - nested deeper than {JSON_MAX_DEPTH} levels (arrays, objects).")
+
+
+def json_depth_exceeds(value, limit: int) -> bool:
+    """Whether `value` (parsed JSON) nests arrays and objects more than `limit` deep. Iterative: no
+    recursion, however deep the value; stops at the first container past the limit."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False

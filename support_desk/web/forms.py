@@ -6,16 +6,42 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.html import format_html
 
 from escalation.selectors import engineer_shift_at
+from escalation.services.engineers import DEACTIVATED_MESSAGE, login_deactivated
 from tickets.assignment import AssigneeOffShift
 from tickets.models import ATTACHMENT_MAX_BYTES, DESCRIPTION_MAX_LENGTH, SUBJECT_MAX_LENGTH, Severity, Status
 
 from .presenters import SEVERITY_PLAIN, assignee_label
 from .selectors import STATUS_ACTIVE, STATUS_ANY, QueueFilters, Scope
 from .uploads import ACCEPT_ATTRIBUTE, ALLOWED_DESCRIPTION, AttachmentRejected, attachment_content_type
+
+
+class _SaysWhenDeactivated:
+    """A login refused because the account was deactivated says so (the right password only)."""
+
+    def clean(self):
+        try:
+            return super().clean()
+        except ValidationError as refusal:
+            username, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+            if username and password and login_deactivated(username=username, password=password):
+                raise ValidationError(DEACTIVATED_MESSAGE, code="inactive") from refusal
+            raise
+
+
+class LoginForm(_SaysWhenDeactivated, AuthenticationForm):
+    """The engineers' login page (/accounts/login/)."""
+
+
+class AdminLoginForm(_SaysWhenDeactivated, AdminAuthenticationForm):
+    """The admin's login page (/admin/login/)."""
+
 
 HONEYPOT_FIELD = "website"
 NAME_MAX_LENGTH = 200

@@ -15,7 +15,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from escalation.models import Engineer, Escalation, EscalationPolicy, LedgerEntry
 from escalation.services.roster import active_engineers, engineer_shift
 from escalation.shifts import next_shift_start, shift_end
-from tickets.models import Attachment, Event, Message, Status, Ticket
+from tickets.models import Attachment, Event, Message, Status, Ticket, access_token_well_formed
 from tickets.selectors import ticket_tally_sums
 
 ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING_ON_CUSTOMER)
@@ -134,7 +134,9 @@ def engineer_list_roster(*, now: datetime, upcoming: int = 3) -> tuple[list[Rost
 
 
 def ticket_get_for_requester(*, access_token: str) -> Ticket | None:
-    """The ticket behind a private link, with its public thread only."""
+    """The ticket behind a private link, with its public thread only; None for a malformed token."""
+    if not access_token_well_formed(access_token):
+        return None
     public = Message.objects.filter(internal=False).select_related("author").prefetch_related("attachments")
     return (
         Ticket.objects.select_related("requester", "customer", "clock__calendar")

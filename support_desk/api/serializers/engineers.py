@@ -34,7 +34,9 @@ class EngineerSerializer(serializers.Serializer):
     lead = serializers.BooleanField()
     on_call = serializers.BooleanField()
     capacity = serializers.IntegerField()
-    active = serializers.BooleanField(help_text="In the rotation: routing and paging consider them.")
+    active = serializers.BooleanField(
+        help_text="In the rotation (routing and paging consider them) and able to sign in."
+    )
     on_shift = serializers.SerializerMethodField(help_text="On shift now, in their own timezone.")
     shift_ends_at = serializers.SerializerMethodField(
         help_text="When the shift they are on ends, in their timezone; null when off shift."
@@ -99,7 +101,11 @@ class EngineerUpdateSerializer(serializers.Serializer):
     lead = serializers.BooleanField(required=False)
     on_call = serializers.BooleanField(required=False)
     capacity = serializers.IntegerField(min_value=1, max_value=500, required=False)
-    active = serializers.BooleanField(required=False)
+    active = serializers.BooleanField(
+        required=False,
+        help_text="`false` takes them out of the rotation and out of the desk: their sessions end, their API "
+        "tokens are revoked and new logins are refused until `true` again.",
+    )
     confirm_coverage_gap = serializers.BooleanField(
         required=False,
         write_only=True,

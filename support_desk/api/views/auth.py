@@ -2,7 +2,10 @@
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
+
+from escalation.services.engineers import DEACTIVATED_MESSAGE, login_deactivated
 
 from .. import examples as ex
 from ..parsers import JSONParser
@@ -10,15 +13,29 @@ from ..schema import errors
 from ..throttling import TokenLoginThrottle
 
 
+class TokenLoginSerializer(AuthTokenSerializer):
+    """Credentials; those of a deactivated login are refused saying so."""
+
+    def validate(self, attrs):
+        try:
+            return super().validate(attrs)
+        except serializers.ValidationError:
+            if login_deactivated(username=attrs.get("username", ""), password=attrs.get("password", "")):
+                raise serializers.ValidationError(DEACTIVATED_MESSAGE, code="authorization") from None
+            raise
+
+
 class TokenView(ObtainAuthToken):
+    serializer_class = TokenLoginSerializer
     parser_classes = [JSONParser]
     throttle_classes = [TokenLoginThrottle]
     authentication_classes = []
 
     @extend_schema(
         summary="Get an API token",
-        description="The same token every time for a user, until it is revoked in the admin. Throttled per "
-        "client address.",
+        description="The same token every time for a user, until it is revoked in the admin or the engineer "
+        "is deactivated (which revokes every token of theirs and refuses new ones). Throttled per client "
+        "address.",
         request=inline_serializer(
             "TokenRequest",
             {
@@ -39,6 +56,11 @@ class TokenView(ObtainAuthToken):
             ex.example(
                 "Wrong credentials",
                 {"non_field_errors": ["Unable to log in with provided credentials."]},
+                status=400,
+            ),
+            ex.example(
+                "A deactivated engineer",
+                {"non_field_errors": [DEACTIVATED_MESSAGE]},
                 status=400,
             ),
         ],

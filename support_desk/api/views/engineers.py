@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from escalation.models import Engineer
 from escalation.selectors import engineer_get, engineer_list, engineer_list_on_shift
 from escalation.services.coverage import engineer_update_checked
-from escalation.services.engineers import engineer_create
+from escalation.services.engineers import engineer_change_check, engineer_create
 
 from .. import examples as ex
 from ..filters import EngineerListQuery, OnShiftQuery
@@ -112,7 +112,9 @@ class EngineerDetailView(ApiView):
     def patch(self, request, username: str):
         changes = self.body(EngineerUpdateSerializer, partial=True)
         now = timezone.now()
-        engineer = engineer_update_checked(engineer=_engineer_or_404(username), now=now, **changes)
+        engineer = _engineer_or_404(username)
+        engineer_change_check(engineer=engineer, by=request.user, changes=changes)
+        engineer = engineer_update_checked(engineer=engineer, now=now, **changes)
         return Response(_shown(engineer, now))
 
 
