@@ -157,6 +157,15 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1_048_576  # 1 MiB request bodies at most
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="support-desk@localhost")
+# The SMTP backend (EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend): where and how to connect.
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+# Seconds every SMTP operation may block a worker; a timeout is retried with backoff.
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
 
 # --- Celery ---------------------------------------------------------------------------------------
 
@@ -314,6 +323,9 @@ CELERY_BEAT_SCHEDULE = {
     "route-waiting-tickets": _every("escalation.tasks.route_waiting_tickets", ROUTING_TICK_SECONDS),
     "hand-off-ended-shifts": _every("escalation.tasks.hand_off_ended_shifts", 60.0),
     "requeue-stale-notifications": _every("escalation.tasks.requeue_stale_notifications", 60.0),
+    "requeue-stale-requester-notifications": _every(
+        "tickets.tasks.requeue_stale_requester_notifications", 60.0
+    ),
     "record-due-breaches": _every("escalation.tasks.record_due_breaches", BREACH_SWEEP_INTERVAL_SECONDS),
     "close-stale-tickets": _every("tickets.tasks.close_stale_tickets", 3600.0),
     # The triggers add a tally row per change; folding keeps every queue count a sum over a few rows.

@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from .models import CreditRule, Customer, CustomerDomain, Event, Message, Requester, Ticket
+from .models import (
+    CreditRule,
+    Customer,
+    CustomerDomain,
+    Event,
+    Message,
+    Requester,
+    RequesterNotification,
+    Ticket,
+)
 
 
 class CustomerDomainInline(admin.TabularInline):
@@ -71,6 +80,26 @@ class TicketAdmin(admin.ModelAdmin):
     inlines = [MessageInline, EventInline]
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(RequesterNotification)
+class RequesterNotificationAdmin(admin.ModelAdmin):
+    """The emails to requesters and how each went (a `failed` one says why). A record: nobody edits it."""
+
+    list_display = ["created_at", "ticket", "kind", "recipient", "status", "attempts", "sent_at"]
+    list_filter = ["kind", "status"]
+    search_fields = ["recipient"]
+    list_select_related = ["ticket"]
+    readonly_fields = [f.name for f in RequesterNotification._meta.concrete_fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:

@@ -407,3 +407,51 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RequesterNotification(models.Model):
+    """One email to a ticket's requester about one event of its life, whatever channel caused it.
+
+    Written by the service in the transaction that writes the event, so it exists exactly when the event
+    does; the worker sends it after commit (record the attempt, send, record the outcome). The unique
+    constraint makes a second record of the same news impossible.
+    """
+
+    class Kind(models.TextChoices):
+        RECEIVED = "received", "Ticket received"
+        REPLY = "reply", "Engineer's reply"
+        STATUS = "status", "Status changed"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="requester_notifications")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    recipient = models.EmailField(max_length=254)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "kind"], name="requester_notification_once"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["updated_at"],
+                name="requester_notification_unsent",
+                condition=Q(status__in=["queued", "sending"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.recipient} ({self.status})"

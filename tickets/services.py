@@ -28,10 +28,12 @@ from .models import (
     Message,
     Plan,
     Requester,
+    RequesterNotification,
     Status,
     Ticket,
     TicketTally,
 )
+from .notifications import requester_notification_record
 from .sla import sla_clock
 from .states import InvalidTransition, TicketFacts, check_transition
 
@@ -106,7 +108,8 @@ def ticket_file(
     follow_up_of: Ticket | None = None,
 ) -> FiledTicket:
     """File a ticket for the requester with `email`: its promises, clock and alarms, the description
-    as its first message, and a `created` event. Routing is asked for once the transaction commits."""
+    as its first message, and a `created` event. Routing is asked for, and the requester is sent the
+    ticket's reference and link, once the transaction commits."""
     requester = requester_get_or_create(email=email, name=name)
     customer = customer_for_email(requester.email)
     ticket = Ticket(
@@ -141,6 +144,9 @@ def ticket_file(
     )
     if follow_up_of is not None:
         _event(follow_up_of, EventType.FOLLOW_UP, now, follow_up=ticket.reference)
+    requester_notification_record(
+        ticket=ticket, event=event, kind=RequesterNotification.Kind.RECEIVED, now=now
+    )
     signals.send_on_commit(signals.ticket_created, ticket)
     return FiledTicket(ticket=ticket, message=message, event=event)
 
@@ -163,8 +169,12 @@ def _leave_pause(ticket: Ticket, now: datetime) -> None:
         sla_clock().resumed(ticket=ticket, paused_since=paused_since, now=now)
 
 
-def _move(ticket: Ticket, target: str, *, actor, now: datetime, reason: str = "") -> None:
-    """Move a locked ticket to the status `check_transition` allows, with every clock side effect."""
+def _move(
+    ticket: Ticket, target: str, *, actor, now: datetime, reason: str = "", by_requester: bool = False
+) -> None:
+    """Move a locked ticket to the status `check_transition` allows, with every clock side effect.
+
+    The requester is told of the new status, unless their own reply moved it."""
     current = ticket.status
     landed = check_transition(_facts(ticket), target)
     if current == Status.WAITING_ON_CUSTOMER:
@@ -186,7 +196,7 @@ def _move(ticket: Ticket, target: str, *, actor, now: datetime, reason: str = ""
     ticket.status = landed
     ticket.updated_at = now
     ticket.save()
-    _event(
+    event = _event(
         ticket,
         EventType.STATUS_CHANGED,
         now,
@@ -194,6 +204,10 @@ def _move(ticket: Ticket, target: str, *, actor, now: datetime, reason: str = ""
         **{"from": current, "to": landed},
         **({"reason": reason} if reason else {}),
     )
+    if not by_requester:
+        requester_notification_record(
+            ticket=ticket, event=event, kind=RequesterNotification.Kind.STATUS, now=now
+        )
     signals.send_on_commit(signals.ticket_status_changed, ticket)
 
 
@@ -213,7 +227,8 @@ def ticket_reply(
 ) -> Message:
     """A message on the ticket. `author=None` is the requester.
 
-    An engineer's first public reply is the first response. A requester's reply resumes a paused
+    An engineer's first public reply is the first response; every public reply is emailed to the
+    requester once the transaction commits. A requester's reply resumes a paused
     ticket, reopens a resolved one (a new resolution cycle), and on a closed ticket opens a
     follow-up ticket that links back; the message then lands on the follow-up.
     """
@@ -240,13 +255,16 @@ def ticket_reply(
     elif author is None:
         _event(ticket, EventType.CUSTOMER_REPLIED, now, None, message=message.pk)
         if ticket.status in (Status.WAITING_ON_CUSTOMER, Status.RESOLVED):
-            _move(ticket, Status.OPEN, actor=None, now=now, reason="customer replied")
+            _move(ticket, Status.OPEN, actor=None, now=now, reason="customer replied", by_requester=True)
     else:
         first = ticket.first_responded_at is None
         if first:
             ticket.first_responded_at = now
             sla_clock().responded(ticket=ticket, now=now)
-        _event(ticket, EventType.REPLIED, now, author, message=message.pk, first_response=first)
+        event = _event(ticket, EventType.REPLIED, now, author, message=message.pk, first_response=first)
+        requester_notification_record(
+            ticket=ticket, event=event, kind=RequesterNotification.Kind.REPLY, now=now, message=message
+        )
     ticket.updated_at = now
     ticket.save()
     signals.send_on_commit(signals.ticket_replied, ticket)

@@ -90,6 +90,21 @@ TICKET_DETAIL = {
     ],
 }
 
+FILED_TICKET_DETAIL = {
+    **TICKET_DETAIL,
+    "status": "new",
+    "assignee": None,
+    "updated_at": "2025-06-11T10:00:00Z",
+    "first_responded_at": None,
+    "sla": {
+        "first_response": {**SLA["first_response"], "achieved_at": None},
+        "resolution": SLA["resolution"],
+    },
+    "messages": TICKET_DETAIL["messages"][:1],
+    "events": TICKET_DETAIL["events"][:1],
+    "notifications": [],
+}
+
 PUBLIC_TICKET = {
     "reference": "SD-1042",
     "access_token": "Zq3c1n0Hk9sV2m8yW4rT6uP0aB5dE7fG1hJ3kL9xQ2w",

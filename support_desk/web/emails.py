@@ -1,45 +1,64 @@
-"""Mail to requesters from the web pages, sent once the change is committed; a failure never loses it."""
+"""What the emails to requesters say. `tickets.notifications` records and sends them (the worker, after
+the action commits, whichever channel acted); this words them, registered in `WebConfig.ready()`.
 
-import logging
-import smtplib
+Links point at PUBLIC_BASE_URL: the worker has no request to build them from.
+"""
 
-from django.core.mail import send_mail
+from datetime import datetime
+
+from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 
-from tickets.models import Ticket
+from tickets.models import RequesterNotification, Status, Ticket
 
-from .presenters import SEVERITY_PLAIN, Promise
+from .presenters import SEVERITY_PLAIN, customer_promise
 
-logger = logging.getLogger(__name__)
+DEVELOPMENT_BASE_URL = "http://localhost:8000"  # `make run` and the Procfile's default port
 
+Kind = RequesterNotification.Kind
 
-def send_ticket_received(*, ticket: Ticket, link: str, promise: Promise) -> bool:
-    """Email the requester the reference, the promise and the private link. False when it failed.
-
-    The ticket exists whatever happens to the mail: a failure is logged, not raised (the
-    confirmation page shows the same link).
-    """
-    context = {
-        "ticket": ticket,
-        "link": link,
-        "promise": promise,
-        "severity": SEVERITY_PLAIN[ticket.severity],
-    }
-    subject = " ".join(f"[{ticket.reference}] We received your ticket: {ticket.subject}".split())
-    return _send(subject[:200], render_to_string("emails/ticket_received.txt", context), ticket)
-
-
-def send_reply_notice(*, ticket: Ticket, body: str, author_name: str, link: str) -> bool:
-    """Email the requester an engineer's public reply, with the link to answer it. False when it failed."""
-    context = {"ticket": ticket, "body": body, "author": author_name, "link": link}
-    subject = " ".join(f"[{ticket.reference}] New reply: {ticket.subject}".split())
-    return _send(subject[:200], render_to_string("emails/reply_notice.txt", context), ticket)
+# A status as the requester's email words it: "Your ticket ... is now <this>."
+STATUS_WORDS = {
+    Status.NEW: "waiting for an engineer",
+    Status.OPEN: "open: an engineer is working on it",
+    Status.WAITING_ON_CUSTOMER: "waiting for your answer",
+    Status.RESOLVED: "resolved",
+    Status.CLOSED: "closed",
+}
+STATUS_SUBJECTS = {
+    Status.NEW: "Waiting for an engineer",
+    Status.OPEN: "Open again",
+    Status.WAITING_ON_CUSTOMER: "Waiting for your answer",
+    Status.RESOLVED: "Resolved",
+    Status.CLOSED: "Closed",
+}
 
 
-def _send(subject: str, body: str, ticket: Ticket) -> bool:
-    try:
-        send_mail(subject, body, None, [ticket.requester.email])
-    except (smtplib.SMTPException, OSError):
-        logger.exception("could not email the requester of %s", ticket.reference)
-        return False
-    return True
+def customer_link(ticket: Ticket) -> str:
+    """The ticket's private link, absolute: PUBLIC_BASE_URL (a local address in development)."""
+    base = settings.PUBLIC_BASE_URL.rstrip("/") or DEVELOPMENT_BASE_URL
+    return base + reverse("web:customer-ticket", args=[ticket.access_token])
+
+
+class RequesterMailTemplates:
+    """The `tickets.notifications.RequesterMail` of this deployment: the templates in templates/emails/."""
+
+    def render(self, *, notification: RequesterNotification, now: datetime) -> tuple[str, str]:
+        ticket = notification.ticket
+        context = {"ticket": ticket, "link": customer_link(ticket)}
+        if notification.kind == Kind.RECEIVED:
+            context |= {"promise": customer_promise(ticket, now), "severity": SEVERITY_PLAIN[ticket.severity]}
+            subject = f"[{ticket.reference}] We received your ticket: {ticket.subject}"
+            return subject, render_to_string("emails/ticket_received.txt", context)
+        if notification.kind == Kind.REPLY:
+            message = notification.message
+            context |= {"body": message.body, "author": message.author.first_name if message.author else ""}
+            subject = f"[{ticket.reference}] New reply: {ticket.subject}"
+            return subject, render_to_string("emails/reply_notice.txt", context)
+        status = notification.event.data["to"]
+        # The promise as it stands now, only while the ticket is still where this news left it.
+        promise = customer_promise(ticket, now) if ticket.status == status else None
+        context |= {"status": STATUS_WORDS[status], "promise": promise}
+        subject = f"[{ticket.reference}] {STATUS_SUBJECTS[status]}: {ticket.subject}"
+        return subject, render_to_string("emails/status_notice.txt", context)

@@ -102,3 +102,14 @@ def test_the_docs_render(client):
     redoc = client.get("/api/docs/redoc/")
     assert redoc.status_code == 200
     assert b"redoc" in redoc.content
+
+
+def test_filing_documents_both_representations_of_the_new_ticket(openapi):
+    created = openapi["paths"]["/api/v1/tickets/"]["post"]["responses"]["201"]
+    schema = created["content"]["application/json"]["schema"]
+    component = openapi["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    assert sorted(option["$ref"].rsplit("/", 1)[-1] for option in component["oneOf"]) == [
+        "PublicTicket",
+        "TicketDetail",
+    ]
+    assert "engineer" in created["description"] and "access_token" in created["description"]

@@ -72,6 +72,23 @@ def test_anyone_files_a_ticket_and_gets_the_key_to_it(anon, premium, time_machin
     )
 
 
+def test_an_engineer_filing_a_ticket_gets_the_ticket_as_the_detail_endpoint_shows_it(
+    as_engineer, premium, time_machine
+):
+    time_machine.move_to(NOW, tick=False)
+    response = as_engineer.post(TICKETS, INTAKE)
+
+    assert response.status_code == 201, response.content
+    ticket = Ticket.objects.get()
+    created = response.json()
+    assert response["Location"] == f"/api/v1/tickets/{ticket.reference}/"
+    assert created["customer"] == {"id": premium.pk, "name": "StreamCo", "plan": "premium"}
+    assert (created["assignee"], created["breached"], created["escalation_level"]) == (None, False, 0)
+    assert created["sla"]["first_response"]["due_at"] == "2025-06-11T10:30:00Z"
+    assert [e["type"] for e in created["events"]] == ["created"]
+    assert created == as_engineer.get(url(ticket)).json()
+
+
 def test_severity_defaults_to_general_and_the_requester_name_is_optional(anon):
     response = anon.post(
         TICKETS, {"subject": "Hi", "description": "?", "requester": {"email": "a@b.example"}}

@@ -10,8 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from escalation.models import Escalation
 from tests.factories import NOW, CustomerFactory, UserFactory, make_engineer, make_page, make_ticket
+from tests.mail import deliver_requester_mail
 from tickets import services
-from tickets.models import Event, EventType, Message, Plan, Severity, Status, Ticket
+from tickets.models import Event, EventType, Message, Plan, RequesterNotification, Severity, Status, Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -390,12 +391,14 @@ def test_reassigning_to_any_active_engineer_or_back_to_the_queue(desk, lena, tic
     assert (ticket.assignee, ticket.status) == (None, Status.NEW)
 
 
-def test_a_public_reply_is_the_first_response_and_a_note_is_not(desk, lena, ticket, mailoutbox):
+def test_a_public_reply_is_the_first_response_and_a_note_is_not(desk, lena, ticket, mailoutbox, settings):
+    settings.PUBLIC_BASE_URL = "https://desk.example.com"
+    RequesterNotification.objects.all().delete()  # the filing's confirmation
     desk.post(f"/tickets/{ticket.reference}/note/", {"note-body": "Checking edge logs."})
     ticket.refresh_from_db()
     assert ticket.first_responded_at is None
     assert ticket.messages.last().internal is True
-    assert not mailoutbox  # the customer never hears of notes
+    assert deliver_requester_mail(now=LATER) == []  # the customer never hears of notes
 
     response = desk.post(f"/tickets/{ticket.reference}/reply/", {"reply-body": "We see it too."})
     message = ticket.messages.last()
@@ -403,11 +406,13 @@ def test_a_public_reply_is_the_first_response_and_a_note_is_not(desk, lena, tick
     ticket.refresh_from_db()
     assert ticket.first_responded_at == LATER
     assert (message.internal, message.author) == (False, lena.user)
+    assert not mailoutbox  # the worker sends it, after the request
+    deliver_requester_mail(now=LATER)
     [mail] = mailoutbox
     assert mail.to == [ticket.requester.email]
     assert mail.subject == f"[{ticket.reference}] New reply: Origin returns 502"
     assert "Lena replied on your ticket" in mail.body and "We see it too." in mail.body
-    assert f"http://testserver/t/{ticket.access_token}/" in mail.body
+    assert f"https://desk.example.com/t/{ticket.access_token}/" in mail.body
 
 
 def test_an_empty_reply_comes_back_with_the_error_and_the_other_box_untouched(desk, ticket):

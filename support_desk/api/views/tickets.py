@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from escalation.selectors import ticket_detail_get, ticket_list_with_sla
 from escalation.services.acknowledgements import escalation_acknowledge
+from escalation.services.engineers import is_engineer
 from tickets.models import Ticket
 from tickets.selectors import PublicTicket, ticket_count, ticket_get
 from tickets.services import ticket_file, ticket_reply, ticket_update
@@ -50,6 +51,18 @@ def _detail(reference: str, now) -> Response:
     return Response(TicketDetailSerializer(ticket, context={"now": now}).data)
 
 
+FILED = OpenApiResponse(
+    response=PolymorphicProxySerializer(
+        component_name="FiledTicket",
+        serializers=[TicketDetailSerializer, PublicTicketSerializer],
+        resource_type_field_name=None,
+    ),
+    description="The ticket as filed. An engineer gets it as `GET /api/v1/tickets/{reference}/` shows it "
+    "(`Location` is that URL); anyone else gets the requester's view with the `access_token` that opens "
+    "the ticket's public endpoints (`Location` is `/api/v1/public/tickets/{access_token}/`).",
+)
+
+
 class TicketCollectionView(ListApiView):
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "POST" else [IsEngineer()]
@@ -73,10 +86,11 @@ class TicketCollectionView(ListApiView):
 
     @extend_schema(
         summary="File a ticket",
-        description="Anyone may file a ticket (throttled per client address). The response carries the "
-        "`access_token` that opens the ticket's public endpoints: keep it, it is shown once.",
+        description="Anyone may file a ticket (throttled per client address). An anonymous caller gets the "
+        "requester's view with the `access_token` that opens the ticket's public endpoints: keep it, it is "
+        "shown once. An engineer gets the ticket as the detail endpoint shows it.",
         request=TicketCreateSerializer,
-        responses={201: PublicTicketSerializer, **errors(*WRITE, 429)},
+        responses={201: FILED, **errors(*WRITE, 429)},
         auth=[],
         examples=[
             ex.example(
@@ -90,11 +104,13 @@ class TicketCollectionView(ListApiView):
                 },
                 request=True,
             ),
-            ex.example("The ticket as filed", ex.PUBLIC_TICKET, status=201),
+            ex.example("The ticket as its requester sees it", ex.PUBLIC_TICKET, status=201),
+            ex.example("The ticket as an engineer sees it", ex.FILED_TICKET_DETAIL, status=201),
         ],
     )
     def post(self, request):
         data = self.body(TicketCreateSerializer)
+        now = timezone.now()
         filed = ticket_file(
             subject=data["subject"],
             description=data["description"],
@@ -102,9 +118,15 @@ class TicketCollectionView(ListApiView):
             email=data["requester"]["email"],
             name=data["requester"]["name"],
             requester_timezone=data.get("timezone"),
-            now=timezone.now(),
+            now=now,
         )
         ticket = filed.ticket
+        if is_engineer(request.user):
+            location = reverse("api:ticket", kwargs={"reference": ticket.reference})
+            response = _detail(ticket.reference, now)
+            response.status_code = status.HTTP_201_CREATED
+            response["Location"] = location
+            return response
         filed.message.public_attachments = []  # filed through the API: no attachments
         # What the filing just wrote is the whole of the customer's view: no need to read it back.
         public = PublicTicket(ticket=ticket, messages=[filed.message], events=[filed.event])

@@ -21,7 +21,6 @@ from tickets.selectors import ticket_get_by_access_token
 from tickets.services import attachment_add, normalize_email, ticket_file, ticket_reply
 
 from .. import selectors
-from ..emails import send_ticket_received
 from ..forms import CustomerReplyForm, TicketForm
 from ..presenters import SEVERITY_PLAIN, customer_promise, local_words
 from ..ratelimit import REPLIES_PER_TICKET_PER_HOUR, TICKETS_PER_ADDRESS_PER_HOUR, rate_limit_hit
@@ -92,9 +91,7 @@ def ticket_new(request: HttpRequest, oversized: set[str]) -> HttpResponse:
     elif form.is_valid():
         address = normalize_email(form.cleaned_data["email"])
         if rate_limit_hit(scope="ticket", identity=address, limit=TICKETS_PER_ADDRESS_PER_HOUR, now=now):
-            ticket = _file_ticket(form, now)
-            link = _private_link(request, ticket)
-            send_ticket_received(ticket=ticket, link=link, promise=customer_promise(ticket, now))
+            ticket = _file_ticket(form, now)  # the confirmation email goes out from the worker
             return redirect("web:ticket-received", access_token=ticket.access_token)
         form.add_error(
             "email",
@@ -167,12 +164,7 @@ def customer_ticket(request: HttpRequest, access_token: str, oversized: set[str]
             if message.ticket_id == ticket.pk:
                 messages.success(request, "Your reply was sent.")
                 return redirect("web:customer-ticket", access_token=ticket.access_token)
-            follow_up = message.ticket
-            send_ticket_received(
-                ticket=follow_up,
-                link=_private_link(request, follow_up),
-                promise=customer_promise(follow_up, now),
-            )
+            follow_up = message.ticket  # filing it emailed its link (from the worker)
             messages.success(
                 request,
                 f"{ticket.reference} was closed, so your reply opened a new ticket, {follow_up.reference}. "

@@ -25,7 +25,6 @@ from tickets.services import ticket_assign, ticket_change_severity, ticket_chang
 from tickets.states import TRANSITIONS, InvalidTransition
 
 from .. import selectors
-from ..emails import send_reply_notice
 from ..forms import AssignForm, NoteForm, QueueFilterForm, ReplyForm, SeverityForm, StatusForm
 from ..permissions import engineer_required
 from ..presenters import clock_panels, describe_event, ledger_lines, page_label, person, queue_row
@@ -184,8 +183,6 @@ def ticket_reply_public(request: HttpRequest, reference: str) -> HttpResponse:
     if not form.is_valid():
         return _ticket_page(request, reference, now, reply_form=form)
     message = ticket_reply(ticket=ticket, author=request.user, body=form.cleaned_data["body"], now=now)
-    link = request.build_absolute_uri(reverse("web:customer-ticket", args=[ticket.access_token]))
-    send_reply_notice(ticket=ticket, body=message.body, author_name=request.user.first_name, link=link)
     messages.success(request, "Reply sent to the customer.")
     return _back(ticket, f"message-{message.pk}")
 

@@ -1,0 +1,202 @@
+"""Email to requesters: the news of their ticket, the same whichever channel made it.
+
+The ticket services record a `RequesterNotification` in the transaction that writes the event it is
+about (filing, an engineer's public reply, a status change), so a web page, the API and the worker
+notify alike and no view decides whether the customer hears of it. Once the transaction commits the
+worker sends it: record the attempt, send, record the outcome. The row's status decides, so a task
+that runs twice (a redelivery, a duplicate enqueue, the sweep) sends nothing the second time. A crash
+between the SMTP server accepting a message and the outcome being saved is the one window that can
+send twice: the row is taken over when its lease ends, and the message keeps its Message-ID.
+
+What the email says is rendered by a `RequesterMail` registered when the apps are ready (the web
+layer: it words the promise and builds the customer's link), so `tickets` imports nothing above it.
+"""
+
+import logging
+import random
+import smtplib
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import Q
+
+from .models import Event, Message, RequesterNotification, Ticket
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+BACKOFF_CAP_SECONDS = 300
+STALE_QUEUED_AFTER = timedelta(minutes=2)  # queued this long: the task was lost (a broker away)
+SENDING_LEASE = timedelta(minutes=5)  # far above EMAIL_TIMEOUT: a `sending` row this old was abandoned
+SUBJECT_MAX_LENGTH = 200
+
+Status = RequesterNotification.Status
+
+
+class TransientMailError(Exception):
+    """The mail server could not take the message now (a timeout, a refused connection, a 4xx)."""
+
+
+class RequesterMail(Protocol):
+    def render(self, *, notification: RequesterNotification, now: datetime) -> tuple[str, str]:
+        """The subject and the plain-text body of the email `notification` records."""
+
+
+_mail: RequesterMail | None = None
+
+
+def register_requester_mail(mail: RequesterMail) -> None:
+    global _mail
+    _mail = mail
+
+
+def requester_mail() -> RequesterMail:
+    if _mail is None:
+        raise ImproperlyConfigured("No requester mail is registered; is the web app installed?")
+    return _mail
+
+
+# --- recording (inside the services' transactions) --------------------------------------------------
+
+
+def requester_notification_record(
+    *, ticket: Ticket, event: Event, kind: str, now: datetime, message: Message | None = None
+) -> RequesterNotification:
+    """Record the email that tells the requester of `event`; the worker gets it once the caller commits."""
+    notification = RequesterNotification.objects.create(
+        ticket=ticket,
+        event=event,
+        kind=kind,
+        message=message,
+        recipient=ticket.requester.email,
+        created_at=now,
+        updated_at=now,
+    )
+    notification_id = notification.pk
+    transaction.on_commit(lambda: requester_notifications_enqueue(notification_ids=[notification_id]))
+    return notification
+
+
+def requester_notifications_enqueue(*, notification_ids: list[int]) -> None:
+    from .tasks import send_requester_notification
+
+    for notification_id in notification_ids:
+        try:
+            send_requester_notification.delay(notification_id)
+        except Exception as exc:
+            # The broker is away: the sweep re-sends queued rows that sat too long.
+            logger.warning(
+                "could not enqueue requester notification %s (%s); it will be re-sent", notification_id, exc
+            )
+
+
+# --- sending (the worker) ---------------------------------------------------------------------------
+
+
+def backoff_seconds(attempt: int) -> float:
+    """Exponential backoff with jitter: about 2, 4, 8, 16, 32 s with the default base of 2 s."""
+    ceiling = min(BACKOFF_CAP_SECONDS, settings.NOTIFICATION_BACKOFF_BASE_SECONDS * 2 ** max(attempt - 1, 0))
+    return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - jitter, not security
+
+
+def _claimable(notification: RequesterNotification, now: datetime) -> bool:
+    if notification.status == Status.QUEUED:
+        return True
+    return notification.status == Status.SENDING and notification.updated_at <= now - SENDING_LEASE
+
+
+def _claim(notification_id: int, now: datetime) -> RequesterNotification | None:
+    """Record the attempt. None when there is nothing to send: sent, failed for good, or being sent."""
+    with transaction.atomic():
+        notification = RequesterNotification.objects.select_for_update().filter(pk=notification_id).first()
+        if notification is None or not _claimable(notification, now):
+            return None
+        if notification.attempts >= MAX_ATTEMPTS:  # abandoned mid-send again and again
+            notification.status, notification.updated_at = Status.FAILED, now
+            notification.last_error = (
+                f"gave up after {notification.attempts} attempts: {notification.last_error}"
+            )
+            notification.save(update_fields=["status", "updated_at", "last_error"])
+            return None
+        notification.status = Status.SENDING
+        notification.attempts += 1
+        notification.updated_at = now
+        notification.save(update_fields=["status", "attempts", "updated_at"])
+    return (
+        RequesterNotification.objects.select_related("ticket__requester", "event", "message__author")
+        .filter(pk=notification_id)
+        .get()
+    )
+
+
+def _finish(notification: RequesterNotification, now: datetime, **fields) -> None:
+    RequesterNotification.objects.filter(pk=notification.pk).update(updated_at=now, **fields)
+
+
+def _message_id(notification: RequesterNotification) -> str:
+    """The same for every attempt, so a mail client folds the copy of the rare double send."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(" >") or "localhost"
+    return f"<requester-notification-{notification.pk}@{domain}>"
+
+
+def _permanent(exc: Exception) -> bool:
+    """A 5xx answer will be the same next time; timeouts, refused connections and 4xx may not be."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    code = getattr(exc, "smtp_code", None)
+    return isinstance(code, int) and code >= 500
+
+
+def requester_notification_send(*, notification_id: int, now: datetime) -> str:
+    """Send once. Returns the final status (or "skipped"); raises TransientMailError when a retry may help.
+
+    The SMTP connection times out after EMAIL_TIMEOUT seconds (Django's SMTP backend reads it)."""
+    notification = _claim(notification_id, now)
+    if notification is None:
+        return "skipped"
+    try:
+        subject, body = requester_mail().render(notification=notification, now=now)
+    except Exception as exc:
+        logger.exception("could not word requester notification %s", notification.pk)
+        _finish(notification, now, status=Status.FAILED, last_error=f"could not word it: {exc}")
+        return Status.FAILED
+    email = EmailMessage(
+        " ".join(subject.split())[:SUBJECT_MAX_LENGTH],
+        body,
+        settings.DEFAULT_FROM_EMAIL,
+        [notification.recipient],
+        headers={"Message-ID": _message_id(notification)},
+    )
+    try:
+        email.send()
+    except OSError as exc:  # smtplib's errors, timeouts and refused connections alike
+        error = f"{type(exc).__name__}: {exc}"
+        if _permanent(exc):
+            _finish(notification, now, status=Status.FAILED, last_error=error)
+            return Status.FAILED
+        if notification.attempts >= MAX_ATTEMPTS:
+            _finish(notification, now, status=Status.FAILED, last_error=f"gave up: {error}")
+            return Status.FAILED
+        _finish(notification, now, status=Status.QUEUED, last_error=error)
+        raise TransientMailError(error) from exc
+    _finish(notification, now, status=Status.SENT, sent_at=now, last_error="")
+    return Status.SENT
+
+
+def requester_notifications_requeue_stale(*, now: datetime) -> int:
+    """Enqueue again what sat queued too long (a lost task) or was abandoned mid-send. Returns how many."""
+    stale = list(
+        RequesterNotification.objects.filter(
+            Q(status=Status.QUEUED, updated_at__lte=now - STALE_QUEUED_AFTER)
+            | Q(status=Status.SENDING, updated_at__lte=now - SENDING_LEASE)
+        )
+        .order_by("updated_at")
+        .values_list("pk", flat=True)[:500]
+    )
+    RequesterNotification.objects.filter(pk__in=stale, status=Status.QUEUED).update(updated_at=now)
+    requester_notifications_enqueue(notification_ids=stale)
+    return len(stale)
