@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0006_ticket_tally'),
+        ('tickets', '0007_ticket_assignment_pinned_until'),
     ]
 
     operations = [
