@@ -26,7 +26,7 @@ run: install
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo
 	DEBUG=$${DEBUG:-1} BIND_ADDRESS=$${BIND_ADDRESS:-127.0.0.1} PATH="$(CURDIR)/$(BIN):$$PATH" \
-	$(BIN)/honcho start --port $${PORT:-8000} web worker beat
+	$(BIN)/honcho start --port $${PORT:-8000} web worker mailer beat
 
 test: install
 	.ci/services

@@ -213,6 +213,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2.0
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Customers' emails wait on mail servers (up to EMAIL_TIMEOUT each, with retries); pages must not wait
+# behind them. They have their own queue, consumed by the Procfile's `mailer` process, so a slow or
+# flooded mail server never holds a worker slot that an escalation step needs.
+REQUESTER_MAIL_QUEUE = "mail"
+CELERY_TASK_ROUTES = {"tickets.tasks.send_requester_notification": {"queue": REQUESTER_MAIL_QUEUE}}
 
 # --- Cache ---------------------------------------------------------------------------------------
 # Rate limits and throttles count per client across every web process, so production shares one cache:

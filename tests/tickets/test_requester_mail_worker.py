@@ -3,6 +3,7 @@ from the worker, once each, however often their task runs, and through a server 
 
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import redis
@@ -43,10 +44,13 @@ def smtp(settings):
 
 @pytest.fixture
 def worker(smtp):
-    """A real worker thread pool consuming the test Redis database, with an empty queue to start from."""
+    """A real worker thread pool consuming the mail queue only, as the Procfile's `mailer` does, on the
+    test Redis database, with an empty queue to start from."""
     assert django_settings.CELERY_BROKER_URL.startswith("redis://"), "integration tests run on Redis"
     redis.Redis.from_url(django_settings.CELERY_BROKER_URL).flushdb()
-    with start_worker(app, pool="threads", concurrency=4, perform_ping_check=False, shutdown_timeout=30):
+    with start_worker(
+        app, pool="threads", concurrency=4, perform_ping_check=False, shutdown_timeout=30, queues=["mail"]
+    ):
         yield
 
 
@@ -111,3 +115,11 @@ def test_a_server_that_says_try_later_gets_the_email_once_after_backoff(worker, 
     assert notification.attempts == 3 and notification.last_error == ""
     time.sleep(1)
     assert len(smtp.received) == 1
+
+
+def test_requester_mail_has_a_queue_of_its_own_that_the_procfile_consumes():
+    route = app.amqp.router.route({}, "tickets.tasks.send_requester_notification")
+    assert route["queue"].name == django_settings.REQUESTER_MAIL_QUEUE == "mail"
+    assert app.amqp.router.route({}, "escalation.tasks.fire_alarm")["queue"].name == "celery"
+    procfile = (Path(__file__).resolve().parents[2] / "Procfile").read_text()
+    assert "worker -Q celery " in procfile and "worker -Q mail " in procfile
