@@ -16,7 +16,14 @@ from django import forms
 from django.utils.dateparse import parse_datetime
 
 from escalation.models import Region
-from escalation.reports.periods import PeriodError, default_interval, period_resolve
+from escalation.reports.periods import (
+    PeriodError,
+    credit_month_for,
+    default_interval,
+    month_current,
+    month_period,
+    period_resolve,
+)
 from escalation.reports.selectors import INTERVALS, REPORT_GROUPS, ReportFilters
 from tickets.models import Plan, Severity
 
@@ -73,7 +80,8 @@ class ReportRequest:
     filters: ReportFilters
     group_by: str
     interval: str
-    month: date
+    month: date  # the service credits shown: the month asked for, else the last complete one (UTC)
+    month_to_date: date | None  # the running month, shown beside it (not final) while the report reaches it
     page: str | None
 
 
@@ -98,7 +106,7 @@ class ReportForm(forms.Form):
         label="Credits for",
         input_formats=["%Y-%m"],
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
-        help_text="A calendar month in UTC.",
+        help_text="A calendar month in UTC. Default: the last complete one.",
     )
 
     def __init__(self, data, *, zone: ZoneInfo, now: datetime, customers=(), engineers=()) -> None:
@@ -151,12 +159,15 @@ class ReportForm(forms.Form):
             engineer=data.get("engineer") or None,
             region=data.get("region") or None,
         )
-        month = data.get("month") or period.last_local_day().replace(day=1)
+        month = data.get("month") or credit_month_for(period, self.now)
+        running = month_current(self.now)
+        reaches_running = period.end > month_period(running).start
         return ReportRequest(
             filters=filters,
             group_by=data.get("group_by") or "severity",
             interval=data.get("interval") or default_interval(period),
             month=month,
+            month_to_date=running if month != running and reaches_running else None,
             page=self.data.get("page"),
         )
 
