@@ -8,6 +8,8 @@ from hypothesis import strategies as st
 from escalation.routing import Candidate, choose_engineer, on_call, on_shift_leads, soonest_shift_start
 from escalation.shifts import Shift, is_on_shift
 
+pytestmark = pytest.mark.clock
+
 WEEKDAYS = frozenset(range(5))
 
 

@@ -13,6 +13,8 @@ from escalation.shifts import Shift, is_on_shift, local_time, next_shift_start, 
 
 from .test_business_time import instants_for, wall_times, zones
 
+pytestmark = pytest.mark.clock
+
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
 TOKYO = ZoneInfo("Asia/Tokyo")

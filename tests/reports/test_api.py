@@ -16,7 +16,7 @@ from tests.reports.conftest import JUNE, READ_AT
 from tickets import services
 from tickets.models import Severity
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 REPORT = "/api/v1/reports/sla/"
 BREACHES = "/api/v1/reports/sla/breaches/"

@@ -27,7 +27,7 @@ from tests.reports.conftest import JUNE, READ_AT
 from tickets import services
 from tickets.models import Severity
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 PAGE = "/reports/sla/"
 GROUPS_CSV = "/reports/sla/groups.csv"

@@ -15,6 +15,8 @@ from escalation.reports.periods import (
     period_resolve,
 )
 
+pytestmark = pytest.mark.clock
+
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
 KOLKATA = ZoneInfo("Asia/Kolkata")

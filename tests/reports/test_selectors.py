@@ -19,7 +19,7 @@ from escalation.reports.selectors import (
 )
 from tests.reports.conftest import HOUR, READ_AT
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 UTC = ZoneInfo("UTC")
 BERLIN = ZoneInfo("Europe/Berlin")
