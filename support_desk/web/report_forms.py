@@ -17,6 +17,7 @@ from django.utils.dateparse import parse_datetime
 
 from escalation.models import Region
 from escalation.reports.periods import (
+    Period,
     PeriodError,
     credit_month_for,
     default_interval,
@@ -129,6 +130,8 @@ class ReportForm(forms.Form):
             "Any engineer", [(e.user.get_username(), str(e)) for e in engineers]
         )
         self.order_fields(["from", "to", "severity", "plan", "customer", "engineer", "region", "group_by"])
+        # The month picker offers months up to the running one (whose credits are not final yet).
+        self.fields["month"].widget.attrs["max"] = f"{month_current(now):%Y-%m}"
         for name in ("from", "to"):
             # A date input shows the day of an instant the CSV links carry.
             value = self.data.get(name, "")
@@ -146,7 +149,23 @@ class ReportForm(forms.Form):
             )
         except PeriodError as refused:
             self.add_error(refused.field, str(refused))
+            return data
+        if "month" not in self._errors:
+            data["credit_month"] = data.get("month") or credit_month_for(data["period"], self.now)
+            self._show_values_in_force(data["period"], data["credit_month"])
         return data
+
+    def _show_values_in_force(self, period: Period, month: date) -> None:
+        """Boxes left empty show what the report uses instead: the days of the default period (the last
+        30 days) in its zone, and the month of the credits shown."""
+        shown = {
+            "from": period.local_start().date().isoformat(),
+            "to": period.last_local_day().isoformat(),
+            "month": f"{month:%Y-%m}",
+        }
+        for name, value in shown.items():
+            if not self.data.get(name):
+                self.fields[name].widget.attrs["value"] = value
 
     def report_request(self) -> ReportRequest:
         data = self.cleaned_data
@@ -159,7 +178,7 @@ class ReportForm(forms.Form):
             engineer=data.get("engineer") or None,
             region=data.get("region") or None,
         )
-        month = data.get("month") or credit_month_for(period, self.now)
+        month = data["credit_month"]
         running = month_current(self.now)
         reaches_running = period.end > month_period(running).start
         return ReportRequest(

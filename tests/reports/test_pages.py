@@ -162,6 +162,30 @@ def test_the_credits_are_of_the_last_complete_month_beside_the_month_to_date(cli
     assert 'data-testid="credits-to-date"' not in html(response)
 
 
+def input_tag(response, name: str) -> dict:
+    found = re.search(rf'<input [^>]*name="{name}"[^>]*>', html(response))
+    assert found, f"no input {name}"
+    return dict(re.findall(r'([a-z-]+)="([^"]*)"', found.group(0)))
+
+
+def test_the_form_shows_the_days_and_the_month_in_force(client, manager):
+    """Without parameters the boxes show the last 30 days and the credits' month, not empty boxes (which
+    Chromium draws as "--------- ----" for a month) (issue 11, item 7)."""
+    with time_machine.travel(datetime(2026, 12, 2, 9, tzinfo=UTC), tick=False):
+        client.force_login(manager)
+        shown = client.get(PAGE)
+        asked = client.get(PAGE, {"from": "2026-10-05", "to": "2026-10-20", "month": "2026-09"})
+    assert shown.status_code == asked.status_code == 200
+    assert [input_tag(shown, name)["value"] for name in ("from", "to")] == ["2026-11-02", "2026-12-02"]
+    month = input_tag(shown, "month")
+    assert (month["type"], month["value"], month["max"]) == ("month", "2026-11", "2026-12")
+    assert [input_tag(asked, name)["value"] for name in ("from", "to", "month")] == [
+        "2026-10-05",
+        "2026-10-20",
+        "2026-09",
+    ]
+
+
 def test_bad_parameters_show_the_form_with_its_errors(desk):
     response = desk.get(PAGE, {"from": "2025-06-10", "to": "2025-06-01", "severity": "apocalyptic"})
     assert response.status_code == 400

@@ -147,6 +147,22 @@ def test_a_manager_reads_the_sla_report(live_server, browser, last_week, shots, 
     closed.locator("xpath=..").screenshot(path=str(screenshot_dir / "20-manager-report-credits.png"))
     shots(page, "20-manager-report")
 
+    # The boxes show what is in force: the days of "the last 30 days" (UTC, Maria's zone) and the month
+    # of the credits, drawn by Chromium's month picker as a month, not as "--------- ----".
+    days = {
+        (at - timedelta(days=30)).date().isoformat(): at.date().isoformat()
+        for at in (last_week["now"], timezone.now())
+    }
+    start = page.get_by_label("From", exact=True).input_value()
+    assert start in days, (start, days)
+    expect(page.get_by_label("To (inclusive)", exact=True)).to_have_value(days[start])
+    month = page.get_by_label("Credits for", exact=True)
+    expect(month).to_have_attribute("type", "month")
+    expect(month).to_have_value(f"{last_complete:%Y-%m}")
+    page.get_by_role("form", name="Report period and filters").screenshot(
+        path=str(screenshot_dir / "20-manager-report-filters.png")
+    )
+
     # Regrouped by engineer: Lena's cycles and the unassigned one.
     page.get_by_label("Group by").select_option(label="Engineer")
     page.get_by_role("button", name="Show the report").click()
