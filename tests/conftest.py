@@ -24,6 +24,10 @@ def test_now_from_environment() -> datetime | None:
     return instant.astimezone(UTC)
 
 
+def pytest_configure(config):
+    test_now_from_environment()  # a malformed instant stops the run before any test
+
+
 def pytest_report_header(config):
     instant = test_now_from_environment()
     if instant is not None:
