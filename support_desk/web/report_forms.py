@@ -131,12 +131,18 @@ class ReportForm(forms.Form):
         )
         self.order_fields(["from", "to", "severity", "plan", "customer", "engineer", "region", "group_by"])
         # The month picker offers months up to the running one (whose credits are not final yet).
-        self.fields["month"].widget.attrs["max"] = f"{month_current(now):%Y-%m}"
+        self.fields["month"].widget.attrs.update(min=f"{EARLIEST:%Y-%m}", max=f"{month_current(now):%Y-%m}")
         for name in ("from", "to"):
             # A date input shows the day of an instant the CSV links carry.
             value = self.data.get(name, "")
             if len(value) > 10:
                 self.fields[name].widget.attrs["value"] = value[:10]
+
+    def clean_month(self):
+        month = self.cleaned_data.get("month")
+        if month is not None and not EARLIEST <= month <= LATEST:
+            raise forms.ValidationError("Choose a month between 1970 and 2199.")
+        return month
 
     def clean(self):
         data = super().clean()

@@ -184,6 +184,9 @@ def test_the_form_shows_the_days_and_the_month_in_force(client, manager):
         "2026-10-20",
         "2026-09",
     ]
+    with time_machine.travel(datetime(2026, 12, 2, 9, tzinfo=UTC), tick=False):
+        refused = client.get(PAGE, {"month": "9999-12"})
+    assert refused.status_code == 400 and "Choose a month between 1970 and 2199." in html(refused)
 
 
 def test_bad_parameters_show_the_form_with_its_errors(desk):
