@@ -1,5 +1,55 @@
+import os
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from django.test import override_settings
+
+# `make test` runs the tests marked `clock` again with this set to an instant that trips date arithmetic
+# (the first hour of a month, a DST-change Sunday, 31 December): see the Makefile.
+TEST_NOW_VARIABLE = "SUPPORT_DESK_TEST_NOW"
+
+
+def test_now_from_environment() -> datetime | None:
+    """The instant in $SUPPORT_DESK_TEST_NOW (ISO 8601 with an offset or Z), or None when unset."""
+    value = os.environ.get(TEST_NOW_VARIABLE, "").strip()
+    if not value:
+        return None
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        instant = None
+    if instant is None or instant.tzinfo is None:
+        raise pytest.UsageError(f"{TEST_NOW_VARIABLE}={value!r}: give an ISO 8601 instant with its offset.")
+    return instant.astimezone(UTC)
+
+
+def pytest_configure(config):
+    test_now_from_environment()  # a malformed instant stops the run before any test
+
+
+def pytest_report_header(config):
+    instant = test_now_from_environment()
+    if instant is not None:
+        return f"tests marked `clock` run at {instant.isoformat()} ({TEST_NOW_VARIABLE})"
+    return None
+
+
+@pytest.fixture(autouse=True)
+def _clock_from_environment(request):
+    """A test marked `clock` runs with the clock travelled to $SUPPORT_DESK_TEST_NOW when it is set.
+
+    The clock ticks from there (a live server, a worker and timeouts keep working). A test that pins
+    its own instant (`time_machine.travel` inside it or in a fixture of its module) keeps its own: the
+    innermost travel wins. Unset, such tests run at the real time, so each run also samples today.
+    Defined first in the root conftest, so it starts before any fixture that builds data from "now".
+    """
+    instant = test_now_from_environment()
+    if instant is None or request.node.get_closest_marker("clock") is None:
+        yield
+        return
+    with time_machine.travel(instant, tick=True):
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -94,12 +94,45 @@ def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
+def month_following(month: date) -> date:
+    """The first day of the calendar month after the one containing `month`."""
+    return (month_start(month) + timedelta(days=32)).replace(day=1)
+
+
+def month_preceding(month: date) -> date:
+    """The first day of the calendar month before the one containing `month`."""
+    return (month_start(month) - timedelta(days=1)).replace(day=1)
+
+
 def month_period(month: date) -> Period:
     """The calendar month containing `month`, in UTC: service credits are counted per UTC month."""
     first = month_start(month)
-    following = (first + timedelta(days=32)).replace(day=1)
     utc = ZoneInfo("UTC")
-    return Period(start=local_midnight(first, utc), end=local_midnight(following, utc), zone=utc)
+    return Period(start=local_midnight(first, utc), end=local_midnight(month_following(first), utc), zone=utc)
+
+
+def month_current(now: datetime) -> date:
+    """The first day of the UTC month `now` falls in: the month to date, whose credits are not final."""
+    return month_start(now.astimezone(UTC).date())
+
+
+def month_is_final(month: date, now: datetime) -> bool:
+    """Whether the UTC month containing `month` has ended at `now` (only then are its credits billed)."""
+    return month_period(month).end <= now
+
+
+def month_last_complete(now: datetime) -> date:
+    """The first day of the last UTC month that has ended at `now`: credits are billed per closed month."""
+    return month_preceding(month_current(now))
+
+
+def credit_month_for(period: Period, now: datetime) -> date:
+    """The month whose service credits go with a report of `period`, read at `now`: the UTC month of
+    the period's last instant (or of `now`, when the period runs on past it), or the month before it
+    while that month is still running. So "the last 30 days" shows the last complete month."""
+    last = min(period.end, now) - timedelta(microseconds=1)
+    month = month_start(last.astimezone(UTC).date())
+    return month if month_is_final(month, now) else month_preceding(month)
 
 
 def week_monday(day: date) -> date:

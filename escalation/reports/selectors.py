@@ -37,7 +37,7 @@ from ..models import Engineer, Escalation, LedgerEntry, Metric
 from ..services.roster import engineer_shift
 from . import coverage
 from .credits import DEFAULT_TERMS, Credit, CreditTerms, credit_for
-from .periods import Period, month_period, week_monday
+from .periods import Period, month_is_final, month_period, week_monday
 from .sql import Percentile
 
 UTC = ZoneInfo("UTC")
@@ -428,6 +428,7 @@ class CustomerCredit:
 class MonthCredits:
     month: date  # the first day
     period: Period
+    final: bool  # the month has ended: these are the credits billed; else the month to date
     terms: dict[str, CreditTerms]  # by plan
     customers: list[CustomerCredit] = field(default_factory=list)
 
@@ -443,9 +444,10 @@ def credit_terms_by_plan() -> dict[str, CreditTerms]:
     }
 
 
-def credit_list_for_month(*, month: date) -> MonthCredits:
+def credit_list_for_month(*, month: date, now: datetime) -> MonthCredits:
     """Per customer with a breach in the calendar month (UTC): the breaches the rule of their plan
-    counts and the credit they are owed. Two queries: the counts per customer, and the rules."""
+    counts and the credit they are owed; not final while the month runs at `now`. Two queries: the
+    counts per customer, and the rules."""
     period = month_period(month)
     major_first_response = Q(severity=Severity.MAJOR, metric=FIRST_RESPONSE)
     rows = (
@@ -484,7 +486,13 @@ def credit_list_for_month(*, month: date) -> MonthCredits:
                 ),
             )
         )
-    return MonthCredits(month=period.start.date(), period=period, terms=terms, customers=customers)
+    return MonthCredits(
+        month=period.start.date(),
+        period=period,
+        final=month_is_final(month, now),
+        terms=terms,
+        customers=customers,
+    )
 
 
 # --- the ledger's rows for export (whether the chain verifies: `integrity.py`) ----------------------

@@ -298,6 +298,7 @@ TRENDS = {
 
 CREDITS = {
     "month": "2025-06",
+    "final": True,
     "from": "2025-06-01T00:00:00Z",
     "to": "2025-07-01T00:00:00Z",
     "terms": {

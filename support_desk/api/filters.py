@@ -7,7 +7,13 @@ them into the keyword arguments of one selector.
 from rest_framework import serializers
 
 from escalation.models import Metric, Region
-from escalation.reports.periods import TREND_DAILY_UP_TO_DAYS, PeriodError, default_interval, period_resolve
+from escalation.reports.periods import (
+    TREND_DAILY_UP_TO_DAYS,
+    PeriodError,
+    default_interval,
+    month_last_complete,
+    period_resolve,
+)
 from escalation.reports.selectors import INTERVALS, REPORT_GROUPS, ReportFilters, manager_zone_get
 from tickets.models import Plan, Severity, Status
 from tickets.selectors import TICKET_DEFAULT_ORDERING, TICKET_ORDERINGS, UNSET
@@ -198,10 +204,14 @@ class TrendQuery(ReportFilterQuery):
 class MonthQuery(serializers.Serializer):
     """Needs `now` in its context: the default month."""
 
-    month = MonthField(required=False, help_text="YYYY-MM, a calendar month in UTC. Default: this month.")
+    month = MonthField(
+        required=False,
+        help_text="YYYY-MM, a calendar month in UTC. Default: the last complete month (credits are billed "
+        "per closed month); the current month gives the credits to date, not final.",
+    )
 
     def first_day(self):
-        return self.validated_data.get("month") or self.context["now"].date().replace(day=1)
+        return self.validated_data.get("month") or month_last_complete(self.context["now"])
 
 
 class CoverageQuery(serializers.Serializer):

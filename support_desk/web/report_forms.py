@@ -16,7 +16,15 @@ from django import forms
 from django.utils.dateparse import parse_datetime
 
 from escalation.models import Region
-from escalation.reports.periods import PeriodError, default_interval, period_resolve
+from escalation.reports.periods import (
+    Period,
+    PeriodError,
+    credit_month_for,
+    default_interval,
+    month_current,
+    month_period,
+    period_resolve,
+)
 from escalation.reports.selectors import INTERVALS, REPORT_GROUPS, ReportFilters
 from tickets.models import Plan, Severity
 
@@ -73,7 +81,8 @@ class ReportRequest:
     filters: ReportFilters
     group_by: str
     interval: str
-    month: date
+    month: date  # the service credits shown: the month asked for, else the last complete one (UTC)
+    month_to_date: date | None  # the running month, shown beside it (not final) while the report reaches it
     page: str | None
 
 
@@ -98,7 +107,7 @@ class ReportForm(forms.Form):
         label="Credits for",
         input_formats=["%Y-%m"],
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
-        help_text="A calendar month in UTC.",
+        help_text="A calendar month in UTC. Default: the last complete one.",
     )
 
     def __init__(self, data, *, zone: ZoneInfo, now: datetime, customers=(), engineers=()) -> None:
@@ -121,11 +130,19 @@ class ReportForm(forms.Form):
             "Any engineer", [(e.user.get_username(), str(e)) for e in engineers]
         )
         self.order_fields(["from", "to", "severity", "plan", "customer", "engineer", "region", "group_by"])
+        # The month picker offers months up to the running one (whose credits are not final yet).
+        self.fields["month"].widget.attrs.update(min=f"{EARLIEST:%Y-%m}", max=f"{month_current(now):%Y-%m}")
         for name in ("from", "to"):
             # A date input shows the day of an instant the CSV links carry.
             value = self.data.get(name, "")
             if len(value) > 10:
                 self.fields[name].widget.attrs["value"] = value[:10]
+
+    def clean_month(self):
+        month = self.cleaned_data.get("month")
+        if month is not None and not EARLIEST <= month <= LATEST:
+            raise forms.ValidationError("Choose a month between 1970 and 2199.")
+        return month
 
     def clean(self):
         data = super().clean()
@@ -138,7 +155,23 @@ class ReportForm(forms.Form):
             )
         except PeriodError as refused:
             self.add_error(refused.field, str(refused))
+            return data
+        if "month" not in self._errors:
+            data["credit_month"] = data.get("month") or credit_month_for(data["period"], self.now)
+            self._show_values_in_force(data["period"], data["credit_month"])
         return data
+
+    def _show_values_in_force(self, period: Period, month: date) -> None:
+        """Boxes left empty show what the report uses instead: the days of the default period (the last
+        30 days) in its zone, and the month of the credits shown."""
+        shown = {
+            "from": period.local_start().date().isoformat(),
+            "to": period.last_local_day().isoformat(),
+            "month": f"{month:%Y-%m}",
+        }
+        for name, value in shown.items():
+            if not self.data.get(name):
+                self.fields[name].widget.attrs["value"] = value
 
     def report_request(self) -> ReportRequest:
         data = self.cleaned_data
@@ -151,12 +184,15 @@ class ReportForm(forms.Form):
             engineer=data.get("engineer") or None,
             region=data.get("region") or None,
         )
-        month = data.get("month") or period.last_local_day().replace(day=1)
+        month = data["credit_month"]
+        running = month_current(self.now)
+        reaches_running = period.end > month_period(running).start
         return ReportRequest(
             filters=filters,
             group_by=data.get("group_by") or "severity",
             interval=data.get("interval") or default_interval(period),
             month=month,
+            month_to_date=running if month != running and reaches_running else None,
             page=self.data.get("page"),
         )
 

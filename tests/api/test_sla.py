@@ -15,7 +15,7 @@ from tests.factories import NOW, CustomerFactory, make_engineer, make_ticket
 from tickets import services
 from tickets.models import Plan, Severity, Status
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 MINUTE = timedelta(minutes=1)
 HOUR = timedelta(hours=1)

@@ -22,6 +22,8 @@ from escalation.business_time import (
     open_intervals,
 )
 
+pytestmark = pytest.mark.clock
+
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
 ADELAIDE = ZoneInfo("Australia/Adelaide")

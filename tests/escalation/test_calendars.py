@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from escalation.models import BusinessCalendar, Holiday
 from escalation.services.calendars import calendar_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 
 def test_a_business_calendar_reads_hours_holidays_and_public_holidays():

@@ -13,6 +13,8 @@ from tests.factories import NOW, UserFactory, make_ticket
 from tickets import services
 from tickets.models import Severity
 
+pytestmark = pytest.mark.clock
+
 MINUTE = timedelta(minutes=1)
 
 

@@ -15,6 +15,8 @@ from escalation.routing import (
 )
 from escalation.shifts import Shift, is_on_shift
 
+pytestmark = pytest.mark.clock
+
 WEEKDAYS = frozenset(range(5))
 
 

@@ -2,11 +2,14 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalation.business_time import Calendar, elapsed
 from escalation.schedule import RunningClock, Step, plan_alarms, warning_offset
+
+pytestmark = pytest.mark.clock
 
 UTC_24X7 = Calendar.around_the_clock(ZoneInfo("UTC"))
 STEPS = [Step(1, timedelta(0)), Step(2, timedelta(minutes=15)), Step(3, timedelta(minutes=30))]

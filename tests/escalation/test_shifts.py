@@ -23,6 +23,8 @@ from escalation.shifts import (
 
 from .test_business_time import instants_for, wall_times, zones
 
+pytestmark = pytest.mark.clock
+
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
 TOKYO = ZoneInfo("Asia/Tokyo")

@@ -23,7 +23,7 @@ from tests.factories import NOW, CustomerFactory, EngineerFactory, UserFactory, 
 from tickets import services
 from tickets.models import Event, EventType, Plan, Severity, Status, Ticket
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 MINUTE = timedelta(minutes=1)
 
 

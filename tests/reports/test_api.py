@@ -1,6 +1,6 @@
 """The reporting endpoints of the API: shapes, filters, parameters refused, roles, and query counts."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -16,7 +16,7 @@ from tests.reports.conftest import JUNE, READ_AT
 from tickets import services
 from tickets.models import Severity
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 REPORT = "/api/v1/reports/sla/"
 BREACHES = "/api/v1/reports/sla/breaches/"
@@ -175,9 +175,10 @@ def test_the_trends(as_manager, history):
 
 
 def test_the_credits(as_manager, history):
-    body = get(as_manager, CREDITS, month="2025-06")
-    assert (body["month"], body["from"], body["to"]) == (
+    body = get(as_manager, CREDITS, month="2025-06")  # read on 20 June: the month to date
+    assert (body["month"], body["final"], body["from"], body["to"]) == (
         "2025-06",
+        False,
         "2025-06-01T00:00:00Z",
         "2025-07-01T00:00:00Z",
     )
@@ -198,10 +199,29 @@ def test_the_credits(as_manager, history):
         },
     }
     assert (pixel["credit"], pixel["currency"]) == ("5.00", "EUR")
-    assert get(as_manager, CREDITS)["month"] == "2025-06"  # this month by default
     assert as_manager.get(CREDITS, {"month": "2025-13"}).json() == {
         "month": ["Write a month as YYYY-MM, e.g. 2025-06."]
     }
+
+
+def test_the_credits_default_to_the_last_complete_month(as_manager, history):
+    """Credits are billed per closed month: read on 20 June, May's; read on 1 July, June's (final)."""
+    may = get(as_manager, CREDITS)
+    assert (may["month"], may["final"], may["from"], may["results"]) == (
+        "2025-05",
+        True,
+        "2025-05-01T00:00:00Z",
+        [],
+    )
+    with time_machine.travel(datetime(2025, 7, 1, 0, 30, tzinfo=UTC), tick=False):
+        june = get(as_manager, CREDITS)
+        assert (june["month"], june["final"], [r["credit"] for r in june["results"]]) == (
+            "2025-06",
+            True,
+            ["100.00", "5.00"],
+        )
+        july = get(as_manager, CREDITS, month="2025-07")
+        assert (july["month"], july["final"], july["results"]) == ("2025-07", False, [])
 
 
 def test_a_changed_rule_changes_the_credit(as_manager, history):

@@ -17,6 +17,8 @@ from escalation.reports.selectors import coverage_get
 from escalation.shifts import Shift, is_on_shift
 from tests.factories import make_engineer
 
+pytestmark = pytest.mark.clock
+
 BERLIN = ZoneInfo("Europe/Berlin")
 TOKYO = ZoneInfo("Asia/Tokyo")
 NEW_YORK = ZoneInfo("America/New_York")

@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 from escalation.reports.credits import DEFAULT_TERMS, CreditTerms, credit_for
 from tickets.models import CreditRule, Plan
 
+pytestmark = pytest.mark.clock
+
 D = Decimal
 
 

@@ -7,6 +7,8 @@ import pytest
 
 from escalation.reports.exports import BOM, LINES_PER_CHUNK, csv_stream, text_cell
 
+pytestmark = pytest.mark.clock
+
 
 @pytest.mark.parametrize(
     ("text", "cell"),

@@ -19,6 +19,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from escalation.models import Engineer, Region
+from escalation.services.clock import sla_record_breach
 from escalation.services.ledger import HASHED_FIELDS
 from tests.escalation.test_ledger import tamper
 from tests.factories import NOW, CustomerFactory, make_engineer, make_ticket
@@ -26,7 +27,7 @@ from tests.reports.conftest import JUNE, READ_AT
 from tickets import services
 from tickets.models import Severity
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 PAGE = "/reports/sla/"
 GROUPS_CSV = "/reports/sla/groups.csv"
@@ -125,6 +126,67 @@ def test_the_report_page_shows_every_part(desk, history):
     assert 'aria-label="Wednesday 10:00-11:00: 2 breaches"' in page  # the heatmap, in UTC
     assert page.count('<rect class="bar') == 30  # a bar per day of June
     assert "Service credits for June 2025" in page and "100.00 USD" in page and "5.00 EUR" in page
+
+
+def section(response, testid: str) -> str:
+    """The text of the element with `data-testid`, tags stripped, with its opening tag's attributes."""
+    found = re.search(rf'<section ([^>]*data-testid="{testid}"[^>]*)>(.*?)</section>', html(response), re.S)
+    assert found, f"no section {testid}"
+    return found.group(1) + " | " + " ".join(re.sub(r"<[^>]+>", " ", found.group(2)).split())
+
+
+def test_the_credits_are_of_the_last_complete_month_beside_the_month_to_date(client, manager, lena):
+    """On 2 December "the last 30 days" lists November's breaches; the credits billed for them are
+    November's (final), and December's so far stand beside them, not final (issue 11, item 2)."""
+    CustomerFactory(name="Kabuki Live", plan="premium", domains=["kabuki.example"], monthly_fee=2000)
+    for filed in (datetime(2026, 11, 30, 10, tzinfo=UTC), datetime(2026, 12, 1, 10, tzinfo=UTC)):
+        ticket = make_ticket(severity=Severity.MAJOR, now=filed, email="a@kabuki.example")
+        sla_record_breach(ticket_id=ticket.pk, metric="first_response", now=filed + timedelta(minutes=16))
+    with time_machine.travel(datetime(2026, 12, 2, 9, tzinfo=UTC), tick=False):
+        client.force_login(manager)
+        response = client.get(PAGE)
+    assert response.status_code == 200
+    assert response.context["breaches"].paginator.count == 2
+    november = section(response, "credits")
+    assert 'data-month="2026-11" data-final="true"' in november
+    assert "Service credits for November 2026 (UTC month)" in november and "100.00 USD" in november
+    assert "not final" not in november
+    december = section(response, "credits-to-date")
+    assert 'data-month="2026-12" data-final="false"' in december
+    assert "Service credits for December 2026 to date not final" in december and "100.00 USD" in december
+
+    # A month asked for by name is shown alone; the running one is marked as not final.
+    with time_machine.travel(datetime(2026, 12, 2, 9, tzinfo=UTC), tick=False):
+        response = client.get(PAGE, {"month": "2026-12"})
+    assert "December 2026 to date not final" in section(response, "credits")
+    assert 'data-testid="credits-to-date"' not in html(response)
+
+
+def input_tag(response, name: str) -> dict:
+    found = re.search(rf'<input [^>]*name="{name}"[^>]*>', html(response))
+    assert found, f"no input {name}"
+    return dict(re.findall(r'([a-z-]+)="([^"]*)"', found.group(0)))
+
+
+def test_the_form_shows_the_days_and_the_month_in_force(client, manager):
+    """Without parameters the boxes show the last 30 days and the credits' month, not empty boxes (which
+    Chromium draws as "--------- ----" for a month) (issue 11, item 7)."""
+    with time_machine.travel(datetime(2026, 12, 2, 9, tzinfo=UTC), tick=False):
+        client.force_login(manager)
+        shown = client.get(PAGE)
+        asked = client.get(PAGE, {"from": "2026-10-05", "to": "2026-10-20", "month": "2026-09"})
+    assert shown.status_code == asked.status_code == 200
+    assert [input_tag(shown, name)["value"] for name in ("from", "to")] == ["2026-11-02", "2026-12-02"]
+    month = input_tag(shown, "month")
+    assert (month["type"], month["value"], month["max"]) == ("month", "2026-11", "2026-12")
+    assert [input_tag(asked, name)["value"] for name in ("from", "to", "month")] == [
+        "2026-10-05",
+        "2026-10-20",
+        "2026-09",
+    ]
+    with time_machine.travel(datetime(2026, 12, 2, 9, tzinfo=UTC), tick=False):
+        refused = client.get(PAGE, {"month": "9999-12"})
+    assert refused.status_code == 400 and "Choose a month between 1970 and 2199." in html(refused)
 
 
 def test_bad_parameters_show_the_form_with_its_errors(desk):
@@ -273,11 +335,12 @@ def test_bad_csv_parameters_are_a_400_in_words(desk):
 
 # session, user, manager check, manager's zone, customers and engineers to filter by; the report and the
 # trends, each in a transaction without JIT (in a test a savepoint, SET LOCAL jit, release): the groups,
-# the total, the trend buckets, the heatmap; the breaches (count, page); the credits (counts, rules); and
+# the total, the trend buckets, the heatmap; the breaches (count, page); the credits of the last complete
+# month and of the month to date beside it (counts, rules, each); and
 # the ledger's verification when no recent one is cached: the chain head (small enough to walk here?),
 # then its own transaction (in a test a savepoint and its release; in production SET TRANSACTION), the
 # chain head, the walk (one server-side cursor), the head again.
-PAGE_QUERIES = 20
+PAGE_QUERIES = 22
 VERIFY_QUERIES = 6
 
 

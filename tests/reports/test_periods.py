@@ -5,7 +5,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from escalation.reports.periods import PeriodError, default_interval, month_period, period_resolve
+from escalation.reports.periods import (
+    PeriodError,
+    credit_month_for,
+    default_interval,
+    month_is_final,
+    month_last_complete,
+    month_period,
+    period_resolve,
+)
+
+pytestmark = pytest.mark.clock
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -74,6 +84,43 @@ def test_months_are_utc_calendar_months():
     assert (december.start, december.end) == (utc(2025, 12, 1), utc(2026, 1, 1))
     february = month_period(date(2024, 2, 29))
     assert (february.start, february.end) == (utc(2024, 2, 1), utc(2024, 3, 1))
+
+
+@pytest.mark.parametrize(
+    ("now", "last_complete"),
+    [
+        (utc(2026, 12, 2, 9), date(2026, 11, 1)),
+        (utc(2026, 12, 1, 0, 30), date(2026, 11, 1)),  # the first hour of a month
+        (utc(2026, 12, 31, 23, 59), date(2026, 11, 1)),
+        (utc(2027, 1, 1, 0, 0), date(2026, 12, 1)),  # the instant December closes
+        (utc(2026, 3, 1, 0, 30), date(2026, 2, 1)),
+        (datetime(2026, 11, 30, 23, 30, tzinfo=ZoneInfo("America/New_York")), date(2026, 11, 1)),  # UTC: Dec
+    ],
+)
+def test_credits_are_billed_per_closed_utc_month(now, last_complete):
+    assert month_last_complete(now) == last_complete
+    assert month_is_final(last_complete, now)
+    assert not month_is_final(month_period(now.astimezone(UTC).date()).start.date(), now)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "now", "month"),
+    [
+        # "The last 30 days" on 2 December: November's breaches, November's (final) credits.
+        (None, None, utc(2026, 12, 2, 9), date(2026, 11, 1)),
+        (None, None, utc(2027, 1, 1, 0, 30), date(2026, 12, 1)),
+        (None, None, utc(2026, 12, 31, 22), date(2026, 11, 1)),
+        # A period in the past: the month of its last day, once that month has closed.
+        (date(2025, 3, 1), date(2025, 3, 31), utc(2026, 12, 2, 9), date(2025, 3, 1)),
+        (date(2025, 1, 1), date(2025, 2, 15), utc(2026, 12, 2, 9), date(2025, 2, 1)),
+        # A period reaching into a month still running: the month before it.
+        (date(2026, 11, 20), date(2026, 12, 10), utc(2026, 12, 2, 9), date(2026, 11, 1)),
+    ],
+)
+def test_the_credits_shown_with_a_report_are_of_a_closed_month(start, end, now, month):
+    period = period_resolve(start=start, end=end, zone=ZoneInfo("UTC"), now=now)
+    assert credit_month_for(period, now) == month
+    assert month_is_final(month, now)
 
 
 def test_long_periods_chart_per_week():

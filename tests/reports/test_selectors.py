@@ -1,6 +1,6 @@
 """The SQL aggregation against numbers worked out by hand from `history` (tests/reports/conftest.py)."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,7 +19,7 @@ from escalation.reports.selectors import (
 )
 from tests.reports.conftest import HOUR, READ_AT
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 UTC = ZoneInfo("UTC")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -173,7 +173,8 @@ def test_the_heatmap_puts_breaches_at_the_local_hour_their_deadline_passed(histo
 
 
 def test_credits_count_the_months_breaches_against_each_plans_rule(history):
-    credits = credit_list_for_month(month=date(2025, 6, 1))
+    credits = credit_list_for_month(month=date(2025, 6, 1), now=datetime(2025, 7, 1, tzinfo=UTC))
+    assert credits.final
     found = {
         row.name: (row.credit.major_first_response_breaches, row.credit.other_breaches, row.credit.percent,
                    row.credit.amount, row.currency)
@@ -183,4 +184,5 @@ def test_credits_count_the_months_breaches_against_each_plans_rule(history):
         "Kabuki Live": (2, 0, 10, 100, "USD"),  # B and C: major first responses, 5 % each
         'Pixel "Rádio", Lisboa': (0, 1, 2, 5, "EUR"),  # D: 2 % of 250
     }
-    assert credit_list_for_month(month=date(2025, 7, 1)).customers == []
+    july = credit_list_for_month(month=date(2025, 7, 1), now=datetime(2025, 7, 2, tzinfo=UTC))
+    assert (july.customers, july.final) == ([], False)

@@ -11,6 +11,8 @@ from escalation.reports import selectors
 from escalation.reports.sql import percentile_cont
 from tests.reports.test_selectors import june
 
+pytestmark = pytest.mark.clock
+
 SQLITE = "reports_sqlite"
 
 

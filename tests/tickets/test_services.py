@@ -9,7 +9,7 @@ from tickets import services
 from tickets.models import Event, EventType, Plan, Severity, Status, Ticket
 from tickets.states import InvalidTransition
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 HOUR = timedelta(hours=1)
 

@@ -66,10 +66,10 @@ def test_bulk_sql_inserts_updates_and_deletes_are_tallied():
                 requester_timezone, created_at, updated_at, resolution_cycle, resolution_started_at,
                 escalation_level, sla_breached, requester_id)
             SELECT 'Bulk ' || g, 'x', (ARRAY['general','urgent','major'])[1 + g %% 3], 'open', 'standard',
-                   md5(g::text), 'UTC', now(), now(), 1, now(), 0, false, %s
+                   md5(g::text), 'UTC', %s, %s, 1, %s, 0, false, %s
             FROM generate_series(1, 300) g
             """,
-            [ticket.requester_id],
+            [NOW, NOW, NOW, ticket.requester_id],  # the instants from Python: the database's now() is real
         )
         cursor.execute("UPDATE tickets_ticket SET assignee_id = %s WHERE subject LIKE 'Bulk 1%%'", [lena.pk])
         cursor.execute("DELETE FROM tickets_ticket WHERE subject LIKE 'Bulk 2%%'")

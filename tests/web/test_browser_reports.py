@@ -7,7 +7,7 @@ screenshots folder (tests/web/conftest.py).
 import csv
 import io
 import re
-from datetime import time, timedelta
+from datetime import UTC, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -23,6 +23,9 @@ from tickets.models import Plan, Severity, Status
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
+    # "Two days ago" at whatever instant the run gives: `make test` also runs this on a month's first
+    # hour, a DST-change Sunday and 31 December ($SUPPORT_DESK_TEST_NOW, tests/conftest.py).
+    pytest.mark.clock,
     # The live server's whitenoise starts before the tests point STATIC_ROOT at a folder of their own.
     pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
 ]
@@ -39,6 +42,14 @@ def routing_requests(monkeypatch):
     requested: list[int] = []
     monkeypatch.setattr(tasks.route_ticket, "delay", requested.append)
     return requested
+
+
+@pytest.fixture(autouse=True)
+def _cookies_without_expiry_dates(settings):
+    """The server's clock may be travelled months away from Chromium's (tests/conftest.py): cookies
+    that end with the browser session keep a dated expiry from making Chromium drop the login."""
+    settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+    settings.CSRF_COOKIE_AGE = None
 
 
 @pytest.fixture
@@ -68,7 +79,8 @@ def last_week():
         domains=["kabuki.example"],
         monthly_fee=Decimal(2000),
     )
-    filed = (timezone.now() - timedelta(days=2)).replace(microsecond=0)
+    now = timezone.now()
+    filed = (now - timedelta(days=2)).replace(microsecond=0)
     kept = make_ticket(
         severity=Severity.MAJOR, now=filed, email="a@kabuki.example", subject="Encoder restart"
     )
@@ -84,10 +96,10 @@ def last_week():
     services.ticket_reply(ticket=late, author=lena.user, body="Sorry", now=filed + 50 * MINUTE)
     silent = make_ticket(severity=Severity.MAJOR, now=filed, email="c@kabuki.example", subject="No audio")
     sla_record_breach(ticket_id=silent.pk, metric=Metric.FIRST_RESPONSE, now=filed + 16 * MINUTE)
-    return {"late": late, "silent": silent}
+    return {"late": late, "silent": silent, "now": now, "breached_at": filed + 15 * MINUTE}
 
 
-def test_a_manager_reads_the_sla_report(live_server, browser, last_week, shots, tmp_path):
+def test_a_manager_reads_the_sla_report(live_server, browser, last_week, shots, screenshot_dir, tmp_path):
     context = browser.new_context(
         timezone_id="Europe/Berlin",
         locale="en-GB",
@@ -115,9 +127,41 @@ def test_a_manager_reads_the_sla_report(live_server, browser, last_week, shots, 
     expect(breaches.locator(f"tr[data-reference='{last_week['silent'].reference}']")).to_contain_text(
         "still open"
     )
-    expect(page.get_by_test_id("credits")).to_contain_text("Kabuki Live, São Paulo")
-    expect(page.get_by_test_id("credits")).to_contain_text("200.00 USD")  # 2 x 5 % of 2,000
+    # Credits are billed per closed (UTC) month: the breaches of two days ago are in the last complete
+    # month's credits when they fell due before this month began, else in the month to date (not final).
+    breached_month = last_week["breached_at"].astimezone(UTC).date().replace(day=1)
+    this_month = last_week["now"].astimezone(UTC).date().replace(day=1)
+    last_complete = (this_month - timedelta(days=1)).replace(day=1)
+    closed = page.get_by_test_id("credits")
+    to_date = page.get_by_test_id("credits-to-date")
+    expect(closed.get_by_role("heading")).to_have_text(
+        f"Service credits for {last_complete:%B %Y} (UTC month)"
+    )
+    expect(to_date.get_by_role("heading")).to_have_text(
+        f"Service credits for {this_month:%B %Y} to date not final (UTC month)"
+    )
+    owed, clean = (closed, to_date) if breached_month < this_month else (to_date, closed)
+    expect(owed).to_contain_text("Kabuki Live, São Paulo")
+    expect(owed).to_contain_text("200.00 USD")  # 2 x 5 % of 2,000
+    expect(clean).to_contain_text("No customer had a promise broken in")
+    closed.locator("xpath=..").screenshot(path=str(screenshot_dir / "20-manager-report-credits.png"))
     shots(page, "20-manager-report")
+
+    # The boxes show what is in force: the days of "the last 30 days" (UTC, Maria's zone) and the month
+    # of the credits, drawn by Chromium's month picker as a month, not as "--------- ----".
+    days = {
+        (at - timedelta(days=30)).date().isoformat(): at.date().isoformat()
+        for at in (last_week["now"], timezone.now())
+    }
+    start = page.get_by_label("From", exact=True).input_value()
+    assert start in days, (start, days)
+    expect(page.get_by_label("To (inclusive)", exact=True)).to_have_value(days[start])
+    month = page.get_by_label("Credits for", exact=True)
+    expect(month).to_have_attribute("type", "month")
+    expect(month).to_have_value(f"{last_complete:%Y-%m}")
+    page.get_by_role("form", name="Report period and filters").screenshot(
+        path=str(screenshot_dir / "20-manager-report-filters.png")
+    )
 
     # Regrouped by engineer: Lena's cycles and the unassigned one.
     page.get_by_label("Group by").select_option(label="Engineer")

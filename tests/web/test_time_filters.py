@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.template import Context, Template
 
+pytestmark = pytest.mark.clock
+
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Asia/Kathmandu", "Pacific/Chatham"]
 INSTANTS = [
     datetime(2025, 3, 30, 0, 59, tzinfo=UTC),  # Berlin springs forward at 01:00 UTC

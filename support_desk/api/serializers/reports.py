@@ -193,6 +193,9 @@ class MonthCreditsSerializer(serializers.Serializer):
     """A `MonthCredits`: customers with a breach in the month (UTC), by name."""
 
     month = MonthField()
+    final = serializers.BooleanField(
+        help_text="Whether the month has ended: false for the month to date, whose credits still grow."
+    )
     terms = serializers.DictField(child=CreditTermsSerializer(), help_text="The rule of each plan.")
     results = CustomerCreditSerializer(source="customers", many=True)
 

@@ -102,14 +102,17 @@ class CreditsView(ApiView):
         description="Per customer with a breach in the calendar month (UTC), the breaches counted by the "
         "credit rule of the customer's plan (by default 5 % of the monthly fee per breached first "
         "response of a major ticket, 2 % per other breached metric cycle, at most 30 %) and the credit "
-        "owed. Managers edit the rules in the admin. Managers only.",
+        "owed. Credits are billed per closed month: without `month`, the last complete month; a month "
+        "still running (`month` set to the current one) gives the credits to date, with `final` false. "
+        "Managers edit the rules in the admin. Managers only.",
         parameters=[MonthQuery],
         responses={200: MonthCreditsSerializer, **errors(*READ)},
         examples=[ex.example("June", ex.CREDITS, status=200)],
     )
     def get(self, request):
-        query = self.query(MonthQuery, now=timezone.now())
-        return Response(MonthCreditsSerializer(credit_list_for_month(month=query.first_day())).data)
+        now = timezone.now()
+        query = self.query(MonthQuery, now=now)
+        return Response(MonthCreditsSerializer(credit_list_for_month(month=query.first_day(), now=now)).data)
 
 
 class CoverageView(ApiView):

@@ -81,7 +81,10 @@ def _report_context(request: HttpRequest, asked: ReportRequest, now: datetime) -
         if breaches.has_previous()
         else "",
         "next_url": _page_link(request, breaches.next_page_number()) if breaches.has_next() else "",
-        "credits": credit_list_for_month(month=asked.month),
+        "credits": credit_list_for_month(month=asked.month, now=now),
+        "credits_to_date": credit_list_for_month(month=asked.month_to_date, now=now)
+        if asked.month_to_date
+        else None,
         "integrity": ledger_integrity_get(now=now),
         "csv": {
             "groups": f"{reverse('web:report-groups-csv')}?{query}",
