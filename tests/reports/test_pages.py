@@ -100,6 +100,8 @@ def test_the_report_page_shows_every_part(desk, history):
     assert response.status_code == 200
     page = html(response)
     assert "Promises due from" in page and "Sun 1 Jun 2025, 00:00 UTC" in page
+    period = re.search(r'data-testid="period">(.*?)</p>', page, re.S).group(1)
+    assert "UTC (UTC)" not in period and "(UTC)" not in period  # the zone is named once
     assert "The ledger chain verifies:" in page and "all 7 rows match" in page
     summary = {
         name: re.search(rf'data-testid="total-{name}">([^<]+)<', page).group(1)
