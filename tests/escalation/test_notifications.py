@@ -1,6 +1,7 @@
 """Notifications through the real twilio client against a loopback server, and the signed webhooks."""
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from twilio.request_validator import RequestValidator
@@ -29,9 +30,11 @@ def page():
         ticket=ticket, escalation=escalation, purpose="escalation", channel="sms", recipient="+4930123456",
         recipient_user=lena.user, body="SD page", created_at=NOW, updated_at=NOW,
     )  # fmt: skip
+    spoken_reference = " ".join(ticket.reference.replace("-", " "))
+    spoken = f"Support Desk escalation, step 1. Ticket {spoken_reference}, severity major."
     call = Notification.objects.create(
         ticket=ticket, escalation=escalation, purpose="escalation", channel="voice", recipient="+4930123456",
-        recipient_user=lena.user, body="SD page", created_at=NOW, updated_at=NOW,
+        recipient_user=lena.user, body=spoken, created_at=NOW, updated_at=NOW,
     )  # fmt: skip
     return sms, call
 
@@ -60,7 +63,7 @@ def test_sms_goes_out_through_the_twilio_client(page, twilio):
     assert len(twilio.sms()) == 1
 
 
-def test_a_voice_call_reads_the_ticket_and_gathers_a_keypress(page, twilio):
+def test_a_voice_call_reads_the_page_and_gathers_a_keypress(page, twilio):
     _, call = page
     assert notification_send(notification_id=call.pk, now=NOW) == "sent"
     [request] = twilio.calls()
@@ -177,3 +180,77 @@ def test_pressing_one_on_the_call_acknowledges(page, twilio, client):
     assert response.status_code == 200
     assert "Acknowledged" in response.content.decode()
     assert Escalation.objects.get().acknowledged_via == "voice"
+
+
+# --- what a page says: the metric's deadline, in the recipient's zone, and how long is left ----------
+
+
+@pytest.fixture
+def major_for_lena():
+    """A premium major ticket filed at NOW (first response due 10:15 UTC) assigned to Lena in Sao Paulo."""
+    from escalation.models import Engineer
+    from tests.factories import CustomerFactory
+    from tickets import services
+
+    CustomerFactory(name="StreamCo", plan="premium", domains=["streamco.example"])
+    lena = EngineerFactory(
+        user=UserFactory(username="lena"), phone="+5511912345678", timezone=ZoneInfo("America/Sao_Paulo")
+    )
+    EngineerFactory(
+        user=UserFactory(username="aiko"), phone="+81312345678", timezone=ZoneInfo("Asia/Tokyo"), on_call=True
+    )
+    ticket = make_ticket(email="a@streamco.example", severity="major")
+    services.ticket_assign(ticket=ticket, assignee=lena.user, actor=None, now=NOW)
+    assert Engineer.objects.count() == 2
+    return ticket
+
+
+def fire_due(now):
+    from escalation.models import Alarm
+    from escalation.services.alarms import alarm_fire
+
+    fired = []
+    for alarm_id in Alarm.objects.filter(due_at__lte=now).order_by("due_at").values_list("pk", flat=True):
+        fired.append(alarm_fire(alarm_id=alarm_id, now=now))
+    return [e for e in fired if e is not None]
+
+
+def test_a_warning_sms_states_the_deadline_in_the_engineers_zone_and_the_time_left(major_for_lena, twilio):
+    [warning] = fire_due(NOW + 12 * MINUTE + timedelta(milliseconds=300))  # 80 % of 15 min, a little late
+    sms = Notification.objects.get(escalation=warning)
+    assert notification_send(notification_id=sms.pk, now=NOW + 12 * MINUTE) == "sent"
+    [request] = twilio.sms()
+    body = request.form["Body"]
+    # 10:15 UTC is 07:15 in Sao Paulo, whose zone abbreviation is a bare "-03": the zone is named instead.
+    assert "first response due at 07:15 Sao Paulo time, in 3 min" in body
+    assert "-03" not in body and "10:12" not in body
+
+
+def test_escalation_pages_state_the_missed_deadline_in_each_recipients_zone(
+    major_for_lena, twilio, mailoutbox
+):
+    from django.contrib.auth.models import Group
+
+    from escalation.services.roster import MANAGERS_GROUP
+
+    manager = EngineerFactory(
+        user=UserFactory(username="mira"), phone="+4930555555", timezone=ZoneInfo("Europe/Berlin")
+    )
+    manager.user.groups.add(Group.objects.get_or_create(name=MANAGERS_GROUP)[0])
+    fire_due(NOW + 12 * MINUTE)
+    [step1] = fire_due(NOW + 15 * MINUTE)
+    call = Notification.objects.get(escalation=step1, channel="voice")
+    assert call.recipient == "+81312345678"  # Aiko, on call, in Tokyo
+    assert notification_send(notification_id=call.pk, now=NOW + 15 * MINUTE) == "sent"
+    twiml = twilio.calls()[0].form["Twiml"]
+    assert "First response was due at 19:15 JST" in twiml
+    assert "Press 1 to acknowledge" in twiml
+
+    fire_due(NOW + 20 * MINUTE)  # step 2: the lead (nobody is lead here)
+    [step3] = fire_due(NOW + 30 * MINUTE)  # step 3: managers by SMS and email, 15 min after the deadline
+    email = Notification.objects.get(escalation=step3, channel="email")
+    assert notification_send(notification_id=email.pk, now=NOW + 30 * MINUTE) == "sent"
+    [mail] = mailoutbox
+    # The deadline was 10:15 UTC (12:15 in Berlin, summer time); step 3 fired at 10:30.
+    assert "first response overdue since 12:15 CEST (15 min ago), escalation step 3" in mail.body
+    assert "12:30" not in mail.body
