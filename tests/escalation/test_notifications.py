@@ -9,7 +9,7 @@ from twilio.request_validator import RequestValidator
 from escalation.models import Escalation, Notification
 from escalation.notifications import TransientSendError
 from escalation.services.notifications import MAX_ATTEMPTS, backoff_seconds, notification_send
-from tests.factories import NOW, EngineerFactory, UserFactory, make_ticket
+from tests.factories import NOW, EngineerFactory, UserFactory, make_page, make_ticket
 from tickets.models import Event, EventType
 
 pytestmark = pytest.mark.django_db
@@ -162,21 +162,33 @@ def test_webhooks_refuse_get(client, twilio):
     assert client.get("/twilio/status/").status_code == 405
 
 
+def sid(prefix: str, n: int) -> str:
+    """A SID in Twilio's alphabet: two letters and 32 hex digits."""
+    return f"{prefix}{n:032x}"
+
+
+def inbound(client, body: str, message: int, sender: str = "+4930123456"):
+    return signed_post(
+        client, "/twilio/sms/inbound/", {"MessageSid": sid("SM", message), "From": sender, "Body": body}
+    )
+
+
 def test_replying_ack_to_the_sms_acknowledges_the_page(page, twilio, client):
     sms, _ = page
-    response = signed_post(client, "/twilio/sms/inbound/", {"From": "+4930123456", "Body": " ack "})
+    Notification.objects.filter(recipient="+4930123456").update(status="sent")
+    response = inbound(client, " ack ", 1)
     assert response.status_code == 200
     assert f"acknowledged {sms.ticket.reference}" in response.content.decode()
     escalation = Escalation.objects.get()
     assert (escalation.acknowledged_via, escalation.acknowledged_by.username) == ("sms", "lena")
     assert Event.objects.filter(ticket=sms.ticket, type=EventType.ACKNOWLEDGED).count() == 1
-    again = signed_post(client, "/twilio/sms/inbound/", {"From": "+4930123456", "Body": "ACK"})
+    again = inbound(client, "ACK", 2)
     assert "nothing to acknowledge" in again.content.decode()
 
 
 def test_pressing_one_on_the_call_acknowledges(page, twilio, client):
     _, call = page
-    response = signed_post(client, f"/twilio/voice/ack/{call.pk}/", {"Digits": "1"})
+    response = signed_post(client, f"/twilio/voice/ack/{call.pk}/", {"CallSid": sid("CA", 1), "Digits": "1"})
     assert response.status_code == 200
     assert "Acknowledged" in response.content.decode()
     assert Escalation.objects.get().acknowledged_via == "voice"
@@ -254,3 +266,142 @@ def test_escalation_pages_state_the_missed_deadline_in_each_recipients_zone(
     # The deadline was 10:15 UTC (12:15 in Berlin, summer time); step 3 fired at 10:30.
     assert "first response overdue since 12:15 CEST (15 min ago), escalation step 3" in mail.body
     assert "12:30" not in mail.body
+
+
+# --- replays: each Twilio webhook acts once per MessageSid / CallSid, decided by the database ------------
+
+
+def sent_page(ticket, engineer, *, at, channel="sms"):
+    """A page (fired step) about `ticket` whose notification went out to `engineer`'s phone at `at`."""
+    from tests.factories import make_page
+
+    escalation = make_page(ticket, fired_at=at)
+    Notification.objects.create(
+        ticket=ticket, escalation=escalation, purpose="escalation", channel=channel,
+        recipient=str(engineer.phone), recipient_user=engineer.user, body="SD page", status="sent",
+        created_at=at, updated_at=at,
+    )  # fmt: skip
+    return escalation
+
+
+@pytest.fixture
+def three_pages(twilio):
+    """Lena was paged about three tickets, the last (newest) about `latest`."""
+    lena = EngineerFactory(user=UserFactory(username="lena"), phone="+4930123456")
+    tickets = [make_ticket(severity="major") for _ in range(3)]
+    pages = [sent_page(ticket, lena, at=NOW + i * MINUTE) for i, ticket in enumerate(tickets)]
+    return pages
+
+
+def test_a_replayed_ack_sms_is_answered_the_same_and_acknowledges_nothing_more(three_pages, client):
+    latest = three_pages[-1]
+    answers = [inbound(client, "ACK", 7) for _ in range(3)]  # the same signed request, three times
+    assert {a.status_code for a in answers} == {200}
+    assert len({a.content for a in answers}) == 1
+    assert f"acknowledged {latest.ticket.reference}" in answers[0].content.decode()
+    assert list(Escalation.objects.filter(acknowledged_at__isnull=False)) == [latest]
+    assert Event.objects.filter(type=EventType.ACKNOWLEDGED).count() == 1
+
+
+def test_ack_without_a_reference_acknowledges_only_the_latest_page(three_pages, client):
+    latest = three_pages[-1]
+    assert f"acknowledged {latest.ticket.reference}" in inbound(client, "ACK", 1).content.decode()
+    # A second, distinct ACK does not walk back through older pages one by one.
+    assert "nothing to acknowledge" in inbound(client, "ACK", 2).content.decode()
+    assert list(Escalation.objects.filter(acknowledged_at__isnull=False)) == [latest]
+    # Naming a ticket still acknowledges that one.
+    older = three_pages[0]
+    assert (
+        f"acknowledged {older.ticket.reference}"
+        in inbound(client, f"ACK {older.ticket.reference}", 3).content.decode()
+    )
+    assert Escalation.objects.filter(acknowledged_at__isnull=False).count() == 2
+
+
+def test_ack_goes_to_the_latest_page_sent_to_that_number_not_the_latest_fired(twilio, client):
+    lena = EngineerFactory(user=UserFactory(username="lena"), phone="+4930123456")
+    older, newer = make_ticket(severity="major"), make_ticket(severity="major")
+    newer_page = sent_page(newer, lena, at=NOW + 5 * MINUTE)
+    # Fired earlier, but its notification to Lena went out last (a retried send).
+    late = sent_page(older, lena, at=NOW)
+    Notification.objects.filter(escalation=late).update(
+        created_at=NOW + 9 * MINUTE, updated_at=NOW + 9 * MINUTE
+    )
+    assert f"acknowledged {older.reference}" in inbound(client, "ACK", 1).content.decode()
+    newer_page.refresh_from_db()
+    assert newer_page.acknowledged_at is None
+
+
+def test_a_replayed_keypress_acknowledges_once(twilio, client):
+    lena = EngineerFactory(user=UserFactory(username="lena"), phone="+4930123456")
+    ticket = make_ticket(severity="major")
+    page = sent_page(ticket, lena, at=NOW, channel="voice")
+    call = Notification.objects.get(escalation=page)
+    data = {"CallSid": sid("CA", 5), "Digits": "1"}
+    first = signed_post(client, f"/twilio/voice/ack/{call.pk}/", data)
+    assert "Acknowledged" in first.content.decode()
+    # Acknowledged: a new page on the same ticket must not be acknowledged by the replayed keypress.
+    again = make_page(ticket, step=2, fired_at=NOW + MINUTE)
+    Notification.objects.filter(pk=call.pk).update(escalation=again)
+    replay = signed_post(client, f"/twilio/voice/ack/{call.pk}/", data)
+    assert replay.status_code == 200 and replay.content == first.content
+    again.refresh_from_db()
+    assert again.acknowledged_at is None
+    assert Event.objects.filter(type=EventType.ACKNOWLEDGED).count() == 1
+
+
+def test_a_replayed_status_callback_changes_nothing(page, twilio, client):
+    import time_machine
+
+    sms, _ = page
+    notification_send(notification_id=sms.pk, now=NOW)
+    sms.refresh_from_db()
+    data = {"MessageSid": sms.provider_id, "MessageStatus": "undelivered", "ErrorCode": "30003"}
+    with time_machine.travel(NOW + MINUTE, tick=False):
+        assert signed_post(client, "/twilio/status/", data).status_code == 204
+    Notification.objects.filter(pk=sms.pk).update(last_error="")  # what a later edit would leave
+    with time_machine.travel(NOW + 2 * MINUTE, tick=False):
+        assert signed_post(client, "/twilio/status/", data).status_code == 204  # a retry: answered
+    sms.refresh_from_db()
+    assert (sms.status, sms.updated_at, sms.last_error) == ("undelivered", NOW + MINUTE, "")
+    # A later status of the same message is new, not a replay.
+    data["MessageStatus"] = "delivered"
+    with time_machine.travel(NOW + 3 * MINUTE, tick=False):
+        signed_post(client, "/twilio/status/", data)
+    sms.refresh_from_db()
+    assert (sms.status, sms.updated_at) == ("delivered", NOW + 3 * MINUTE)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_deliveries_of_one_webhook_act_once():
+    """Two deliveries of the same request at the same instant: the unique constraint lets one act."""
+    import threading
+    import time
+
+    from django.db import connection
+
+    from escalation.services.webhooks import twilio_webhook_once
+
+    acted: list[str] = []
+    answers: list[str] = []
+    start = threading.Barrier(2)
+
+    def act() -> str:
+        acted.append(threading.current_thread().name)
+        time.sleep(0.3)  # hold the receipt's insert open while the other delivery arrives
+        return "<Response>first</Response>"
+
+    def deliver() -> None:
+        try:
+            start.wait()
+            answers.append(twilio_webhook_once(kind="sms", sid=f"SM{7:032x}", now=NOW, act=act))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver, name=f"delivery-{i}") for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(acted) == 1
+    assert answers == ["<Response>first</Response>"] * 2
