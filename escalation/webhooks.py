@@ -7,6 +7,7 @@ retries and replayed requests get the first answer and change nothing.
 
 import functools
 import logging
+import re
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
@@ -19,7 +20,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from .models import TwilioWebhookReceipt as Receipt
 from .services.acknowledgements import acknowledge_by_phone, acknowledge_notification
-from .services.notifications import notification_status_update
+from .services.notifications import PROVIDER_STATUS, notification_status_update
 from .services.webhooks import twilio_webhook_once
 
 logger = logging.getLogger(__name__)
@@ -55,34 +56,48 @@ def _twiml(answer: str) -> HttpResponse:
     return HttpResponse(answer, content_type="application/xml")
 
 
-def _missing_sid() -> HttpResponse:
-    return HttpResponseBadRequest("missing Twilio SID")
+# Twilio's SIDs: a two-letter prefix (SM, MM, CA...) and 32 hex digits. Anything else is refused before
+# it reaches a query (a NUL, say, which PostgreSQL refuses with an error).
+TWILIO_SID = re.compile(r"[A-Za-z]{2}[0-9a-fA-F]{32}", re.ASCII)
+
+
+def _sid(request: HttpRequest, *names: str) -> str | None:
+    """The first of these SID parameters that is present, if it is a well-formed Twilio SID."""
+    sid = next((request.POST[name] for name in names if request.POST.get(name)), "")
+    return sid if TWILIO_SID.fullmatch(sid) else None
+
+
+def _bad_sid() -> HttpResponse:
+    return HttpResponseBadRequest("missing or malformed Twilio SID")
 
 
 @twilio_signed
 def status_callback(request: HttpRequest) -> HttpResponse:
-    sid = request.POST.get("MessageSid") or request.POST.get("CallSid") or ""
-    status = request.POST.get("MessageStatus") or request.POST.get("CallStatus") or ""
-    if not sid:
-        return _missing_sid()
-
-    def act() -> str:
-        notification_status_update(
-            provider_id=sid, provider_status=status, error=request.POST.get("ErrorCode", ""), now=now
-        )
-        return ""
+    sid = _sid(request, "MessageSid", "CallSid")
+    if sid is None:
+        return _bad_sid()
+    status = (request.POST.get("MessageStatus") or request.POST.get("CallStatus") or "").lower()
+    if status not in PROVIDER_STATUS:
+        return HttpResponse(status=204)  # a status we do not track: nothing to record
+    error = request.POST.get("ErrorCode", "")
+    error = error if error.isascii() and error.isdigit() and len(error) <= 10 else ""  # Twilio's are numbers
 
     now = timezone.now()
+
+    def act() -> str:
+        notification_status_update(provider_id=sid, provider_status=status, error=error, now=now)
+        return ""
+
     # One message or call reports several statuses (sent, then delivered): each is acted on once.
-    twilio_webhook_once(kind=Receipt.Kind.STATUS, sid=sid, detail=status.lower()[:40], now=now, act=act)
+    twilio_webhook_once(kind=Receipt.Kind.STATUS, sid=sid, detail=status, now=now, act=act)
     return HttpResponse(status=204)
 
 
 @twilio_signed
 def inbound_sms(request: HttpRequest) -> HttpResponse:
-    sid = request.POST.get("MessageSid", "")
-    if not sid:
-        return _missing_sid()
+    sid = _sid(request, "MessageSid")
+    if sid is None:
+        return _bad_sid()
     body = request.POST.get("Body", "").strip()
     now = timezone.now()
 
@@ -105,9 +120,9 @@ def inbound_sms(request: HttpRequest) -> HttpResponse:
 
 @twilio_signed
 def voice_acknowledge(request: HttpRequest, notification_id: int) -> HttpResponse:
-    sid = request.POST.get("CallSid", "")
-    if not sid:
-        return _missing_sid()
+    sid = _sid(request, "CallSid")
+    if sid is None:
+        return _bad_sid()
     now = timezone.now()
 
     def act() -> str:

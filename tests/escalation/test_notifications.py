@@ -405,3 +405,60 @@ def test_concurrent_deliveries_of_one_webhook_act_once():
         thread.join()
     assert len(acted) == 1
     assert answers == ["<Response>first</Response>"] * 2
+
+
+# --- SIDs outside Twilio's alphabet are refused before any query ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "bad_sid", ["\x00", "SM\x00" + "0" * 31, "SM1", "SM" + "g" * 32, "S1" + "0" * 32, "SM" + "0" * 33]
+)
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/twilio/status/", {"MessageSid": None, "MessageStatus": "delivered"}),
+        ("/twilio/status/", {"CallSid": None, "CallStatus": "completed"}),
+        ("/twilio/sms/inbound/", {"MessageSid": None, "From": "+4930123456", "Body": "ACK"}),
+        ("/twilio/voice/ack/1/", {"CallSid": None, "Digits": "1"}),
+    ],
+)
+def test_a_signed_webhook_with_a_sid_outside_twilios_alphabet_is_refused_before_any_query(
+    twilio, client, django_assert_num_queries, path, data, bad_sid
+):
+    data = {key: bad_sid if value is None else value for key, value in data.items()}
+    with django_assert_num_queries(0):
+        response = signed_post(client, path, data)
+    assert response.status_code == 400
+
+
+def test_a_signed_webhook_without_a_sid_is_refused(twilio, client):
+    assert (
+        signed_post(client, "/twilio/sms/inbound/", {"From": "+4930123456", "Body": "ACK"}).status_code == 400
+    )
+    assert signed_post(client, "/twilio/status/", {"MessageStatus": "delivered"}).status_code == 400
+
+
+def test_a_status_callback_with_odd_status_or_error_code_changes_nothing_and_never_fails(
+    page, twilio, client
+):
+    sms, _ = page
+    notification_send(notification_id=sms.pk, now=NOW)
+    sms.refresh_from_db()
+    odd_status = {"MessageSid": sms.provider_id, "MessageStatus": "deliv\x00ered"}
+    assert signed_post(client, "/twilio/status/", odd_status).status_code == 204
+    sms.refresh_from_db()
+    assert sms.status == "sent"
+    odd_error = {"MessageSid": sms.provider_id, "MessageStatus": "failed", "ErrorCode": "3\x00"}
+    assert signed_post(client, "/twilio/status/", odd_error).status_code == 204
+    sms.refresh_from_db()
+    assert (sms.status, sms.last_error) == ("failed", "")
+
+
+@pytest.mark.parametrize("sender", ["\x00", "+49301\x0023456"])
+def test_an_inbound_sms_from_an_odd_number_is_answered_and_acknowledges_nothing(page, twilio, client, sender):
+    Notification.objects.update(status="sent")
+    response = signed_post(
+        client, "/twilio/sms/inbound/", {"MessageSid": sid("SM", 9), "From": sender, "Body": "ACK\x00"}
+    )
+    assert response.status_code == 200
+    assert not Escalation.objects.filter(acknowledged_at__isnull=False).exists()
