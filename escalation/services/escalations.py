@@ -67,7 +67,14 @@ def metric_due_at(ticket: Ticket, metric: str) -> datetime | None:
 
 
 def _body(
-    ticket: Ticket, metric: str, step: int, deadline: datetime, channel: str, zone: tzinfo, now: datetime
+    ticket: Ticket,
+    metric: str,
+    step: int,
+    deadline: datetime,
+    channel: str,
+    zone: tzinfo,
+    now: datetime,
+    acknowledgeable: bool,
 ) -> str:
     """What the page says: the metric's deadline in the recipient's zone, and how long is left (or past).
 
@@ -95,7 +102,7 @@ def _body(
         if step != WARNING_STEP:
             head += f", escalation step {step}"
     subject = ticket.subject if len(ticket.subject) <= 60 else ticket.subject[:57] + "..."
-    tail = " Reply ACK to acknowledge." if channel == Channel.SMS and step != WARNING_STEP else ""
+    tail = " Reply ACK to acknowledge." if channel == Channel.SMS and acknowledgeable else ""
     return f"[Support Desk] {head}. {subject}.{tail}"
 
 
@@ -117,6 +124,8 @@ def notifications_create(
     """
     planned: dict[tuple[str, str], Notification] = {}
     deadline = metric_due_at(ticket, metric) or due_at
+    # An on-call page for a ticket nobody can take has no step behind it: there is nothing to ACK.
+    acknowledgeable = escalation is not None and step != WARNING_STEP
     twilio_ready = twilio_client.configured()
     # Each target resolved once, however many channels reach it (managers by SMS and by email).
     people = {target: _people(target, ticket, roster, now) for target in {item["target"] for item in notify}}
@@ -136,7 +145,7 @@ def notifications_create(
                     channel=channel,
                     recipient=recipient,
                     recipient_user_id=person.user_id,
-                    body=_body(ticket, metric, step, deadline, channel, person.zone, now),
+                    body=_body(ticket, metric, step, deadline, channel, person.zone, now, acknowledgeable),
                     **_initial_state(channel, address, person.username, missing, twilio_ready),
                     created_at=now,
                     updated_at=now,
