@@ -453,7 +453,39 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["ticket", "created_at"], name="notification_ticket"),
             models.Index(fields=["status", "updated_at"], name="notification_status"),
+            # an `ACK` SMS looks up the latest page sent to its sender's number
+            models.Index(fields=["recipient", "created_at"], name="notification_recipient"),
         ]
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.recipient} ({self.status})"
+
+
+class TwilioWebhookReceipt(models.Model):
+    """A Twilio webhook request already acted on: a retry or a replay of it is answered and does nothing.
+
+    Keyed by what Twilio sends (`MessageSid` / `CallSid`) and, where one SID legitimately calls more than
+    once, what tells the calls apart: the status for delivery callbacks, the gathered page for keypresses.
+    """
+
+    class Kind(models.TextChoices):
+        STATUS = "status", "Delivery status callback"
+        SMS = "sms", "Inbound SMS"
+        GATHER = "gather", "Voice keypress"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    sid = models.CharField(max_length=34)
+    detail = models.CharField(max_length=40, blank=True)
+    received_at = models.DateTimeField()
+    response = models.TextField(
+        blank=True, help_text="What the first request was answered; replays get it too."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "sid", "detail"], name="twilio_webhook_once"),
+        ]
+        indexes = [models.Index(fields=["received_at"], name="twilio_webhook_received")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.sid} {self.detail}".strip()

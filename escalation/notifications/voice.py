@@ -6,13 +6,9 @@ from . import twilio_client
 
 
 def twiml(notification) -> str:
-    """Read the ticket and severity aloud; pressing 1 acknowledges the page."""
-    ticket = notification.ticket
-    spoken_reference = " ".join(ticket.reference.replace("-", " "))
-    words = (
-        f"Support Desk escalation. Ticket {spoken_reference}, severity {ticket.severity}. "
-        f"{ticket.subject[:120]}. Press 1 to acknowledge."
-    )
+    """Read the page aloud (its spoken body: ticket, severity, the deadline in the recipient's zone);
+    pressing 1 acknowledges it."""
+    words = f"{notification.body} Press 1 to acknowledge."
     response = VoiceResponse()
     action = twilio_client.callback_url(reverse("twilio-voice-ack", args=[notification.pk]))
     gather = Gather(num_digits=1, timeout=10, **({"action": action, "method": "POST"} if action else {}))

@@ -54,21 +54,37 @@ def escalation_acknowledge(*, ticket: Ticket, user, via: str, now: datetime) -> 
     return _acknowledge(escalation, user=user, via=via, now=now)
 
 
+# A notification in one of these states reached (or may have reached) the phone it was addressed to.
+WENT_OUT = (
+    Notification.Status.SENDING,
+    Notification.Status.SENT,
+    Notification.Status.DELIVERED,
+    Notification.Status.UNDELIVERED,
+)
+
+
 @transaction.atomic
 def acknowledge_by_phone(*, phone: str, text: str, now: datetime) -> Escalation | None:
-    """An `ACK` SMS from an engineer's phone: the named ticket's page, else the latest page sent to them."""
+    """An `ACK` SMS from an engineer's phone: the named ticket's page, else what the latest page sent to
+    that number was about (once acknowledged, a bare `ACK` does not walk back through older pages)."""
     number = to_python(phone)
     if number is None or not number.is_valid():
         return None
     engineer = Engineer.objects.select_related("user").filter(phone=number).first()
     if engineer is None:
         return None
-    pages = _open_pages().filter(notifications__recipient=number.as_e164)
     mentioned = REFERENCE_IN_TEXT.search(text)
     if mentioned:
         pk = Ticket.pk_from_reference(mentioned.group(0))
-        pages = pages.filter(ticket_id=pk)
-    escalation = pages.first()
+        escalation = _open_pages().filter(notifications__recipient=number.as_e164, ticket_id=pk).first()
+    else:
+        latest = (
+            Notification.objects.filter(recipient=number.as_e164, status__in=WENT_OUT)
+            .order_by("-created_at", "-pk")
+            .values_list("escalation_id", flat=True)
+            .first()
+        )
+        escalation = _open_pages().filter(pk=latest).first() if latest is not None else None
     if escalation is None:
         return None
     return _acknowledge(escalation, user=engineer.user, via="sms", now=now)

@@ -2,7 +2,7 @@
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from django.db import IntegrityError, transaction
 
@@ -12,6 +12,7 @@ from .. import routing
 from ..models import Channel, Engineer, Escalation, Metric, Notification, PolicyStep, Target
 from ..notifications import twilio_client
 from ..schedule import WARNING_STEP
+from ..zones import clock_words, span_words
 from .clock import sla_breach_append_locked
 from .roster import Roster, assign_to_candidate, managers
 
@@ -26,6 +27,7 @@ class Recipient:
     username: str
     phone: str
     email: str
+    zone: tzinfo  # the engineer's timezone (UTC for a manager who is not an engineer): pages speak it
 
 
 def _recipient(user, engineer: Engineer | None) -> Recipient:
@@ -34,6 +36,7 @@ def _recipient(user, engineer: Engineer | None) -> Recipient:
         username=user.get_username(),
         phone=str(engineer.phone) if engineer is not None and engineer.phone else "",
         email=user.email,
+        zone=engineer.timezone if engineer is not None and engineer.timezone else UTC,
     )
 
 
@@ -58,15 +61,48 @@ def _people(target: str, ticket: Ticket, roster: Roster, now: datetime) -> list[
     return [_recipient(engineers[pk].user, engineers[pk]) for pk in user_ids if pk in engineers]
 
 
-def _body(ticket: Ticket, metric: str, step: int, due_at: datetime, channel: str) -> str:
-    due = due_at.astimezone(UTC).strftime("%H:%M:%S UTC")
+def metric_due_at(ticket: Ticket, metric: str) -> datetime | None:
+    """The metric's deadline as the ticket holds it now (moved out by pauses, recomputed on changes)."""
+    return ticket.first_response_due_at if metric == Metric.FIRST_RESPONSE else ticket.resolution_due_at
+
+
+def _body(
+    ticket: Ticket,
+    metric: str,
+    step: int,
+    deadline: datetime,
+    channel: str,
+    zone: tzinfo,
+    now: datetime,
+    acknowledgeable: bool,
+) -> str:
+    """What the page says: the metric's deadline in the recipient's zone, and how long is left (or past).
+
+    A deadline still ahead (a warning, an on-call page for a ticket nobody can take) reads "due at ... in";
+    a missed one "overdue since ... ago" with the escalation step.
+    """
     what = METRIC_WORDS[metric]
-    if step == WARNING_STEP:
-        head = f"{ticket.reference} ({ticket.severity}): {what} due at {due}"
+    due = clock_words(deadline, zone, today=now)
+    ahead = deadline > now
+    if channel == Channel.VOICE:
+        spoken_reference = " ".join(ticket.reference.replace("-", " "))
+        left = span_words(deadline - now, spoken=True)
+        if ahead:
+            head, when = "Support Desk warning", f"{what.capitalize()} is due at {due}, in {left}"
+        else:
+            head = f"Support Desk escalation, step {step}"
+            when = f"{what.capitalize()} was due at {due}, {left} ago"
+        ticket_words = f"Ticket {spoken_reference}, severity {ticket.severity}"
+        return f"{head}. {ticket_words}. {when}. {ticket.subject[:120]}."
+    left = span_words(deadline - now)
+    if ahead:
+        head = f"{ticket.reference} ({ticket.severity}): {what} due at {due}, in {left}"
     else:
-        head = f"{ticket.reference} ({ticket.severity}): {what} overdue since {due}, escalation step {step}"
+        head = f"{ticket.reference} ({ticket.severity}): {what} overdue since {due} ({left} ago)"
+        if step != WARNING_STEP:
+            head += f", escalation step {step}"
     subject = ticket.subject if len(ticket.subject) <= 60 else ticket.subject[:57] + "..."
-    tail = " Reply ACK to acknowledge." if channel == Channel.SMS and step != WARNING_STEP else ""
+    tail = " Reply ACK to acknowledge." if channel == Channel.SMS and acknowledgeable else ""
     return f"[Support Desk] {head}. {subject}.{tail}"
 
 
@@ -87,6 +123,9 @@ def notifications_create(
     A recipient without a phone number (or email) gets a `failed` row saying so: visible on the ticket.
     """
     planned: dict[tuple[str, str], Notification] = {}
+    deadline = metric_due_at(ticket, metric) or due_at
+    # An on-call page for a ticket nobody can take has no step behind it: there is nothing to ACK.
+    acknowledgeable = escalation is not None and step != WARNING_STEP
     twilio_ready = twilio_client.configured()
     # Each target resolved once, however many channels reach it (managers by SMS and by email).
     people = {target: _people(target, ticket, roster, now) for target in {item["target"] for item in notify}}
@@ -106,7 +145,7 @@ def notifications_create(
                     channel=channel,
                     recipient=recipient,
                     recipient_user_id=person.user_id,
-                    body=_body(ticket, metric, step, due_at, channel),
+                    body=_body(ticket, metric, step, deadline, channel, person.zone, now, acknowledgeable),
                     **_initial_state(channel, address, person.username, missing, twilio_ready),
                     created_at=now,
                     updated_at=now,

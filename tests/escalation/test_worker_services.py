@@ -259,6 +259,10 @@ def test_a_24x7_ticket_with_nobody_on_shift_pages_on_call_once(premium):
     ticket_route(ticket_id=ticket.pk, now=night + MINUTE)
     pages = Notification.objects.filter(ticket=ticket, purpose="on_call_page")
     assert sorted(pages.values_list("channel", flat=True)) == ["sms", "voice"]
+    # The page names the deadline ahead (23:45 UTC) and asks for no ACK: there is no step to acknowledge.
+    sms = pages.get(channel="sms").body
+    assert "first response due at 23:45 UTC, in 15 min" in sms
+    assert "ACK" not in sms and "overdue" not in sms
     standard = make_ticket(severity=Severity.GENERAL, now=night)
     ticket_route(ticket_id=standard.pk, now=night)
     assert not Notification.objects.filter(ticket=standard).exists()
