@@ -1,20 +1,17 @@
-"""Naming a timezone and a stretch of time for people. Pure: no ORM, no clock.
+"""Naming a time and a stretch of time for people in pages and warnings. Pure: no ORM, no clock.
 
-A zone is named by its abbreviation where it has one (`CET`, `JST`, `EDT`, `UTC`); zones whose
-abbreviation is only a number (`-03` for America/Sao_Paulo, `+08` for Asia/Singapore) are named
-after their city instead (`Sao Paulo time`), never by a bare offset.
+A zone is named as everywhere in the product (`tickets.zone_labels`): by its abbreviation where it
+has one (`CET`, `JST`, `EDT`, `UTC`), else by its place (`Sao Paulo time`), never by a bare offset.
 """
 
 from datetime import datetime, timedelta, tzinfo
 
+from tickets.zone_labels import zone_abbreviation
+
 
 def zone_label(instant: datetime, zone: tzinfo) -> str:
     """`CET`, `JST`, `Sao Paulo time`: what `zone` is called at `instant`."""
-    abbreviation = instant.astimezone(zone).tzname() or ""
-    if abbreviation.isalpha():
-        return abbreviation
-    key = getattr(zone, "key", None) or str(zone)
-    return key.rsplit("/", 1)[-1].replace("_", " ") + " time"
+    return zone_abbreviation(instant.astimezone(zone))
 
 
 def clock_words(instant: datetime, zone: tzinfo, *, today: datetime) -> str:

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('escalation', '0004_seed_policies'),
+        ('escalation', '0005_managers_lose_auth_permissions'),
         ('tickets', '0006_ticket_tally'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
