@@ -8,6 +8,8 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from tickets.admin import ReadOnlyAdmin
+
 from .models import (
     BusinessCalendar,
     Engineer,
@@ -125,18 +127,9 @@ class SlaTargetAdmin(admin.ModelAdmin):
     list_filter = ["plan", "severity"]
 
 
-class AuditRecordAdmin(admin.ModelAdmin):
+class AuditRecordAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Evidence (what fired, who was told, what the ledger promised): readable here, never added,
     changed or deleted, by anyone, superusers included (no delete action either)."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(LedgerEntry)

@@ -92,15 +92,8 @@ def is_on_shift(shift: Shift, at: datetime) -> bool:
 
 def next_shift_start(shift: Shift, at: datetime) -> datetime | None:
     """The first shift start strictly after ``at`` (UTC); None if the shift has no workdays."""
-    at_utc = as_utc(at, "at")
-    if not shift.workdays:
-        return None
-    today = at_utc.astimezone(shift.tz).date()
-    for ahead in range(-1, _LOOKAHEAD_DAYS):
-        window = shift.occurrence(today + ahead * ONE_DAY)
-        if window is not None and window[0] > at_utc:
-            return window[0]
-    return None
+    window = next_shift_window(shift, at)
+    return window[0] if window else None
 
 
 def next_shift_window(shift: Shift, at: datetime) -> tuple[datetime, datetime] | None:

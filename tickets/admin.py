@@ -46,14 +46,10 @@ class MessageInline(admin.TabularInline):
     can_delete = False
 
 
-class EventInline(admin.TabularInline):
-    """The ticket's timeline is evidence: shown, never added to, changed or deleted here, by anyone."""
-
-    model = Event
-    extra = 0
-    fields = ["at", "type", "actor", "data"]
-    readonly_fields = fields
-    can_delete = False
+class ReadOnlyAdmin:
+    """For evidence (events, pages, notifications, ledger rows): shown in the admin, never added,
+    changed or deleted there, by anyone, superusers included; without delete there is no delete action.
+    Mixed into a `ModelAdmin` or an inline."""
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -63,6 +59,16 @@ class EventInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class EventInline(ReadOnlyAdmin, admin.TabularInline):
+    """The ticket's timeline is evidence: shown, never added to, changed or deleted here, by anyone."""
+
+    model = Event
+    extra = 0
+    fields = ["at", "type", "actor", "data"]
+    readonly_fields = fields
+    can_delete = False
 
 
 @admin.register(Ticket)
@@ -87,7 +93,7 @@ class TicketAdmin(admin.ModelAdmin):
 
 
 @admin.register(RequesterNotification)
-class RequesterNotificationAdmin(admin.ModelAdmin):
+class RequesterNotificationAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """The emails to requesters and how each went (a `failed` one says why). A record: nobody edits it."""
 
     list_display = ["created_at", "ticket", "kind", "recipient", "status", "attempts", "sent_at"]
@@ -95,12 +101,3 @@ class RequesterNotificationAdmin(admin.ModelAdmin):
     search_fields = ["recipient"]
     list_select_related = ["ticket"]
     readonly_fields = [f.name for f in RequesterNotification._meta.concrete_fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
