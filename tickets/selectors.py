@@ -201,11 +201,15 @@ def ticket_get_public(*, access_token: str) -> PublicTicket | None:
     return PublicTicket(ticket=ticket, messages=messages, events=events)
 
 
-def ticket_get_by_access_token(*, access_token: str) -> Ticket | None:
-    """The ticket a private link opens (one indexed query, constant-time comparison), or None."""
+def ticket_get_by_access_token(
+    *, access_token: str, queryset: QuerySet[Ticket] | None = None
+) -> Ticket | None:
+    """The ticket a private link opens (one indexed query, constant-time comparison), or None. The one
+    lookup by token: a caller that needs more loaded passes its `queryset` (related rows, prefetches)."""
     if not access_token_well_formed(access_token):
         return None
-    ticket = Ticket.objects.select_related("requester").filter(access_token=access_token).first()
+    tickets = queryset if queryset is not None else Ticket.objects.select_related("requester")
+    ticket = tickets.filter(access_token=access_token).first()
     return ticket if _token_matches(ticket, access_token) else None
 
 

@@ -15,8 +15,8 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from escalation.models import Engineer, Escalation, EscalationPolicy, LedgerEntry
 from escalation.services.roster import active_engineers, engineer_shift
 from escalation.shifts import next_shift_start, shift_end
-from tickets.models import Attachment, Event, Message, Status, Ticket, access_token_well_formed
-from tickets.selectors import ticket_tally_sums
+from tickets.models import Attachment, Event, Message, Status, Ticket
+from tickets.selectors import ticket_get_by_access_token, ticket_tally_sums
 
 ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING_ON_CUSTOMER)
 UTC = ZoneInfo("UTC")
@@ -134,19 +134,16 @@ def engineer_list_roster(*, now: datetime, upcoming: int = 3) -> tuple[list[Rost
 
 
 def ticket_get_for_requester(*, access_token: str) -> Ticket | None:
-    """The ticket behind a private link, with its public thread only; None for a malformed token."""
-    if not access_token_well_formed(access_token):
-        return None
+    """The ticket behind a private link, with its public thread only; None for a malformed or unknown
+    token (the tickets app's one lookup by token, with its constant-time comparison)."""
     public = Message.objects.filter(internal=False).select_related("author").prefetch_related("attachments")
-    return (
-        Ticket.objects.select_related("requester", "customer", "clock__calendar")
-        .prefetch_related(
+    return ticket_get_by_access_token(
+        access_token=access_token,
+        queryset=Ticket.objects.select_related("requester", "customer", "clock__calendar").prefetch_related(
             Prefetch("messages", queryset=public, to_attr="public_messages"),
             "clock__calendar__holidays",
             "follow_ups",
-        )
-        .filter(access_token=access_token)
-        .first()
+        ),
     )
 
 
