@@ -32,6 +32,18 @@ class Region(models.TextChoices):
     AMERICAS = "americas", "Americas"
 
 
+class EngineerQuerySet(models.QuerySet):
+    """Who counts as an engineer at work, defined once for routing, paging, coverage and the pages."""
+
+    def active(self) -> "EngineerQuerySet":
+        """In the rotation, with a login that may sign in."""
+        return self.filter(active=True, user__is_active=True)
+
+    def assignable(self) -> "EngineerQuerySet":
+        """Active, with a staff login: tickets may be given to them."""
+        return self.active().filter(user__is_staff=True)
+
+
 class Engineer(models.Model):
     """A support engineer: a staff user with a timezone and a local working window."""
 
@@ -55,6 +67,8 @@ class Engineer(models.Model):
     )
     active = models.BooleanField(default=True)
     last_assigned_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EngineerQuerySet.as_manager()
 
     class Meta:
         ordering = ["user__username"]

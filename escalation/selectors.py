@@ -118,11 +118,7 @@ def engineer_get(*, username: str) -> Engineer | None:
 
 def engineer_get_assignable(*, username: str) -> Engineer | None:
     """The engineer called `username` if tickets may be given to them: active, with an active staff login."""
-    return (
-        Engineer.objects.select_related("user")
-        .filter(user__username=username, active=True, user__is_active=True, user__is_staff=True)
-        .first()
-    )
+    return Engineer.objects.assignable().select_related("user").filter(user__username=username).first()
 
 
 @dataclass(frozen=True)
@@ -136,7 +132,7 @@ class OnShift:
 def engineer_list_on_shift(*, at: datetime) -> list[OnShift]:
     """Active engineers on shift at the instant `at` (each in their own timezone), the soonest end first."""
     on_shift = []
-    engineers = Engineer.objects.select_related("user").filter(active=True, user__is_active=True)
+    engineers = Engineer.objects.active().select_related("user")
     for engineer in engineers.order_by("user__username"):
         window = shift_window_at(engineer_shift(engineer), at)
         if window is not None:

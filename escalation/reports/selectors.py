@@ -515,7 +515,7 @@ def coverage_member(engineer: Engineer) -> coverage.Member:
 
 def coverage_roster_list(*, lock: bool = False) -> list[Engineer]:
     """Active engineers with an active login (one query); `lock` holds their rows until commit."""
-    engineers = Engineer.objects.filter(active=True, user__is_active=True).select_related("user")
+    engineers = Engineer.objects.active().select_related("user")
     if lock:
         engineers = engineers.select_for_update(of=("self",))
     return list(engineers.order_by("user__username"))

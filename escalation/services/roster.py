@@ -31,7 +31,7 @@ def active_engineers(*, with_load: bool = False) -> list[Engineer]:
 
     The load is read from the ticket tallies (a few rows an engineer), not by counting tickets.
     """
-    engineers = Engineer.objects.filter(active=True, user__is_active=True).select_related("user")
+    engineers = Engineer.objects.active().select_related("user")
     if with_load:
         engineers = engineers.annotate(load=assigned_ticket_count(OuterRef("user_id"), LOAD_STATUSES))
     return list(engineers)

@@ -195,7 +195,7 @@ def user_names_by_username(*, usernames) -> dict[str, str]:
 def engineer_list_assignable() -> QuerySet:
     """Users a ticket can be given to: active engineers with an active staff login."""
     return (
-        User.objects.filter(is_active=True, is_staff=True, engineer__active=True)
+        User.objects.filter(engineer__in=Engineer.objects.assignable())
         .select_related("engineer")
         .order_by("first_name", "last_name", "username")
     )
