@@ -13,7 +13,7 @@ from tickets import selectors as ticket_selectors
 from tickets.assignment import AssigneeShift
 from tickets.models import Ticket
 
-from . import business_time
+from .deadline_explanation import Explanation, explain_deadline
 from .models import Engineer, LedgerEntry, Metric, Notification, SlaTarget
 from .services.calendars import calendar_for
 from .services.clock import sla_target_get
@@ -197,8 +197,8 @@ class DeadlineExplained:
     target: SlaTarget
     start: datetime
     timezone: ZoneInfo
-    first_response: business_time.Explanation
-    resolution: business_time.Explanation
+    first_response: Explanation
+    resolution: Explanation
 
 
 def sla_deadline_explain(*, plan: str, severity: str, start: datetime, tz: ZoneInfo) -> DeadlineExplained:
@@ -212,8 +212,8 @@ def sla_deadline_explain(*, plan: str, severity: str, start: datetime, tz: ZoneI
         raise DeadlineUnavailable(str(exc)) from None
     calendar = calendar_for(target.calendar, tz=tz, around=start)
     try:
-        first_response = business_time.explain_deadline(start, target.first_response, calendar)
-        resolution = business_time.explain_deadline(start, target.resolution, calendar)
+        first_response = explain_deadline(start, target.first_response, calendar)
+        resolution = explain_deadline(start, target.resolution, calendar)
     except ValueError as exc:
         raise DeadlineUnavailable(
             f"The {target.calendar.name} calendar cannot place the deadline: {exc}."

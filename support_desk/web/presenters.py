@@ -12,6 +12,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from escalation import business_time
+from escalation.deadline_explanation import explain_deadline
 from escalation.defaults import WARNING_AT_FRACTION
 from escalation.models import BusinessCalendar, Escalation, LedgerEntry, Metric, TicketClock
 from escalation.schedule import warning_offset
@@ -408,7 +409,7 @@ def _explain(
     due: datetime | None,
     zone: ZoneInfo,
 ) -> list[str]:
-    explanation = business_time.explain_deadline(start, target, calendar)
+    explanation = explain_deadline(start, target, calendar)
     # Real instants carry microseconds; to the second is what an engineer reads.
     steps = [_FRACTION_OF_SECOND.sub(r"\1", step) for step in explanation.steps]
     if due is not None and explanation.due != due:

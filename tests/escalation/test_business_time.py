@@ -14,13 +14,12 @@ from hypothesis import strategies as st
 from escalation.business_time import (
     FOREVER,
     Calendar,
-    Explanation,
     Window,
     deadline,
     elapsed,
-    explain_deadline,
     open_intervals,
 )
+from escalation.deadline_explanation import Explanation, explain_deadline
 
 pytestmark = pytest.mark.clock
 
