@@ -35,14 +35,11 @@ from bench.data import analyze, insert_ledger_history, insert_people
 from escalation.models import LedgerEntry
 from escalation.reports.integrity import ledger_integrity_check
 from escalation.reports.periods import period_resolve
-from escalation.reports.selectors import (
-    REPORT_GROUPS,
-    ReportFilters,
-    breach_list,
-    credit_list_for_month,
-    sla_report_get,
-    sla_trends_get,
-)
+from escalation.reports.selectors.breaches import breach_list
+from escalation.reports.selectors.credits import credit_list_for_month
+from escalation.reports.selectors.filters import REPORT_GROUPS, ReportFilters
+from escalation.reports.selectors.sla_report import sla_report_get
+from escalation.reports.selectors.trends import sla_trends_get
 from escalation.services.engineers import manager_ensure
 from escalation.services.ledger import entry_hash
 from support_desk.web.views.reports import BREACHES_PER_PAGE

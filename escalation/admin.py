@@ -22,7 +22,7 @@ from .models import (
     SlaTarget,
 )
 from .reports.coverage import describe_gaps
-from .reports.selectors import manager_zone_get
+from .selectors import manager_zone_get
 from .services.coverage import COVERAGE_FIELDS, coverage_gaps_opened
 from .services.engineers import engineer_access_set, engineer_change_check, privileged_logins
 

@@ -252,4 +252,10 @@ def ledger_entry_list(
     return rows.order_by("seq")
 
 
-# The SLA report, the breach list, trends, coverage and credits: `escalation.reports.selectors`.
+# The SLA report, the breach list, trends, coverage and credits: `escalation.reports.selectors.*`.
+
+
+def manager_zone_get(user) -> ZoneInfo:
+    """The zone a manager or engineer reads times in: their engineer profile's timezone, else UTC."""
+    zone = Engineer.objects.filter(user_id=user.pk).values_list("timezone", flat=True).first()
+    return zone or ZoneInfo("UTC")

@@ -18,7 +18,8 @@ from ..models import LedgerEntry
 
 # The ledger's own canonical form, so the exported values are exactly what each hash covers.
 from ..services.ledger import HASHED_FIELDS, _canonical
-from .selectors import PERCENTILES, ReportRow, SlaReport
+from .selectors.filters import PERCENTILES
+from .selectors.sla_report import ReportRow, SlaReport
 
 BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

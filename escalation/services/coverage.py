@@ -12,7 +12,7 @@ from django.db import transaction
 
 from ..models import Engineer
 from ..reports import coverage
-from ..reports.selectors import coverage_member, coverage_roster_list
+from ..reports.selectors.coverage import coverage_member, coverage_roster_list
 from .engineers import engineer_update
 
 COVERAGE_HORIZON = timedelta(days=7)

@@ -16,8 +16,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from escalation.reports.coverage import describe_gaps, describe_interval
-from escalation.reports.selectors import manager_zone_get
-from escalation.selectors import DeadlineUnavailable
+from escalation.selectors import DeadlineUnavailable, manager_zone_get
 from escalation.services.acknowledgements import NothingToAcknowledge
 from escalation.services.coverage import CoverageGapOpened
 from tickets.assignment import AssigneeOffShift

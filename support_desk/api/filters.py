@@ -14,7 +14,8 @@ from escalation.reports.periods import (
     month_last_complete,
     period_resolve,
 )
-from escalation.reports.selectors import INTERVALS, REPORT_GROUPS, ReportFilters, manager_zone_get
+from escalation.reports.selectors.filters import INTERVALS, REPORT_GROUPS, ReportFilters
+from escalation.selectors import manager_zone_get
 from tickets.models import Plan, Severity, Status
 from tickets.selectors import TICKET_DEFAULT_ORDERING, TICKET_ORDERINGS, UNSET
 

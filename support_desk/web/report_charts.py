@@ -11,7 +11,8 @@ from datetime import date, timedelta
 
 from escalation.models import LedgerEntry
 from escalation.reports.coverage import CoverageWeek, HourCell
-from escalation.reports.selectors import Heatmap, Percentiles, ReportRow, TrendPoint
+from escalation.reports.selectors.sla_report import Percentiles, ReportRow
+from escalation.reports.selectors.trends import Heatmap, TrendPoint
 from tickets.models import Ticket
 
 from .presenters import compact_duration

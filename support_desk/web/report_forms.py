@@ -25,7 +25,7 @@ from escalation.reports.periods import (
     month_period,
     period_resolve,
 )
-from escalation.reports.selectors import INTERVALS, REPORT_GROUPS, ReportFilters
+from escalation.reports.selectors.filters import INTERVALS, REPORT_GROUPS, ReportFilters
 from tickets.models import Plan, Severity
 
 EARLIEST = date(1970, 1, 1)

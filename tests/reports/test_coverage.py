@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from escalation.models import Engineer, Region
 from escalation.reports import coverage
 from escalation.reports.coverage import Interval, Member, describe_interval
-from escalation.reports.selectors import coverage_get
+from escalation.reports.selectors.coverage import coverage_get
 from escalation.shifts import Shift, is_on_shift
 from tests.factories import make_engineer
 

@@ -7,16 +7,11 @@ import pytest
 
 from escalation.models import LedgerEntry
 from escalation.reports.periods import period_resolve
-from escalation.reports.selectors import (
-    Percentiles,
-    ReportFilters,
-    breach_heatmap_get,
-    breach_list,
-    compliance_trend_list,
-    credit_list_for_month,
-    decided_cycles,
-    sla_report_get,
-)
+from escalation.reports.selectors.breaches import breach_list
+from escalation.reports.selectors.credits import credit_list_for_month
+from escalation.reports.selectors.filters import ReportFilters, decided_cycles
+from escalation.reports.selectors.sla_report import Percentiles, sla_report_get
+from escalation.reports.selectors.trends import breach_heatmap_get, compliance_trend_list
 from tests.reports.conftest import HOUR, READ_AT
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]

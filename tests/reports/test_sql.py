@@ -7,7 +7,7 @@ from django.db import connections
 from django.db.backends.sqlite3.base import DatabaseWrapper
 
 from escalation.models import Escalation, LedgerEntry
-from escalation.reports import selectors
+from escalation.reports.selectors import filters, sla_report
 from escalation.reports.sql import percentile_cont
 from tests.reports.test_selectors import june
 
@@ -82,8 +82,8 @@ def _rounded(row: dict) -> dict:
 def test_the_report_aggregates_the_same_on_sqlite(sqlite_ledger):
     """Counts, FILTER clauses, sums, wall-clock differences, the escalation subqueries and percentiles:
     the SQLite form of each aggregate gives PostgreSQL's numbers."""
-    cycles = selectors.decided_cycles(june())
-    aggregates = selectors._report_aggregates()
+    cycles = filters.decided_cycles(june())
+    aggregates = sla_report._report_aggregates()
     in_postgresql = list(cycles.values("severity").annotate(**aggregates).order_by("severity"))
     in_sqlite = list(
         cycles.using(sqlite_ledger).values("severity").annotate(**aggregates).order_by("severity")

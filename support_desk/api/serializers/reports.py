@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from escalation.models import LedgerEntry, Metric, Region
 from escalation.reports.coverage import describe_interval
-from escalation.reports.selectors import INTERVALS, REPORT_GROUPS
+from escalation.reports.selectors.filters import INTERVALS, REPORT_GROUPS
 from tickets.models import Plan, Severity
 
 from ..fields import DurationField, MonthField, TicketReferenceField

@@ -6,14 +6,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from escalation.reports.integrity import ledger_integrity_get
-from escalation.reports.selectors import (
-    breach_list,
-    coverage_get,
-    credit_list_for_month,
-    manager_zone_get,
-    sla_report_get,
-    sla_trends_get,
-)
+from escalation.reports.selectors.breaches import breach_list
+from escalation.reports.selectors.coverage import coverage_get
+from escalation.reports.selectors.credits import credit_list_for_month
+from escalation.reports.selectors.sla_report import sla_report_get
+from escalation.reports.selectors.trends import sla_trends_get
+from escalation.selectors import manager_zone_get
 
 from .. import examples as ex
 from ..filters import CoverageQuery, IntegrityQuery, MonthQuery, ReportFilterQuery, ReportQuery, TrendQuery

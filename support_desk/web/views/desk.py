@@ -14,8 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from escalation.reports.selectors import manager_zone_get
-from escalation.selectors import engineer_shift_at
+from escalation.selectors import engineer_shift_at, manager_zone_get
 from escalation.services.acknowledgements import NothingToAcknowledge, escalation_acknowledge
 from support_desk.paging import CountedPaginator
 from tickets.assignment import AssigneeOffShift, zoned_stamp

@@ -18,16 +18,14 @@ from django.views.decorators.http import require_safe
 from escalation.reports import exports
 from escalation.reports.coverage import describe_interval
 from escalation.reports.integrity import ledger_integrity_get
-from escalation.reports.selectors import (
-    breach_list,
-    coverage_get,
-    credit_list_for_month,
-    ledger_list_for_export,
-    manager_zone_get,
-    report_filter_options,
-    sla_report_get,
-    sla_trends_get,
-)
+from escalation.reports.selectors.breaches import breach_list
+from escalation.reports.selectors.coverage import coverage_get
+from escalation.reports.selectors.credits import credit_list_for_month
+from escalation.reports.selectors.exports import ledger_list_for_export
+from escalation.reports.selectors.filters import report_filter_options
+from escalation.reports.selectors.sla_report import sla_report_get
+from escalation.reports.selectors.trends import sla_trends_get
+from escalation.selectors import manager_zone_get
 
 from ..permissions import manager_required
 from ..presenters import compact_duration
