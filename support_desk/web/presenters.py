@@ -161,7 +161,7 @@ def customer_promise(ticket: Ticket, now: datetime) -> Promise:
             hours,
             late=True,
         )
-    if ticket.status == Status.WAITING_ON_CUSTOMER:
+    if clock_rules.metric_paused(ticket, Metric.RESOLUTION):
         return Promise(
             "We are waiting for your answer to our last message.",
             "Our resolution clock is paused until you reply.",
@@ -209,7 +209,7 @@ def queue_row(ticket: Ticket, fractions: dict[str, Decimal], now: datetime) -> Q
     breached = ticket.is_breached(now)
     if due is None:
         state = "stopped"
-        words = "paused" if ticket.status == Status.WAITING_ON_CUSTOMER else "no clock running"
+        words = "paused" if clock_rules.metric_paused(ticket, Metric.RESOLUTION) else "no clock running"
         return QueueRow(ticket, None, "", None, state, words, breached)
     first = clock_rules.metric_running(ticket, Metric.FIRST_RESPONSE) and ticket.first_response_due_at == due
     metric = "first response" if first else "resolution"
