@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Prefetch, QuerySet
 
+from tickets import clock_rules
 from tickets import selectors as ticket_selectors
 from tickets.assignment import AssigneeShift
 from tickets.models import Ticket
@@ -69,26 +70,22 @@ def ticket_sla(ticket: Ticket, *, now: datetime) -> dict[str, MetricSla]:
     """
     clock = getattr(ticket, "clock", None)
     missed = {(row.metric, row.cycle) for row in _missed_rows(ticket)}
-    first_running = ticket.first_responded_at is None and ticket.first_response_due_at is not None
-    resolution_running = (
-        ticket.resolved_at is None and ticket.paused_at is None and ticket.resolution_due_at is not None
-    )
     return {
         Metric.FIRST_RESPONSE: MetricSla(
             target=clock.first_response_target if clock else None,
             due_at=ticket.first_response_due_at,
             achieved_at=ticket.first_responded_at,
             breached=(Metric.FIRST_RESPONSE, 1) in missed
-            or (first_running and ticket.first_response_due_at <= now),
-            paused=False,
+            or clock_rules.metric_overdue(ticket, Metric.FIRST_RESPONSE, now),
+            paused=clock_rules.metric_paused(ticket, Metric.FIRST_RESPONSE),
         ),
         Metric.RESOLUTION: MetricSla(
             target=clock.resolution_target if clock else None,
             due_at=ticket.resolution_due_at,
             achieved_at=ticket.resolved_at,
             breached=(Metric.RESOLUTION, ticket.resolution_cycle) in missed
-            or (resolution_running and ticket.resolution_due_at <= now),
-            paused=ticket.paused_at is not None,
+            or clock_rules.metric_overdue(ticket, Metric.RESOLUTION, now),
+            paused=clock_rules.metric_paused(ticket, Metric.RESOLUTION),
         ),
     }
 

@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from timezone_field import TimeZoneField
 
+from . import clock_rules
+
 REFERENCE_PREFIX = "SD-"
 REFERENCE_OFFSET = 1000  # the first ticket is SD-1001
 SUBJECT_MAX_LENGTH = 200
@@ -226,12 +228,12 @@ class Ticket(models.Model):
             models.Index(
                 fields=["first_response_due_at"],
                 name="ticket_fr_due_open",
-                condition=Q(first_responded_at__isnull=True),
+                condition=clock_rules.q_metric_counting(clock_rules.FIRST_RESPONSE),
             ),
             models.Index(
                 fields=["resolution_due_at"],
                 name="ticket_res_due_open",
-                condition=Q(resolved_at__isnull=True, paused_at__isnull=True),
+                condition=clock_rules.q_metric_counting(clock_rules.RESOLUTION),
             ),
         ]
 
@@ -267,20 +269,15 @@ class Ticket(models.Model):
 
     def running_due_times(self) -> list:
         """Due times of the clocks still running: an unanswered first response, an unpaused resolution."""
-        due = []
-        if self.first_responded_at is None and self.first_response_due_at is not None:
-            due.append(self.first_response_due_at)
-        if self.resolved_at is None and self.paused_at is None and self.resolution_due_at is not None:
-            due.append(self.resolution_due_at)
-        return due
+        return clock_rules.running_due_times(self)
 
     def is_breached(self, now) -> bool:
         """True when any metric is breached: recorded in the ledger, or a running clock is past due."""
-        return self.sla_breached or (self.next_due_at is not None and self.next_due_at <= now)
+        return clock_rules.ticket_breached(self, now)
 
     @staticmethod
     def breached_q(now) -> Q:
-        return Q(sla_breached=True) | Q(next_due_at__lte=now)
+        return clock_rules.q_ticket_breached(now)
 
 
 class TicketTally(models.Model):

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Q
 
+from tickets import clock_rules
 from tickets.models import Ticket
 
 from .. import business_time
@@ -31,7 +32,7 @@ ENQUEUE_BATCH = 5000
 
 def running_clocks(ticket: Ticket, clock: TicketClock) -> list[RunningClock]:
     clocks = []
-    if ticket.first_responded_at is None and ticket.first_response_due_at is not None:
+    if clock_rules.metric_running(ticket, Metric.FIRST_RESPONSE):
         clocks.append(
             RunningClock(
                 metric=Metric.FIRST_RESPONSE,
@@ -42,7 +43,7 @@ def running_clocks(ticket: Ticket, clock: TicketClock) -> list[RunningClock]:
                 due_at=ticket.first_response_due_at,
             )
         )
-    if ticket.resolved_at is None and ticket.paused_at is None and ticket.resolution_due_at is not None:
+    if clock_rules.metric_running(ticket, Metric.RESOLUTION):
         clocks.append(
             RunningClock(
                 metric=Metric.RESOLUTION,
@@ -58,9 +59,9 @@ def running_clocks(ticket: Ticket, clock: TicketClock) -> list[RunningClock]:
 
 def is_running(ticket: Ticket, metric: str, cycle: int) -> bool:
     """Is this clock of the ticket still running (so its steps may fire)?"""
-    if metric == Metric.FIRST_RESPONSE:
-        return ticket.first_responded_at is None
-    return ticket.resolution_cycle == cycle and ticket.resolved_at is None and ticket.paused_at is None
+    if metric == Metric.RESOLUTION and ticket.resolution_cycle != cycle:
+        return False
+    return clock_rules.metric_counting(ticket, metric)
 
 
 def _policy(severity: str) -> EscalationPolicy | None:

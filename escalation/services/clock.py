@@ -5,8 +5,9 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 
+from tickets import clock_rules
 from tickets.models import Ticket
 
 from .. import business_time
@@ -146,12 +147,6 @@ class CalendarSlaClock:
         alarms_replan(ticket=ticket, clock=clock, calendar=calendar, now=now)
 
 
-def _overdue(ticket: Ticket, metric: str, now: datetime) -> bool:
-    if metric == Metric.FIRST_RESPONSE:
-        return ticket.first_responded_at is None and ticket.first_response_due_at <= now
-    return ticket.resolved_at is None and ticket.paused_at is None and ticket.resolution_due_at <= now
-
-
 @transaction.atomic
 def sla_record_breach(*, ticket_id: int, metric: str, now: datetime) -> LedgerEntry | None:
     """Record in the ledger that `metric` of the ticket's current cycle passed its due time unmet.
@@ -171,7 +166,7 @@ def sla_breach_append_locked(
     Call it last in that transaction: it takes the ledger's chain head, which is then held until commit.
     With `save_ticket=False` the caller saves the ticket's `sla_breached` flag itself.
     """
-    if not _overdue(ticket, metric, now):
+    if not clock_rules.metric_overdue(ticket, metric, now):
         return None
     clock = _clock(ticket)
     if metric == Metric.FIRST_RESPONSE:
@@ -208,16 +203,12 @@ def sla_breach_append_locked(
 
 def tickets_overdue_without_breach(*, metric: str, now: datetime):
     """Tickets whose `metric` clock runs past due with no breach row yet (partial due indexes)."""
-    if metric == Metric.FIRST_RESPONSE:
-        running = Q(first_responded_at__isnull=True, first_response_due_at__lte=now)
-        cycle, due = 1, "first_response_due_at"
-    else:
-        running = Q(resolved_at__isnull=True, paused_at__isnull=True, resolution_due_at__lte=now)
-        cycle, due = OuterRef("resolution_cycle"), "resolution_due_at"
+    cycle = 1 if metric == Metric.FIRST_RESPONSE else OuterRef("resolution_cycle")
     breach = LedgerEntry.objects.filter(
         ticket=OuterRef("pk"), metric=metric, cycle=cycle, kind=LedgerEntry.Kind.BREACH
     )
-    return Ticket.objects.filter(running).filter(~Exists(breach)).order_by(due)
+    overdue = clock_rules.q_metric_overdue(metric, now)
+    return Ticket.objects.filter(overdue).filter(~Exists(breach)).order_by(clock_rules.FIELDS[metric].due)
 
 
 def sla_record_due_breaches(*, now: datetime, limit: int = 500) -> int:

@@ -18,6 +18,7 @@ from escalation.models import BusinessCalendar, Escalation, LedgerEntry, Metric,
 from escalation.schedule import warning_offset
 from escalation.services.alarms import running_clocks
 from escalation.services.calendars import calendar_for
+from tickets import clock_rules
 from tickets.assignment import AssigneeShift, zoned_stamp
 from tickets.models import Event, EventType, Severity, Status, Ticket
 from tickets.services import AUTO_CLOSE_AFTER
@@ -151,7 +152,7 @@ def customer_promise(ticket: Ticket, now: datetime) -> Promise:
             "If the problem is not fixed, reply below and the ticket reopens. "
             f"Without a reply it closes on {local_words(closes, zone)}.",
         )
-    if ticket.first_responded_at is None and ticket.first_response_due_at is not None:
+    if clock_rules.metric_running(ticket, Metric.FIRST_RESPONSE):
         due = ticket.first_response_due_at
         if due > now:
             return Promise(f"An engineer will reply by {local_words(due, zone)}.", hours)
@@ -161,7 +162,7 @@ def customer_promise(ticket: Ticket, now: datetime) -> Promise:
             hours,
             late=True,
         )
-    if ticket.status == Status.WAITING_ON_CUSTOMER:
+    if clock_rules.metric_paused(ticket, Metric.RESOLUTION):
         return Promise(
             "We are waiting for your answer to our last message.",
             "Our resolution clock is paused until you reply.",
@@ -209,9 +210,9 @@ def queue_row(ticket: Ticket, fractions: dict[str, Decimal], now: datetime) -> Q
     breached = ticket.is_breached(now)
     if due is None:
         state = "stopped"
-        words = "paused" if ticket.status == Status.WAITING_ON_CUSTOMER else "no clock running"
+        words = "paused" if clock_rules.metric_paused(ticket, Metric.RESOLUTION) else "no clock running"
         return QueueRow(ticket, None, "", None, state, words, breached)
-    first = ticket.first_responded_at is None and ticket.first_response_due_at == due
+    first = clock_rules.metric_running(ticket, Metric.FIRST_RESPONSE) and ticket.first_response_due_at == due
     metric = "first response" if first else "resolution"
     clock = _clock_of(ticket)
     fraction = fractions.get(ticket.severity, Decimal(str(WARNING_AT_FRACTION)))
@@ -286,13 +287,6 @@ def _breach_recorded(ledger: list[LedgerEntry], metric: str, cycle: int) -> bool
     return any(e.metric == metric and e.cycle == cycle and not e.met for e in ledger)
 
 
-def _missed(due: datetime | None, achieved: datetime | None, now: datetime) -> bool:
-    """Met late, or still running at or past its due time (as `Ticket.is_breached` counts it)."""
-    if due is None:
-        return False
-    return achieved > due if achieved else now >= due
-
-
 def _state(*, achieved: datetime | None, breached: bool, paused: bool = False) -> str:
     if achieved:
         return "breached" if breached else "met"
@@ -317,7 +311,9 @@ def clock_panels(
     calendar = _calendar(clock, started)
     achieved = ticket.first_responded_at
     due = ticket.first_response_due_at
-    breached = _breach_recorded(ledger, Metric.FIRST_RESPONSE, 1) or _missed(due, achieved, now)
+    breached = _breach_recorded(ledger, Metric.FIRST_RESPONSE, 1) or clock_rules.metric_breached(
+        ticket, Metric.FIRST_RESPONSE, now
+    )
     first = ClockPanel(
         name="First response",
         target=clock.first_response_target,
@@ -345,8 +341,8 @@ def clock_panels(
     )
     paused = clock.paused + current_pause
     end = achieved or now
-    breached = _breach_recorded(ledger, Metric.RESOLUTION, cycle) or (
-        ticket.paused_at is None and _missed(due, achieved, now)
+    breached = _breach_recorded(ledger, Metric.RESOLUTION, cycle) or clock_rules.metric_breached(
+        ticket, Metric.RESOLUTION, now
     )
     explanation = _pause_lines(events, started, clock.paused, ticket.paused_at, zone)
     explanation += _explain(started, clock.resolution_target + clock.paused, calendar, due, zone)
@@ -365,7 +361,9 @@ def clock_panels(
         elapsed=max(business_time.elapsed(started, end, calendar) - paused, timedelta(0)),
         paused=paused,
         paused_since=ticket.paused_at,
-        state=_state(achieved=achieved, breached=breached, paused=ticket.paused_at is not None),
+        state=_state(
+            achieved=achieved, breached=breached, paused=clock_rules.metric_paused(ticket, Metric.RESOLUTION)
+        ),
         breached=breached,
         business=business,
         explanation=explanation,

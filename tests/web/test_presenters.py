@@ -246,7 +246,8 @@ def test_the_warning_of_a_resumed_resolution_clock_moves_out_by_the_pause(engine
     services.ticket_reply(ticket=ticket, author=engineer, body="Which CDN edge?", now=NOW)
     services.ticket_change_status(ticket=ticket, status=Status.WAITING_ON_CUSTOMER, actor=engineer, now=NOW)
     ticket.refresh_from_db()
-    assert presenters.queue_row(ticket, {}, NOW).state == "stopped"
+    stopped = presenters.queue_row(ticket, {}, NOW)
+    assert (stopped.state, stopped.countdown) == ("stopped", "paused")
     services.ticket_reply(ticket=ticket, author=None, body="Frankfurt.", now=NOW + timedelta(hours=2))
     ticket.refresh_from_db()
     row = presenters.queue_row(ticket, {Severity.MAJOR: Decimal("0.75")}, NOW)
