@@ -261,10 +261,6 @@ class Ticket(models.Model):
         pk = int(number) - REFERENCE_OFFSET
         return pk if pk > 0 else None
 
-    @property
-    def is_paused(self) -> bool:
-        return self.paused_at is not None
-
     def running_due_times(self) -> list:
         """Due times of the clocks still running: an unanswered first response, an unpaused resolution."""
         due = []
