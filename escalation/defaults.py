@@ -1,6 +1,11 @@
 """The promises Support Desk makes out of the box (DESIGN.md, "The numbers it promises").
 
-Plain data, shared by the data migration that seeds a new database and by `sla_defaults_ensure`.
+Plain data and the get-or-create that restores what is missing without overwriting an edit, used by
+`seed_demo` and by the tests' fixtures (the desk's queue also falls back on `WARNING_AT_FRACTION` for a
+severity without a policy). The data migrations that seed a new database (0002 and 0004)
+hold their own frozen copy of these values, so editing them here never rewrites history: a changed
+default reaches existing databases through a new data migration (tests/escalation/test_migrations.py
+checks the copies agree with this file).
 """
 
 from datetime import time, timedelta

@@ -4,7 +4,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from .shifts import Shift, is_on_shift, next_shift_start, previous_shift_end
+from .shifts import Shift, is_on_shift, previous_shift_end
 
 _NEVER = datetime.min.replace(tzinfo=UTC)
 
@@ -54,21 +54,6 @@ def choose_engineer(
     if not pool:
         return None
     return min(pool, key=lambda c: (c.open_tickets, c.last_assigned_at or _NEVER, c.engineer_id))
-
-
-def soonest_shift_start(candidates: Iterable[Candidate], now: datetime) -> tuple[datetime, Candidate] | None:
-    """When the next active engineer with room comes on shift, and who: the ticket waits for them."""
-    upcoming = []
-    for candidate in candidates:
-        if not candidate.active or not candidate.has_room:
-            continue
-        start = next_shift_start(candidate.shift, now)
-        if start is not None:
-            upcoming.append((start, candidate.engineer_id, candidate))
-    if not upcoming:
-        return None
-    start, _, candidate = min(upcoming, key=lambda item: (item[0], item[1]))
-    return start, candidate
 
 
 def on_shift_leads(candidates: Iterable[Candidate], now: datetime) -> list[Candidate]:

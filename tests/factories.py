@@ -7,7 +7,7 @@ from factory.django import DjangoModelFactory
 
 from escalation.models import Engineer, Region
 from tickets.models import Customer, CustomerDomain, Severity
-from tickets.services import ticket_create
+from tickets.services import ticket_file
 
 # A Wednesday, in UTC, far from any DST change: tests that need another instant say so.
 NOW = datetime(2025, 6, 11, 10, 0, tzinfo=UTC)
@@ -54,14 +54,14 @@ _sequence = iter(range(1, 10**9))
 
 def make_ticket(*, now: datetime = NOW, severity: str = Severity.GENERAL, email: str | None = None, **kwargs):
     """A ticket filed through the real intake service, so its deadlines and events are real."""
-    return ticket_create(
+    return ticket_file(
         subject=kwargs.pop("subject", "Stream drops every few minutes"),
         description=kwargs.pop("description", "Viewers in Lisbon see the player stall."),
         severity=severity,
         email=email or f"viewer{next(_sequence)}@nowhere.example",
         now=now,
         **kwargs,
-    )
+    ).ticket
 
 
 # --- web pages (tests/web) ------------------------------------------------------------------------

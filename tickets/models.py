@@ -14,6 +14,11 @@ from . import clock_rules
 
 REFERENCE_PREFIX = "SD-"
 REFERENCE_OFFSET = 1000  # the first ticket is SD-1001
+REFERENCE_MAX_DIGITS = 18  # a longer number is no reference (and would not fit a bigint)
+# A reference inside free text, such as the SMS "ACK sd-1042": not a part of a longer word or number.
+REFERENCE_IN_TEXT = re.compile(
+    rf"(?<!\w){re.escape(REFERENCE_PREFIX)}\d{{1,{REFERENCE_MAX_DIGITS}}}(?!\w)", re.IGNORECASE
+)
 SUBJECT_MAX_LENGTH = 200
 DESCRIPTION_MAX_LENGTH = 100_000
 ACCESS_TOKEN_BYTES = 32
@@ -258,14 +263,10 @@ class Ticket(models.Model):
         if not text.startswith(REFERENCE_PREFIX):
             return None
         number = text[len(REFERENCE_PREFIX) :]
-        if not (number.isascii() and number.isdigit()) or len(number) > 18:  # not "²" or "١٢"
+        if not (number.isascii() and number.isdigit()) or len(number) > REFERENCE_MAX_DIGITS:  # not "²"
             return None
         pk = int(number) - REFERENCE_OFFSET
         return pk if pk > 0 else None
-
-    @property
-    def is_paused(self) -> bool:
-        return self.paused_at is not None
 
     def running_due_times(self) -> list:
         """Due times of the clocks still running: an unanswered first response, an unpaused resolution."""

@@ -90,11 +90,6 @@ class FiledTicket:
     event: Event
 
 
-def ticket_create(**kwargs) -> Ticket:
-    """File a ticket (see `ticket_file` for the arguments)."""
-    return ticket_file(**kwargs).ticket
-
-
 @transaction.atomic
 def ticket_file(
     *,

@@ -1,16 +1,13 @@
 """Acknowledging a page: it stops further paging for that step; the SLA clock keeps running."""
 
-import re
 from datetime import datetime
 
 from django.db import transaction
 from phonenumber_field.phonenumber import to_python
 
-from tickets.models import Event, EventType, Ticket
+from tickets.models import REFERENCE_IN_TEXT, Event, EventType, Ticket
 
 from ..models import Engineer, Escalation, Notification
-
-REFERENCE_IN_TEXT = re.compile(r"\bSD-\d{1,18}\b", re.IGNORECASE)
 
 
 class NothingToAcknowledge(Exception):

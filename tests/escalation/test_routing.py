@@ -11,7 +11,6 @@ from escalation.routing import (
     handoff_reason,
     on_call,
     on_shift_leads,
-    soonest_shift_start,
 )
 from escalation.shifts import Shift, is_on_shift
 
@@ -90,13 +89,6 @@ def test_a_night_shift_crossing_midnight_counts_in_the_engineers_zone():
     every_night = engineer(9, "America/New_York", time(22), time(6), workdays=frozenset(range(7)))
     assert choose_engineer([every_night], datetime(2025, 11, 2, 10, 30, tzinfo=UTC)).engineer_id == 9
     assert choose_engineer([every_night], datetime(2025, 11, 2, 11, 30, tzinfo=UTC)) is None
-
-
-def test_nobody_on_shift_waits_for_the_soonest_start():
-    saturday = datetime(2025, 6, 14, 12, 0, tzinfo=UTC)
-    start, who = soonest_shift_start(TEAM, saturday)
-    assert who.engineer_id == 1  # Monday 09:00 in Tokyo comes first: Monday 00:00 UTC
-    assert start == datetime(2025, 6, 16, 0, 0, tzinfo=UTC)
 
 
 def test_leads_and_on_call():

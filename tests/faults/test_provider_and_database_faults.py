@@ -117,11 +117,11 @@ for number, delay in ((1, 0), (2, 3), (3, 6)):
 
 FILE = """
 from django.utils import timezone
-from tickets.services import ticket_create
+from tickets.services import ticket_file
 import sys
 for i in range({count}):
-    ticket_create(subject="CDN down", description="Sao Paulo edge", severity="major",
-                  email=f"noc{{i}}-{label}@streamco.example", now=timezone.now())
+    ticket_file(subject="CDN down", description="Sao Paulo edge", severity="major",
+                email=f"noc{{i}}-{label}@streamco.example", now=timezone.now())
 """
 
 

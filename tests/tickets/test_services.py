@@ -6,7 +6,17 @@ import pytest
 from escalation.models import LedgerEntry, Metric, SlaTarget
 from tests.factories import NOW, CustomerFactory, UserFactory, make_ticket
 from tickets import services
-from tickets.models import Event, EventType, Plan, Severity, Status, Ticket
+from tickets.models import (
+    REFERENCE_IN_TEXT,
+    REFERENCE_OFFSET,
+    REFERENCE_PREFIX,
+    Event,
+    EventType,
+    Plan,
+    Severity,
+    Status,
+    Ticket,
+)
 from tickets.states import InvalidTransition
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
@@ -299,6 +309,33 @@ def test_reference_round_trips_and_rejects_garbage():
     assert Ticket.pk_from_reference("sd-1042 ") == 42
     for bad in ["SD-", "SD-1000", "SD-12a", "XX-1042", "SD-" + "9" * 30, ""]:
         assert Ticket.pk_from_reference(bad) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "mentioned"),
+    [
+        ("ACK SD-1042", "SD-1042"),
+        ("ack sd-1042, on it", "sd-1042"),
+        ("SD-1042\nACK", "SD-1042"),
+        ("ACK SD-1000", "SD-1000"),  # written as a reference, though it names no ticket
+        ("ACK", None),
+        ("ACK XSD-1042", None),  # inside a word
+        ("ACK SD-1042x", None),
+        ("ACK SD-" + "9" * 19, None),  # longer than any reference
+    ],
+)
+def test_a_reference_is_found_in_free_text(text, mentioned):
+    """What `ACK SD-1042` by SMS mentions: a reference in the model's format, inside a sentence."""
+    found = REFERENCE_IN_TEXT.search(text)
+    assert (found.group(0) if found else None) == mentioned
+
+
+def test_every_reference_the_model_writes_is_found_in_text_and_read_back():
+    for pk in (1, 42, 10**18 - 1 - REFERENCE_OFFSET):  # up to the longest reference, 18 digits
+        reference = Ticket(pk=pk).reference
+        assert reference.startswith(REFERENCE_PREFIX)
+        found = REFERENCE_IN_TEXT.search(f"ACK {reference.lower()} please")
+        assert Ticket.pk_from_reference(found.group(0)) == pk
 
 
 def test_next_due_follows_the_running_clocks_and_breaches_are_flagged(engineer):

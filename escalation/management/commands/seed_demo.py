@@ -144,14 +144,14 @@ class Command(BaseCommand):
         if Ticket.objects.filter(subject=subject, requester__email=email).exists():
             return False
         start = now - timedelta(hours=hours_ago)
-        ticket = tickets.ticket_create(
+        ticket = tickets.ticket_file(
             subject=subject,
             description=f"{subject}. Seen by our monitoring and by viewers; details inside.",
             severity=severity,
             email=email,
             name=email.split("@")[0].title(),
             now=start,
-        )
+        ).ticket
         engineer = engineers["lena" if ticket.plan == "premium" else "maya"].user
         step = start + timedelta(minutes=5)
         if outcome in ("open", "waiting", "resolved", "closed"):
