@@ -5,7 +5,8 @@ from datetime import datetime
 from django.db import transaction
 from phonenumber_field.phonenumber import to_python
 
-from tickets.models import REFERENCE_IN_TEXT, Event, EventType, Ticket
+from tickets.models import REFERENCE_IN_TEXT, EventType, Ticket
+from tickets.sla_writes import ticket_events_record
 
 from ..models import Engineer, Escalation, Notification
 
@@ -23,9 +24,9 @@ def _acknowledge(escalation: Escalation, *, user, via: str, now: datetime) -> Es
     Notification.objects.filter(escalation=escalation, status=Notification.Status.QUEUED).update(
         status=Notification.Status.CANCELLED, updated_at=now
     )
-    Event.objects.create(
+    ticket_events_record(
         ticket_id=escalation.ticket_id,
-        type=EventType.ACKNOWLEDGED,
+        types=[EventType.ACKNOWLEDGED],
         at=now,
         actor=user,
         data={"metric": escalation.metric, "step": escalation.step, "via": via},

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, tzinfo
 
 from django.db import IntegrityError, transaction
 
-from tickets.models import Event, EventType, Ticket
+from tickets.models import EventType, Ticket
+from tickets.sla_writes import ticket_events_record, ticket_sla_mark, ticket_sla_save
 
 from .. import routing
 from ..models import Channel, Engineer, Escalation, Metric, Notification, PolicyStep, Target
@@ -229,16 +230,13 @@ def escalation_fire(
         purpose = Notification.Purpose.WARNING
     else:
         events = [EventType.BREACHED, EventType.ESCALATED] if step == 1 else [EventType.ESCALATED]
-        if step > ticket.escalation_level:
-            ticket.escalation_level = step
-            dirty.append("escalation_level")
+        dirty += ticket_sla_mark(ticket=ticket, escalation_level=step, save=False)
         notify = policy_step.notify if policy_step else []
         purpose = Notification.Purpose.ESCALATION
-    Event.objects.bulk_create([Event(ticket=ticket, type=kind, at=now, data=common) for kind in events])
+    ticket_events_record(ticket_id=ticket.pk, types=events, at=now, data=common)
     if policy_step is not None and policy_step.reassign:
-        if dirty:
-            ticket.save(update_fields=dirty)
-            dirty = []
+        ticket_sla_save(ticket=ticket, fields=dirty)
+        dirty = []
         ticket = _reassign(ticket, roster, now, step)
     notifications_create(
         ticket=ticket,
@@ -251,11 +249,9 @@ def escalation_fire(
         now=now,
         roster=roster,
     )
-    if step == 1 and not ticket.sla_breached:
-        ticket.sla_breached = True  # the clock runs past due (checked under the lock): breached
-        dirty.append("sla_breached")
-    if dirty:
-        ticket.save(update_fields=dirty)
+    # Step 1 fires at the deadline of a clock still running (checked under the lock): breached.
+    dirty += ticket_sla_mark(ticket=ticket, breached=step == 1, save=False)
+    ticket_sla_save(ticket=ticket, fields=dirty)
     if step == 1:
         # Last in the transaction: the ledger's chain head stays locked from here to the commit only.
         sla_breach_append_locked(ticket=ticket, metric=metric, now=now, save_ticket=False)

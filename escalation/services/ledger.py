@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from django.db import IntegrityError, transaction
 
 from tickets.models import Ticket
+from tickets.sla_writes import ticket_sla_mark
 
 from ..models import LedgerEntry, LedgerHead
 
@@ -74,10 +75,8 @@ def ledger_append(
     if LedgerEntry.objects.filter(ticket=ticket, metric=metric, cycle=cycle, kind=kind).exists():
         return None
     met = achieved_at is not None and elapsed <= target
-    if not met and not ticket.sla_breached:
-        ticket.sla_breached = True  # the caller may save this instance again: keep it in step
-        if mark_ticket:  # otherwise the caller saves the flag with its own changes
-            Ticket.objects.filter(pk=ticket.pk).update(sla_breached=True)
+    if not met:  # with `mark_ticket` off, the caller saves the flag with its own changes
+        ticket_sla_mark(ticket=ticket, breached=True, save=mark_ticket)
     head = _locked_head()
     entry = LedgerEntry(
         seq=head.seq + 1,
