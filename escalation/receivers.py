@@ -4,37 +4,23 @@ The ticket services send these signals after their transaction commits. Enqueuei
 broker is away: the web request must not fail for it, and the routing tick picks the ticket up.
 """
 
-import logging
-
+from tickets import signals
 from tickets.models import Status, Ticket
 
-logger = logging.getLogger(__name__)
+from . import enqueue
 
 
 def route_created(sender, ticket_id: int, **kwargs) -> None:
     """A ticket just filed is new and unassigned: nothing can have routed it before this enqueue."""
-    _enqueue_routing(ticket_id)
+    enqueue.route_ticket(ticket_id)
 
 
 def route_if_unassigned(sender, ticket_id: int, **kwargs) -> None:
     if Ticket.objects.filter(pk=ticket_id, status=Status.NEW, assignee__isnull=True).exists():
-        _enqueue_routing(ticket_id)
-
-
-def _enqueue_routing(ticket_id: int) -> None:
-    from .tasks import route_ticket
-
-    try:
-        route_ticket.delay(ticket_id)
-    except Exception as exc:
-        logger.warning(
-            "could not enqueue routing for ticket %s (%s); the routing tick will route it", ticket_id, exc
-        )
+        enqueue.route_ticket(ticket_id)
 
 
 def connect() -> None:
-    from tickets import signals
-
     signals.ticket_created.connect(route_created, dispatch_uid="escalation.route_created")
     signals.ticket_status_changed.connect(route_if_unassigned, dispatch_uid="escalation.route_reopened")
     signals.ticket_assigned.connect(route_if_unassigned, dispatch_uid="escalation.route_unassigned")

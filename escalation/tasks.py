@@ -6,8 +6,10 @@ from celery import shared_task
 from django.utils import timezone
 
 from .notifications import TransientSendError
-from .services.alarms import alarm_fire, alarms_enqueue_due
+from .reports.integrity import ledger_integrity_check
+from .services.alarms import alarms_enqueue_due
 from .services.clock import sla_record_due_breaches
+from .services.escalations import alarm_fire
 from .services.notifications import backoff_seconds, notification_send, notifications_requeue_stale
 from .services.routing import route_waiting, shift_handoffs, ticket_route
 
@@ -72,6 +74,4 @@ def record_due_breaches() -> int:
 @shared_task(acks_late=True)
 def verify_ledger_chain() -> bool:
     """Walk the SLA ledger's whole hash chain and keep the result for the reports (large ledgers)."""
-    from .reports.integrity import ledger_integrity_check
-
     return bool(ledger_integrity_check(now=timezone.now()).verified)

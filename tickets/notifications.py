@@ -24,6 +24,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
 
+from . import enqueue
 from .models import Event, Message, RequesterNotification, Ticket
 
 logger = logging.getLogger(__name__)
@@ -77,21 +78,8 @@ def requester_notification_record(
         updated_at=now,
     )
     notification_id = notification.pk
-    transaction.on_commit(lambda: requester_notifications_enqueue(notification_ids=[notification_id]))
+    transaction.on_commit(lambda: enqueue.send_requester_notifications([notification_id]))
     return notification
-
-
-def requester_notifications_enqueue(*, notification_ids: list[int]) -> None:
-    from .tasks import send_requester_notification
-
-    for notification_id in notification_ids:
-        try:
-            send_requester_notification.delay(notification_id)
-        except Exception as exc:
-            # The broker is away: the sweep re-sends queued rows that sat too long.
-            logger.warning(
-                "could not enqueue requester notification %s (%s); it will be re-sent", notification_id, exc
-            )
 
 
 # --- sending (the worker) ---------------------------------------------------------------------------
@@ -198,5 +186,5 @@ def requester_notifications_requeue_stale(*, now: datetime) -> int:
         .values_list("pk", flat=True)[:500]
     )
     RequesterNotification.objects.filter(pk__in=stale, status=Status.QUEUED).update(updated_at=now)
-    requester_notifications_enqueue(notification_ids=stale)
+    enqueue.send_requester_notifications(stale)
     return len(stale)

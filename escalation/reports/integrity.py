@@ -15,7 +15,7 @@ from itertools import islice
 from django.core.cache import cache
 from django.db import connection, transaction
 
-from .. import tasks
+from .. import enqueue
 from ..models import LedgerHead
 from ..services.ledger import ledger_verify
 
@@ -86,5 +86,5 @@ def ledger_integrity_get(*, now: datetime, refresh: bool = False) -> LedgerInteg
     if _head_seq() <= SYNC_ROWS:
         return ledger_integrity_check(now=now)
     if cache.add(WALKING_KEY, now.isoformat(), timeout=WALK_TIMEOUT.total_seconds()):
-        transaction.on_commit(tasks.verify_ledger_chain.delay)
+        transaction.on_commit(enqueue.verify_ledger_chain)
     return replace(cached, walking=True) if cached is not None else NEVER_WALKED

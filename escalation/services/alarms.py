@@ -2,12 +2,11 @@
 
 Whenever a ticket's clocks change, `alarms_replan` rewrites its pending alarms in the same
 transaction. A frequent beat tick (`alarms_enqueue_due`) hands alarms due within the next minute to
-the broker as precise ETA tasks; `alarm_fire` runs at the due instant and fires the step exactly
-once. The ETA is only an alarm clock: if it is lost (a worker dies, Redis restarts), the alarm row
-is still there and the tick sends it again.
+the broker as precise ETA tasks (`escalation.enqueue.fire_alarm`); `alarm_fire` (in `escalations`)
+runs at the due instant and fires the step exactly once. The ETA is only an alarm clock: if it is
+lost (a worker dies, Redis restarts), the alarm row is still there and the tick sends it again.
 """
 
-import logging
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -16,11 +15,9 @@ from django.db.models import Q
 from tickets import clock_rules
 from tickets.models import Ticket
 
-from .. import business_time
+from .. import business_time, enqueue
 from ..models import Alarm, Escalation, EscalationPolicy, Metric, TicketClock
 from ..schedule import PlannedAlarm, RunningClock, Step, plan_alarms
-
-logger = logging.getLogger(__name__)
 
 ALARM_HORIZON_SECONDS = 60  # ETAs are handed to the broker at most this far ahead
 ALARM_RESEND_AFTER_SECONDS = 90  # an alarm handed over but not fired by then is handed over again
@@ -126,16 +123,10 @@ def alarms_replan(
 
 def alarms_enqueue(*, alarm_ids: list[int], now: datetime) -> int:
     """Hand these alarms to the broker as ETA tasks and note when. Returns how many were sent."""
-    from ..tasks import fire_alarm
-
     sent = 0
     for alarm_id, due_at in Alarm.objects.filter(pk__in=alarm_ids).values_list("pk", "due_at"):
-        try:
-            fire_alarm.apply_async((alarm_id, due_at.timestamp()), eta=max(due_at, now))
-        except Exception as exc:
-            # The broker is away: the alarm stays un-enqueued and the next tick tries again.
-            logger.warning("could not enqueue alarm %s (%s); the next tick will retry", alarm_id, exc)
-            continue
+        if not enqueue.fire_alarm(alarm_id, due_at, now=now):
+            continue  # the broker is away: the alarm stays un-enqueued and the next tick tries again
         Alarm.objects.filter(pk=alarm_id).update(enqueued_at=now)
         sent += 1
     return sent
@@ -171,46 +162,10 @@ def alarms_enqueue_due(*, now: datetime) -> int:
         if not due:
             return 0
         Alarm.objects.filter(pk__in=[pk for pk, _ in due]).update(enqueued_at=now)
-    from ..tasks import fire_alarm
-
     sent = 0
     for alarm_id, due_at in due:
-        try:
-            fire_alarm.apply_async((alarm_id, due_at.timestamp()), eta=max(due_at, now))
+        if enqueue.fire_alarm(alarm_id, due_at, now=now):
             sent += 1
-        except Exception as exc:
-            logger.warning("could not enqueue alarm %s (%s); the next tick will retry", alarm_id, exc)
+        else:
             Alarm.objects.filter(pk=alarm_id).update(enqueued_at=None)
     return sent
-
-
-def alarm_fire(*, alarm_id: int, now: datetime) -> Escalation | None:
-    """Fire the alarm's step if it is due and its clock still runs; a replay or a stale alarm is a no-op."""
-    from .escalations import escalation_fire
-
-    alarm = Alarm.objects.filter(pk=alarm_id).values("ticket_id", "metric", "cycle", "step", "due_at").first()
-    if alarm is None:
-        return None  # already fired, or replanned away
-    if alarm["due_at"] > now:
-        return None  # moved later since it was enqueued; the tick sends it again in time
-    with transaction.atomic():
-        ticket = (
-            Ticket.objects.select_for_update(of=("self",))
-            .select_related("clock__calendar")
-            .get(pk=alarm["ticket_id"])
-        )
-        # Alarms change only under their ticket's lock: if this one is still here with the due time read
-        # above, nobody fired or moved it in between. Otherwise this delivery is stale and does nothing.
-        deleted, _ = Alarm.objects.filter(pk=alarm_id, due_at=alarm["due_at"]).delete()
-        if not deleted:
-            return None
-        if not is_running(ticket, alarm["metric"], alarm["cycle"]):
-            return None  # answered, paused or resolved in the meantime
-        return escalation_fire(
-            ticket=ticket,
-            metric=alarm["metric"],
-            cycle=alarm["cycle"],
-            step=alarm["step"],
-            due_at=alarm["due_at"],
-            now=now,
-        )

@@ -11,7 +11,7 @@ from tickets.services import ticket_assign
 
 from .. import routing
 from ..models import BusinessCalendar, Channel, Engineer, Notification, Target
-from .escalations import notifications_create
+from .notifications import notifications_create
 from .roster import Roster, assign_to_candidate, roster_candidates
 
 logger = logging.getLogger(__name__)

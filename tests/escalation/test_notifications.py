@@ -219,7 +219,7 @@ def major_for_lena():
 
 def fire_due(now):
     from escalation.models import Alarm
-    from escalation.services.alarms import alarm_fire
+    from escalation.services.escalations import alarm_fire
 
     fired = []
     for alarm_id in Alarm.objects.filter(due_at__lte=now).order_by("due_at").values_list("pk", flat=True):

@@ -15,8 +15,8 @@ from escalation.services.acknowledgements import (
     acknowledge_notification,
     escalation_acknowledge,
 )
-from escalation.services.alarms import alarm_fire, alarms_enqueue_due
-from escalation.services.escalations import escalation_fire
+from escalation.services.alarms import alarms_enqueue_due
+from escalation.services.escalations import alarm_fire, escalation_fire
 from escalation.services.routing import route_waiting, shift_handoffs, ticket_route
 from escalation.tasks import hand_off_ended_shifts
 from tests.factories import NOW, CustomerFactory, EngineerFactory, UserFactory, make_ticket

@@ -339,12 +339,12 @@ def test_the_same_queries_for_one_row_or_thirty(
 def test_a_large_ledger_is_walked_by_the_worker_while_the_last_result_is_shown(
     as_manager, history, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from escalation import tasks
+    from escalation import enqueue, tasks
     from escalation.reports import integrity
 
     queued = []
     monkeypatch.setattr(integrity, "SYNC_ROWS", 5)  # the history's 7 rows count as a large ledger
-    monkeypatch.setattr(tasks.verify_ledger_chain, "delay", lambda: queued.append("walk"))
+    monkeypatch.setattr(enqueue, "verify_ledger_chain", lambda: queued.append("walk"))
     with django_capture_on_commit_callbacks(execute=True):  # the walk is handed over after commit
         first = get(as_manager, INTEGRITY)
         assert (first["verified"], first["checked_at"], first["walking"]) == (None, None, True)

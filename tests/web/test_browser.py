@@ -31,10 +31,10 @@ EVERY_DAY = [0, 1, 2, 3, 4, 5, 6]
 def routing_requests(monkeypatch):
     """No worker runs here: requests to route a ticket are recorded, not left to pile up in the broker
     (where a later test's real worker would have to chew through them)."""
-    from escalation import tasks
+    from escalation import enqueue
 
     requested: list[int] = []
-    monkeypatch.setattr(tasks.route_ticket, "delay", requested.append)
+    monkeypatch.setattr(enqueue, "route_ticket", requested.append)
     return requested
 
 

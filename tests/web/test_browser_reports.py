@@ -37,10 +37,10 @@ MINUTE = timedelta(minutes=1)
 @pytest.fixture(autouse=True)
 def routing_requests(monkeypatch):
     """No worker runs here: requests to route a ticket are recorded, not left in the broker."""
-    from escalation import tasks
+    from escalation import enqueue
 
     requested: list[int] = []
-    monkeypatch.setattr(tasks.route_ticket, "delay", requested.append)
+    monkeypatch.setattr(enqueue, "route_ticket", requested.append)
     return requested
 
 

@@ -1,0 +1,46 @@
+"""The escalation enqueue seam sends by name the very messages the tasks' own `delay()` / `apply_async()`
+send: same task, arguments, ETA, options and queue (read back from the test Redis broker; no worker)."""
+
+from datetime import UTC, datetime, timedelta
+
+from escalation import enqueue, tasks
+from tests.tickets.test_enqueue import broker, taken  # noqa: F401 - the fixture
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def test_an_alarm_is_sent_with_its_eta_as_apply_async_sends_it(broker):  # noqa: F811
+    later, past = NOW + timedelta(seconds=30), NOW - timedelta(seconds=5)
+    assert enqueue.fire_alarm(7, later, now=NOW) is True
+    assert enqueue.fire_alarm(8, past, now=NOW) is True
+    by_name = taken(broker, "celery")
+    tasks.fire_alarm.apply_async((7, later.timestamp()), eta=later)
+    tasks.fire_alarm.apply_async((8, past.timestamp()), eta=NOW)
+    by_task = taken(broker, "celery")
+
+    assert len(by_name) == 2 and by_name == by_task
+    assert [m["headers"]["task"] for m in by_name] == ["escalation.tasks.fire_alarm"] * 2
+    assert [m["headers"]["eta"] for m in by_name] == [later.isoformat(), NOW.isoformat()]  # never in the past
+    assert [m["body"][0] for m in by_name] == [[7, later.timestamp()], [8, past.timestamp()]]
+
+
+def test_routing_notifications_and_the_ledger_walk_go_to_the_escalation_queue(broker):  # noqa: F811
+    assert enqueue.route_ticket(3) is True
+    enqueue.send_notifications([11, 12])
+    enqueue.verify_ledger_chain()
+    by_name = taken(broker, "celery")
+    tasks.route_ticket.delay(3)
+    tasks.send_notification.delay(11)
+    tasks.send_notification.delay(12)
+    tasks.verify_ledger_chain.delay()
+    by_task = taken(broker, "celery")
+
+    assert len(by_name) == 4 and by_name == by_task
+    assert [(m["headers"]["task"], m["body"][0]) for m in by_name] == [
+        (enqueue.ROUTE_TICKET, [3]),
+        (enqueue.SEND_NOTIFICATION, [11]),
+        (enqueue.SEND_NOTIFICATION, [12]),
+        (enqueue.VERIFY_LEDGER_CHAIN, []),
+    ]
+    assert all(m["headers"]["ignore_result"] is True for m in by_name)
+    assert broker.llen("mail") == 0
