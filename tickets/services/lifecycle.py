@@ -2,74 +2,33 @@
 
 Each takes keyword arguments and `now` (read once at the edge), locks the ticket row, validates,
 writes an event, and tells the SLA clock what happened.
-"""
 
-from collections import Counter
+The lifecycle: filing, status changes, replies, assignment and severity, and closing stale tickets."""
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
-from django.core.validators import DomainNameValidator
-from django.db import connection, transaction
+from django.db import transaction
 
-from . import signals
-from .assignment import AssigneeOffShift, shift_book
-from .models import (
-    ATTACHMENT_CONTENT_TYPES,
-    ATTACHMENT_MAX_BYTES,
-    Attachment,
-    Customer,
-    CustomerDomain,
+from .. import signals
+from ..assignment import AssigneeOffShift, shift_book
+from ..models import (
     Event,
     EventType,
     Message,
     Plan,
-    Requester,
     RequesterNotification,
     Status,
     Ticket,
-    TicketTally,
 )
-from .notifications import requester_notification_record
-from .sla import sla_clock
-from .states import InvalidTransition, TicketFacts, check_transition
+from ..notifications import requester_notification_record
+from ..sla import sla_clock
+from ..states import InvalidTransition, TicketFacts, check_transition
+from .requesters import customer_for_email, requester_get_or_create
 
 AUTO_CLOSE_AFTER = timedelta(days=7)
-
-
-def normalize_email(email: str) -> str:
-    return email.strip().lower()
-
-
-def customer_for_email(email: str) -> Customer | None:
-    """The customer whose email domains include the requester's domain (or a parent domain of it)."""
-    domain = normalize_email(email).rsplit("@", 1)[-1]
-    labels = domain.split(".")
-    candidates = [".".join(labels[i:]) for i in range(len(labels) - 1)]
-    matches = {
-        d.domain: d.customer
-        for d in CustomerDomain.objects.filter(domain__in=candidates).select_related("customer")
-    }
-    for candidate in candidates:  # the most specific domain wins
-        if candidate in matches:
-            return matches[candidate]
-    return None
-
-
-def requester_get_or_create(*, email: str, name: str = "") -> Requester:
-    """The requester with this email, created if new; a name given replaces the one on record."""
-    email, name = normalize_email(email), name.strip()
-    if not name:
-        return Requester.objects.get_or_create(email=email, defaults={"name": ""})[0]
-    # One INSERT ... ON CONFLICT (email) DO UPDATE, which also returns the row's id.
-    requester = Requester(email=email, name=name)
-    Requester.objects.bulk_create(
-        [requester], update_conflicts=True, unique_fields=["email"], update_fields=["name"]
-    )
-    return requester
 
 
 def _event(ticket: Ticket, type: str, now: datetime, actor=None, **data) -> Event:
@@ -362,179 +321,3 @@ def ticket_close_stale(*, now: datetime) -> int:
             _move(locked, Status.CLOSED, actor=None, now=now, reason="resolved 7 days without a reply")
             closed += 1
     return closed
-
-
-def ticket_tallies_fold() -> int:
-    """Sum the tally rows the triggers wrote into one row a key (none for a zero sum); returns how many
-    rows were folded. Counts read the same before and after: the rows deleted are exactly the rows
-    summed, and rows written meanwhile by other transactions are left for the next fold."""
-    totals: Counter = Counter()
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("DELETE FROM tickets_tickettally RETURNING status, severity, assignee_id, delta")
-        rows = cursor.fetchall()
-        for status, severity, assignee_id, delta in rows:
-            totals[status, severity, assignee_id] += delta
-        TicketTally.objects.bulk_create(
-            TicketTally(status=status, severity=severity, assignee_id=assignee_id, delta=delta)
-            for (status, severity, assignee_id), delta in totals.items()
-            if delta
-        )
-    return len(rows)
-
-
-def attachment_add(*, message: Message, file, name: str, content_type: str, now: datetime) -> Attachment:
-    """Store `file` on `message` under a random name; `name` is what the uploader called it.
-
-    The caller has verified the content (the web form sniffs it); this refuses what the model's
-    limits forbid, whatever the caller checked.
-    """
-    if content_type not in ATTACHMENT_CONTENT_TYPES:
-        raise ValueError(f"{content_type!r} is not an allowed attachment type")
-    if file.size > ATTACHMENT_MAX_BYTES:
-        raise ValueError(f"attachments are at most {ATTACHMENT_MAX_BYTES} bytes")
-    return Attachment.objects.create(
-        message=message, file=file, name=name, content_type=content_type, size=file.size, created_at=now
-    )
-
-
-# --- Engineers' edits through the API -------------------------------------------------------------
-
-UNCHANGED = object()  # `ticket_update(assignee=UNCHANGED)`: leave the assignee alone (None unassigns)
-
-
-def _refused_as(field: str, service, **kwargs) -> Ticket:
-    try:
-        return service(**kwargs)
-    except InvalidTransition as refusal:
-        raise ValidationError({field: [refusal.reason]}) from refusal
-
-
-@transaction.atomic
-def ticket_update(
-    *,
-    ticket: Ticket,
-    actor: AbstractBaseUser | None,
-    now: datetime,
-    assignee=UNCHANGED,
-    confirm_off_shift: bool = False,
-    severity: str | None = None,
-    status: str | None = None,
-) -> Ticket:
-    """Several edits at once, all or nothing: the assignee first (assigning opens a new ticket), then the
-    severity (open deadlines recomputed), then the status. A refusal raises ValidationError naming the
-    field and the reason, and nothing changes; so does AssigneeOffShift (see `ticket_assign`)."""
-    if assignee is not UNCHANGED:
-        ticket = _refused_as(
-            "assignee",
-            ticket_assign,
-            ticket=ticket,
-            assignee=assignee,
-            actor=actor,
-            now=now,
-            confirm_off_shift=confirm_off_shift,
-        )
-    if severity is not None:
-        ticket = _refused_as(
-            "severity", ticket_change_severity, ticket=ticket, severity=severity, actor=actor, now=now
-        )
-    if status is not None:
-        ticket = _refused_as(
-            "status", ticket_change_status, ticket=ticket, status=status, actor=actor, now=now
-        )
-    return ticket
-
-
-# --- Customers ------------------------------------------------------------------------------------
-
-_domain_name = DomainNameValidator(accept_idna=False)
-
-
-def normalize_domain(domain: str) -> str:
-    return domain.strip().lower().rstrip(".")
-
-
-def _customer_domains(domains: list[str], customer: Customer | None) -> list[str]:
-    """`domains` normalised and de-duplicated; ValidationError naming each one that is invalid or taken."""
-    errors, cleaned = [], []
-    for raw in domains:
-        domain = normalize_domain(raw)
-        try:
-            _domain_name(domain)
-        except ValidationError:
-            errors.append(f"{raw!r} is not a domain name (write international names in their xn-- form).")
-            continue
-        if domain not in cleaned:
-            cleaned.append(domain)
-    taken = CustomerDomain.objects.filter(domain__in=cleaned).select_related("customer")
-    if customer is not None:
-        taken = taken.exclude(customer=customer)
-    errors += [f"{row.domain} already belongs to {row.customer.name}." for row in taken]
-    if errors:
-        raise ValidationError({"email_domains": errors})
-    return cleaned
-
-
-def _customer_name(name: str, customer: Customer | None) -> str:
-    others = Customer.objects.filter(name=name)
-    if customer is not None:
-        others = others.exclude(pk=customer.pk)
-    if others.exists():
-        raise ValidationError({"name": [f"A customer called {name!r} already exists."]})
-    return name
-
-
-@transaction.atomic
-def customer_create(
-    *,
-    name: str,
-    plan: str = Plan.STANDARD,
-    timezone: ZoneInfo | None = None,
-    email_domains: list[str] = (),
-    monthly_fee: Decimal = Decimal(0),
-    currency: str = "USD",
-) -> Customer:
-    """A customer whose requesters (by email domain) file under `plan`; tickets filed earlier keep theirs."""
-    customer = Customer.objects.create(
-        name=_customer_name(name, None),
-        plan=plan,
-        timezone=timezone or ZoneInfo("UTC"),
-        monthly_fee=monthly_fee,
-        currency=currency,
-    )
-    domains = _customer_domains(list(email_domains), None)
-    CustomerDomain.objects.bulk_create(CustomerDomain(customer=customer, domain=domain) for domain in domains)
-    return customer
-
-
-@transaction.atomic
-def customer_update(
-    *,
-    customer: Customer,
-    name: str | None = None,
-    plan: str | None = None,
-    timezone: ZoneInfo | None = None,
-    email_domains: list[str] | None = None,
-    monthly_fee: Decimal | None = None,
-    currency: str | None = None,
-) -> Customer:
-    """Change what is given; `email_domains` replaces the whole list. A new plan applies to new tickets."""
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
-    if name is not None:
-        customer.name = _customer_name(name, customer)
-    if plan is not None:
-        customer.plan = plan
-    if timezone is not None:
-        customer.timezone = timezone
-    if monthly_fee is not None:
-        customer.monthly_fee = monthly_fee
-    if currency is not None:
-        customer.currency = currency
-    customer.save()
-    if email_domains is not None:
-        domains = _customer_domains(email_domains, customer)
-        customer.domains.exclude(domain__in=domains).delete()
-        existing = set(customer.domains.values_list("domain", flat=True))
-        CustomerDomain.objects.bulk_create(
-            CustomerDomain(customer=customer, domain=domain) for domain in domains if domain not in existing
-        )
-    return customer
