@@ -1,0 +1,112 @@
+"""Customers, their plans, email domains and credit rules, and the requesters who file tickets."""
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from timezone_field import TimeZoneField
+
+
+class Plan(models.TextChoices):
+    STANDARD = "standard", "Standard"
+    PREMIUM = "premium", "Premium"
+
+
+class Customer(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    plan = models.CharField(max_length=20, choices=Plan.choices, default=Plan.STANDARD)
+    timezone = TimeZoneField(default="UTC", use_pytz=False)
+    # What the customer pays a month: service credits for broken promises are a share of it.
+    # Database defaults too: rows written outside the ORM (bulk loads, the benchmarks) get them.
+    monthly_fee = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal(0),
+        db_default=Decimal(0),
+        validators=[MinValueValidator(0)],
+    )
+    currency = models.CharField(
+        max_length=3,
+        default="USD",
+        db_default="USD",
+        validators=[RegexValidator(r"^[A-Z]{3}$", "An ISO 4217 code such as USD, EUR or JPY.")],
+        help_text="ISO 4217 code of the monthly fee, e.g. USD.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(monthly_fee__gte=0), name="customer_fee_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+PERCENT_VALIDATORS = [MinValueValidator(0), MaxValueValidator(100)]
+
+
+class CreditRule(models.Model):
+    """The service credits a customer on `plan` is owed for a calendar month (UTC) of broken promises.
+
+    A percentage of the monthly fee per breached first response of a major ticket, another per other
+    breached metric cycle (first response or resolution), at most `cap_percent` in all.
+    """
+
+    plan = models.CharField(max_length=20, choices=Plan.choices, unique=True)
+    major_first_response_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal(5), validators=PERCENT_VALIDATORS
+    )
+    other_breach_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal(2), validators=PERCENT_VALIDATORS
+    )
+    cap_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal(30), validators=PERCENT_VALIDATORS
+    )
+
+    class Meta:
+        ordering = ["plan"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(major_first_response_percent__gte=0, major_first_response_percent__lte=100)
+                & Q(other_breach_percent__gte=0, other_breach_percent__lte=100)
+                & Q(cap_percent__gte=0, cap_percent__lte=100),
+                name="credit_rule_percentages",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"credit rule ({self.plan})"
+
+
+class CustomerDomain(models.Model):
+    """An email domain that belongs to a customer: requesters at this domain file under its plan."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(max_length=253, unique=True)
+
+    class Meta:
+        ordering = ["domain"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(domain=models.functions.Lower("domain")), name="domain_lowercase"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+class Requester(models.Model):
+    email = models.EmailField(max_length=254, unique=True)  # stored lower-cased
+    name = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>" if self.name else self.email
+
+    @property
+    def domain(self) -> str:
+        return self.email.rsplit("@", 1)[-1]
