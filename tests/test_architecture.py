@@ -5,8 +5,10 @@ never import tasks, views or webhooks (the tasks import the services); no import
 modules or packages. An import inside a function counts like one at the top of the module.
 """
 
+import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,3 +27,12 @@ def test_the_import_contract_holds():
     report = result.stdout + result.stderr
     assert result.returncode == 0, f"the import contract is broken:\n{report}"
     assert "Contracts: 3 kept, 0 broken." in report  # every contract in pyproject.toml was checked
+
+
+def test_the_layer_diagram_in_the_docs_is_the_contract():
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    [layered] = [contract for contract in contracts if contract["id"] == "apps-layered"]
+    doc = (ROOT / "docs" / "architecture.md").read_text()
+    diagram = re.search(r"The import layers.*?```\n(.*?)```", doc, re.S).group(1)
+    drawn = [line.split()[0] for line in diagram.splitlines() if re.match(r"^[a-z_]+ ", line)]
+    assert drawn == layered["layers"]
