@@ -33,15 +33,15 @@ from django.utils import timezone
 
 from bench.data import analyze, insert_ledger_history, insert_people
 from escalation.models import LedgerEntry
-from escalation.reports.integrity import ledger_integrity_check
 from escalation.reports.periods import period_resolve
 from escalation.reports.selectors.breaches import breach_list
 from escalation.reports.selectors.credits import credit_list_for_month
 from escalation.reports.selectors.filters import REPORT_GROUPS, ReportFilters
 from escalation.reports.selectors.sla_report import sla_report_get
 from escalation.reports.selectors.trends import sla_trends_get
-from escalation.services.engineers import manager_ensure
-from escalation.services.ledger import entry_hash
+from escalation.roster.services.engineers import manager_ensure
+from escalation.sla.integrity import ledger_integrity_check
+from escalation.sla.services.ledger import entry_hash
 from support_desk.web.views.reports import BREACHES_PER_PAGE
 from tickets.models import Ticket
 

@@ -23,8 +23,8 @@ from django.utils import timezone
 
 from bench.data import analyze, insert_alarms_for_open_tickets, insert_open_tickets, insert_people
 from escalation.models import Alarm, Metric
-from escalation.services.alarms import ENQUEUE_BATCH, alarms_due_for_handover
-from escalation.services.clock import tickets_overdue_without_breach
+from escalation.paging.services.alarms import ENQUEUE_BATCH, alarms_due_for_handover
+from escalation.sla.services.clock import tickets_overdue_without_breach
 
 
 def main() -> None:

@@ -8,23 +8,18 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from tickets.admin import ReadOnlyAdmin
-
-from .models import (
-    BusinessCalendar,
-    Engineer,
-    Escalation,
-    EscalationPolicy,
-    Holiday,
-    LedgerEntry,
-    Notification,
-    PolicyStep,
-    SlaTarget,
+from escalation.paging.models import Escalation, EscalationPolicy, Notification, PolicyStep
+from escalation.roster.coverage import describe_gaps
+from escalation.roster.models import Engineer
+from escalation.roster.selectors import manager_zone_get
+from escalation.roster.services.coverage import COVERAGE_FIELDS, coverage_gaps_opened
+from escalation.roster.services.engineers import (
+    engineer_access_set,
+    engineer_change_check,
+    privileged_logins,
 )
-from .reports.coverage import describe_gaps
-from .selectors import manager_zone_get
-from .services.coverage import COVERAGE_FIELDS, coverage_gaps_opened
-from .services.engineers import engineer_access_set, engineer_change_check, privileged_logins
+from escalation.sla.models import BusinessCalendar, Holiday, LedgerEntry, SlaTarget
+from tickets.admin import ReadOnlyAdmin
 
 CONFIRM_GAP_LABEL = "Save despite the coverage gap"
 

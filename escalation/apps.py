@@ -6,22 +6,22 @@ class EscalationConfig(AppConfig):
     verbose_name = "Escalation and SLA"
 
     def ready(self) -> None:
+        from escalation.paging.services.alarms import alarms_replan
+        from escalation.sla.services.clock import CalendarSlaClock
         from tickets.sla import register_sla_clock
 
-        from .services.clock import CalendarSlaClock
+        # The SLA side computes deadlines; paging plans the alarms that follow them.
+        register_sla_clock(CalendarSlaClock(alarms_replan=alarms_replan))
 
-        register_sla_clock(CalendarSlaClock())
-
+        from escalation.roster.selectors import RosterShiftBook
         from tickets.assignment import register_shift_book
-
-        from .selectors import RosterShiftBook
 
         register_shift_book(RosterShiftBook())
 
         from django.db.models.signals import post_migrate
 
-        from . import receivers
-        from .services.engineers import managers_group_grant_permissions
+        from escalation import receivers
+        from escalation.roster.services.engineers import managers_group_grant_permissions
 
         receivers.connect()
         # Permissions exist only once migrate has run, so the grant follows every migrate.

@@ -4,10 +4,9 @@ The ticket services send these signals after their transaction commits. Enqueuei
 broker is away: the web request must not fail for it, and the routing tick picks the ticket up.
 """
 
+from escalation import enqueue
 from tickets import signals
 from tickets.models import Status, Ticket
-
-from . import enqueue
 
 
 def route_created(sender, ticket_id: int, **kwargs) -> None:

@@ -5,13 +5,17 @@ import time
 from celery import shared_task
 from django.utils import timezone
 
-from .notifications import TransientSendError
-from .reports.integrity import ledger_integrity_check
-from .services.alarms import alarms_enqueue_due
-from .services.clock import sla_record_due_breaches
-from .services.escalations import alarm_fire
-from .services.notifications import backoff_seconds, notification_send, notifications_requeue_stale
-from .services.routing import route_waiting, shift_handoffs, ticket_route
+from escalation.paging.channels import TransientSendError
+from escalation.paging.services.alarms import alarms_enqueue_due
+from escalation.paging.services.escalations import alarm_fire
+from escalation.paging.services.notifications import (
+    backoff_seconds,
+    notification_send,
+    notifications_requeue_stale,
+)
+from escalation.paging.services.routing import route_waiting, shift_handoffs, ticket_route
+from escalation.sla.integrity import ledger_integrity_check
+from escalation.sla.services.clock import sla_record_due_breaches
 
 EARLY_TOLERANCE_SECONDS = 2.0  # an ETA delivered this early is waited out here, not re-queued
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import webhooks
+from escalation.paging import webhooks
 
 urlpatterns = [
     path("twilio/status/", webhooks.status_callback, name="twilio-status"),

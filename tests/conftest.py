@@ -95,8 +95,8 @@ def _sla_defaults(request):
     if "_django_db_helper" not in request.fixturenames and not request.node.get_closest_marker("django_db"):
         return
     request.getfixturevalue("_django_db_helper")
-    from escalation import defaults
     from escalation.models import BusinessCalendar, EscalationPolicy, PolicyStep, SlaTarget
+    from escalation.sla import defaults
 
     defaults.seed(BusinessCalendar, SlaTarget)
     defaults.seed_policies(EscalationPolicy, PolicyStep)

@@ -12,14 +12,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from tickets.models import Ticket
-
-from ..models import LedgerEntry
+from escalation.reports.selectors.filters import PERCENTILES
+from escalation.reports.selectors.sla_report import ReportRow, SlaReport
+from escalation.sla.models import LedgerEntry
 
 # The ledger's own canonical form, so the exported values are exactly what each hash covers.
-from ..services.ledger import HASHED_FIELDS, _canonical
-from .selectors.filters import PERCENTILES
-from .selectors.sla_report import ReportRow, SlaReport
+from escalation.sla.services.ledger import HASHED_FIELDS, _canonical
+from tickets.models import Ticket
 
 BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from ..business_time import wall_to_utc
+from escalation.sla.business_time import wall_to_utc
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 731  # two years: enough for a year-on-year look, small enough to stay one query

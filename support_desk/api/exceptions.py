@@ -15,10 +15,11 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from escalation.reports.coverage import describe_gaps, describe_interval
-from escalation.selectors import DeadlineUnavailable, manager_zone_get
-from escalation.services.acknowledgements import NothingToAcknowledge
-from escalation.services.coverage import CoverageGapOpened
+from escalation.paging.services.acknowledgements import NothingToAcknowledge
+from escalation.roster.coverage import describe_gaps, describe_interval
+from escalation.roster.selectors import manager_zone_get
+from escalation.roster.services.coverage import CoverageGapOpened
+from escalation.sla.selectors import DeadlineUnavailable
 from tickets.assignment import AssigneeOffShift
 from tickets.states import InvalidTransition
 

@@ -15,7 +15,7 @@ from escalation.reports.periods import (
     period_resolve,
 )
 from escalation.reports.selectors.filters import INTERVALS, REPORT_GROUPS, ReportFilters
-from escalation.selectors import manager_zone_get
+from escalation.roster.selectors import manager_zone_get
 from tickets.models import Plan, Severity, Status
 from tickets.selectors import TICKET_DEFAULT_ORDERING, TICKET_ORDERINGS, UNSET
 

@@ -3,7 +3,7 @@
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from escalation.services.engineers import is_engineer, is_manager
+from escalation.roster.services.engineers import is_engineer, is_manager
 
 
 def is_api_manager(user) -> bool:

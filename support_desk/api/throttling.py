@@ -7,7 +7,7 @@ outermost of them saw). Counts live in the default cache, shared by the web proc
 
 from rest_framework.throttling import SimpleRateThrottle
 
-from escalation.services.engineers import is_engineer
+from escalation.roster.services.engineers import is_engineer
 
 
 class ClientAddressThrottle(SimpleRateThrottle):

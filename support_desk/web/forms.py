@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.html import format_html
 
-from escalation.selectors import engineer_shift_at
-from escalation.services.engineers import DEACTIVATED_MESSAGE, login_deactivated
+from escalation.roster.selectors import engineer_shift_at
+from escalation.roster.services.engineers import DEACTIVATED_MESSAGE, login_deactivated
 from tickets.assignment import AssigneeOffShift
 from tickets.models import ATTACHMENT_MAX_BYTES, DESCRIPTION_MAX_LENGTH, SUBJECT_MAX_LENGTH, Severity, Status
 

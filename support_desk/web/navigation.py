@@ -6,7 +6,7 @@ Whether the user is a manager is read once, at login, and kept in the session; t
 never access.
 """
 
-from escalation.services.engineers import is_manager
+from escalation.roster.services.engineers import is_manager
 
 SESSION_KEY = "web_show_reports"
 

@@ -6,7 +6,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
-from escalation.services.engineers import is_engineer, is_manager
+from escalation.roster.services.engineers import is_engineer, is_manager
 
 
 def engineer_required(view):

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from escalation.models import LedgerEntry
-from escalation.reports.coverage import CoverageWeek, HourCell
 from escalation.reports.selectors.sla_report import Percentiles, ReportRow
 from escalation.reports.selectors.trends import Heatmap, TrendPoint
+from escalation.roster.coverage import CoverageWeek, HourCell
 from tickets.models import Ticket
 
 from .presenters import compact_duration

@@ -13,8 +13,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import F, Prefetch, Q, QuerySet
 
 from escalation.models import Engineer, Escalation, EscalationPolicy, LedgerEntry
-from escalation.services.roster import active_engineers, engineer_shift
-from escalation.shifts import next_shift_start, shift_end
+from escalation.roster.services.roster import active_engineers
+from escalation.roster.shifts import next_shift_start, shift_end
 from tickets.models import Attachment, Event, Message, Status, Ticket
 from tickets.selectors import ticket_get_by_access_token, ticket_tally_sums
 
@@ -115,7 +115,7 @@ def engineer_list_roster(*, now: datetime, upcoming: int = 3) -> tuple[list[Rost
     """Who is on shift now (lead first), and the next `upcoming` engineers to start, each in local time."""
     on_shift, off_shift = [], []
     for engineer in active_engineers(with_load=True):
-        shift = engineer_shift(engineer)
+        shift = engineer.shift
         ends = shift_end(shift, now)
         entry = RosterEntry(
             engineer=engineer,

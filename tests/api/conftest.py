@@ -4,7 +4,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from escalation.models import Region
-from escalation.services.engineers import manager_ensure
+from escalation.roster.services.engineers import manager_ensure
 from tests.factories import make_engineer
 
 

@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from escalation.models import BusinessCalendar, LedgerEntry, Metric, Region, SlaTarget
-from escalation.services.clock import sla_record_breach
-from escalation.services.ledger import ledger_verify
+from escalation.sla.services.clock import sla_record_breach
+from escalation.sla.services.ledger import ledger_verify
 from tests.factories import NOW, CustomerFactory, make_engineer, make_ticket
 from tickets import services
 from tickets.models import Plan, Severity, Status
@@ -425,4 +425,4 @@ def test_the_report_refuses_bad_parameters(as_manager):
     assert backwards.json() == {"to": ["`to` must be after `from`."]}
 
 
-# The percentile maths and its SQLite form: tests/reports/test_sql.py.
+# The percentile maths and its SQLite form: tests/escalation/reports/test_sql.py.

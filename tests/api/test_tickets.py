@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from escalation.models import Metric, Notification, Region
-from escalation.services.clock import sla_record_breach
+from escalation.sla.services.clock import sla_record_breach
 from support_desk.api.throttling import TicketIntakeThrottle
 from tests.api.conftest import client_for
 from tests.factories import NOW, CustomerFactory, make_engineer, make_page, make_ticket

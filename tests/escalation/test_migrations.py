@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 
-from escalation import defaults
 from escalation.models import BusinessCalendar, EscalationPolicy, PolicyStep, SlaTarget
-from escalation.services.engineers import MANAGERS_GROUP
+from escalation.roster.services.engineers import MANAGERS_GROUP
+from escalation.sla import defaults
 
 ROOT = Path(__file__).resolve().parents[2]
 OUR_PACKAGES = {"support_desk", "tickets", "escalation"}

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from escalation.models import Alarm, Escalation, LedgerEntry, Notification, SlaTarget
-from escalation.services.alarms import alarms_enqueue_due
+from escalation.paging.services.alarms import alarms_enqueue_due
 from escalation.tasks import fire_alarm
 from support_desk.celery import app
 from tests.factories import CustomerFactory, EngineerFactory, UserFactory, make_ticket

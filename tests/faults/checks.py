@@ -3,7 +3,7 @@
 from django.db.models import Count
 
 from escalation.models import Alarm, Escalation, LedgerEntry, Notification
-from escalation.services.ledger import ledger_verify
+from escalation.sla.services.ledger import ledger_verify
 
 
 def assert_every_due_step_fired_exactly_once(tickets, steps=(0, 1, 2, 3), metric="first_response") -> dict:

@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 
 from escalation.models import Escalation, Notification
-from escalation.services.notifications import MAX_ATTEMPTS
+from escalation.paging.services.notifications import MAX_ATTEMPTS
 from tests.factories import EngineerFactory, UserFactory, make_ticket
 from tests.faults.conftest import fast_major_policy, process_env
 from tests.faults.harness import ROOT, PostgresCluster, Processes, free_port, wait_until
@@ -100,7 +100,7 @@ def test_twilio_503_429_and_hanging_retry_then_fail_while_the_next_step_fires_on
 SEED = """
 from datetime import time, timedelta
 from django.contrib.auth import get_user_model
-from escalation import defaults
+from escalation.sla import defaults
 from escalation.models import Engineer, PolicyStep, SlaTarget
 from tickets.models import Customer, CustomerDomain
 User = get_user_model()

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from escalation.models import Escalation, LedgerEntry, Notification
-from escalation.services.engineers import manager_ensure
+from escalation.roster.services.engineers import manager_ensure
 from tests.api.conftest import client_for
 from tests.factories import NOW, make_engineer, make_page, make_ticket
 from tickets import services

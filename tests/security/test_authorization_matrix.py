@@ -7,7 +7,7 @@ The REST API has its own table in tests/api/test_permissions.py. Callers: anonym
 import pytest
 from django.contrib.auth import get_user_model
 
-from escalation.services.engineers import manager_ensure
+from escalation.roster.services.engineers import manager_ensure
 from tests.factories import make_engineer, make_ticket
 
 pytestmark = pytest.mark.django_db

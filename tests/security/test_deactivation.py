@@ -12,7 +12,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from escalation.models import Engineer
-from escalation.services.engineers import manager_ensure
+from escalation.roster.services.engineers import manager_ensure
 from tests.api.conftest import client_for
 from tests.factories import make_engineer, make_ticket
 

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from escalation.services.engineers import manager_ensure
+from escalation.roster.services.engineers import manager_ensure
 from tests.api.conftest import client_for
 from tests.factories import make_engineer, make_ticket
 from tickets.selectors import ticket_get_by_access_token, ticket_get_public

@@ -14,7 +14,7 @@ from django.apps import apps as global_apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 
-from escalation.services.engineers import MANAGERS_GROUP, manager_ensure
+from escalation.roster.services.engineers import MANAGERS_GROUP, manager_ensure
 from tests.api.conftest import client_for
 from tests.factories import make_engineer
 

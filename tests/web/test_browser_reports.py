@@ -15,8 +15,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from escalation.models import Metric, Region
-from escalation.services.clock import sla_record_breach
-from escalation.services.engineers import manager_ensure
+from escalation.roster.services.engineers import manager_ensure
+from escalation.sla.services.clock import sla_record_breach
 from tests.factories import CustomerFactory, make_engineer, make_page, make_ticket
 from tickets import services
 from tickets.models import Plan, Severity, Status

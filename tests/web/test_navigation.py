@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from escalation.services.engineers import MANAGERS_GROUP, manager_ensure
+from escalation.roster.services.engineers import MANAGERS_GROUP, manager_ensure
 from tests.factories import make_engineer
 
 pytestmark = pytest.mark.django_db

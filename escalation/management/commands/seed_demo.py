@@ -9,9 +9,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from escalation import defaults
-from escalation.models import BusinessCalendar, EscalationPolicy, PolicyStep, Region, SlaTarget
-from escalation.services.engineers import engineer_upsert, manager_ensure
+from escalation.paging.models import EscalationPolicy, PolicyStep
+from escalation.roster.models import Region
+from escalation.roster.services.engineers import engineer_upsert, manager_ensure
+from escalation.sla import defaults
+from escalation.sla.models import BusinessCalendar, SlaTarget
 from tickets import services as tickets
 from tickets.models import Customer, CustomerDomain, Severity, Status, Ticket
 

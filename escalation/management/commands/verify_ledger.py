@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from escalation.reports.integrity import ledger_walk
+from escalation.sla.integrity import ledger_walk
 
 
 class Command(BaseCommand):

@@ -14,10 +14,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from escalation.paging.models import Escalation
+from escalation.reports.selectors.filters import FIRST_ESCALATION_STEP, ReportFilters, decided_cycles
+from escalation.sla.models import LedgerEntry
 from tickets.models import Ticket
-
-from ...models import Escalation, LedgerEntry
-from .filters import FIRST_ESCALATION_STEP, ReportFilters, decided_cycles
 
 # --- the breach list ------------------------------------------------------------------------------
 

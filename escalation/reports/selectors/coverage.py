@@ -4,28 +4,10 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from ...models import Engineer
-from ...services.roster import engineer_shift
-from .. import coverage
-from ..periods import week_monday
-from .filters import UTC
-
-# --- coverage of the roster -----------------------------------------------------------------------
-
-
-def coverage_member(engineer: Engineer) -> coverage.Member:
-    """An engineer as coverage (and routing) sees them."""
-    return coverage.Member(
-        label=engineer.user.get_username(), shift=engineer_shift(engineer), on_call=engineer.on_call
-    )
-
-
-def coverage_roster_list(*, lock: bool = False) -> list[Engineer]:
-    """Active engineers with an active login (one query); `lock` holds their rows until commit."""
-    engineers = Engineer.objects.active().select_related("user")
-    if lock:
-        engineers = engineers.select_for_update(of=("self",))
-    return list(engineers.order_by("user__username"))
+from escalation.reports.periods import week_monday
+from escalation.reports.selectors.filters import UTC
+from escalation.roster import coverage
+from escalation.roster.selectors import coverage_member, coverage_roster_list
 
 
 @dataclass(frozen=True)

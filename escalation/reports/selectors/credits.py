@@ -8,11 +8,10 @@ from django.db.models import (
     Q,
 )
 
+from escalation.reports.credits import DEFAULT_TERMS, Credit, CreditTerms, credit_for
+from escalation.reports.periods import Period, month_is_final, month_period
+from escalation.reports.selectors.filters import FIRST_RESPONSE, ReportFilters, decided_cycles
 from tickets.models import CreditRule, Severity
-
-from ..credits import DEFAULT_TERMS, Credit, CreditTerms, credit_for
-from ..periods import Period, month_is_final, month_period
-from .filters import FIRST_RESPONSE, ReportFilters, decided_cycles
 
 # --- service credits ------------------------------------------------------------------------------
 

@@ -4,8 +4,8 @@ from django.db.models import (
     QuerySet,
 )
 
-from ...models import LedgerEntry
-from .filters import ReportFilters, ledger_rows_filtered
+from escalation.reports.selectors.filters import ReportFilters, ledger_rows_filtered
+from escalation.sla.models import LedgerEntry
 
 # --- the ledger's rows for export (whether the chain verifies: `integrity.py`) ----------------------
 

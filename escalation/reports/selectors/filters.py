@@ -16,10 +16,10 @@ from django.db.models import (
     Subquery,
 )
 
+from escalation.reports.periods import Period
+from escalation.roster.models import Engineer
+from escalation.sla.models import LedgerEntry, Metric
 from tickets.models import Customer
-
-from ...models import Engineer, LedgerEntry, Metric
-from ..periods import Period
 
 UTC = ZoneInfo("UTC")
 COMPLETED, BREACH = LedgerEntry.Kind.COMPLETED, LedgerEntry.Kind.BREACH

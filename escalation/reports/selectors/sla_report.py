@@ -21,9 +21,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from ...models import Escalation, Metric
-from ..sql import Percentile, without_jit
-from .filters import (
+from escalation.paging.models import Escalation
+from escalation.reports.selectors.filters import (
     COMPLETED,
     FIRST_ESCALATION_STEP,
     FIRST_RESPONSE,
@@ -33,6 +32,8 @@ from .filters import (
     ReportFilters,
     decided_cycles,
 )
+from escalation.reports.sql import Percentile, without_jit
+from escalation.sla.models import Metric
 
 # --- the grouped report ---------------------------------------------------------------------------
 

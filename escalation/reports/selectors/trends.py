@@ -11,10 +11,10 @@ from django.db.models import (
 )
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, Trunc
 
-from ..periods import week_monday
-from ..sql import without_jit
-from .filters import INTERVALS, ReportFilters, decided_cycles
-from .sla_report import Compliance
+from escalation.reports.periods import week_monday
+from escalation.reports.selectors.filters import INTERVALS, ReportFilters, decided_cycles
+from escalation.reports.selectors.sla_report import Compliance
+from escalation.reports.sql import without_jit
 
 # --- trends ---------------------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
 from escalation.models import Region
-from escalation.selectors import engineer_shift_at
+from escalation.roster.selectors import engineer_shift_at
 from tickets.assignment import AssigneeShift
 
 from ..fields import ClockTimeField, LocalDateTimeField, TimeZoneField

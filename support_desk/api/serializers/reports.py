@@ -4,8 +4,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from escalation.models import LedgerEntry, Metric, Region
-from escalation.reports.coverage import describe_interval
 from escalation.reports.selectors.filters import INTERVALS, REPORT_GROUPS
+from escalation.roster.coverage import describe_interval
 from tickets.models import Plan, Severity
 
 from ..fields import DurationField, MonthField, TicketReferenceField

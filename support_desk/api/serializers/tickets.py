@@ -6,7 +6,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from escalation.models import Channel, Metric, Notification
-from escalation.selectors import engineer_get_assignable, ticket_sla
+from escalation.roster.selectors import engineer_get_assignable
+from escalation.sla.selectors import ticket_sla
 from tickets.models import DESCRIPTION_MAX_LENGTH, SUBJECT_MAX_LENGTH, EventType, Plan, Severity, Status
 from tickets.selectors import public_event_data
 

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 
-from escalation.services.engineers import DEACTIVATED_MESSAGE, login_deactivated
+from escalation.roster.services.engineers import DEACTIVATED_MESSAGE, login_deactivated
 
 from .. import examples as ex
 from ..parsers import JSONParser

@@ -7,9 +7,9 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from escalation.models import Engineer
-from escalation.selectors import engineer_get, engineer_list, engineer_list_on_shift
-from escalation.services.coverage import engineer_update_checked
-from escalation.services.engineers import engineer_change_check, engineer_create
+from escalation.roster.selectors import engineer_get, engineer_list, engineer_list_on_shift
+from escalation.roster.services.coverage import engineer_update_checked
+from escalation.roster.services.engineers import engineer_change_check, engineer_create
 
 from .. import examples as ex
 from ..filters import EngineerListQuery, OnShiftQuery

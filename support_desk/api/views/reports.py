@@ -5,13 +5,13 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
-from escalation.reports.integrity import ledger_integrity_get
 from escalation.reports.selectors.breaches import breach_list
 from escalation.reports.selectors.coverage import coverage_get
 from escalation.reports.selectors.credits import credit_list_for_month
 from escalation.reports.selectors.sla_report import sla_report_get
 from escalation.reports.selectors.trends import sla_trends_get
-from escalation.selectors import manager_zone_get
+from escalation.roster.selectors import manager_zone_get
+from escalation.sla.integrity import ledger_integrity_get
 
 from .. import examples as ex
 from ..filters import CoverageQuery, IntegrityQuery, MonthQuery, ReportFilterQuery, ReportQuery, TrendQuery

@@ -5,13 +5,13 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from escalation.models import SlaTarget
-from escalation.selectors import (
+from escalation.sla.selectors import (
     ledger_entry_list,
     sla_deadline_explain,
     sla_target_get_by_id,
     sla_target_list,
 )
-from escalation.services.sla_targets import sla_target_update
+from escalation.sla.services.targets import sla_target_update
 
 from .. import examples as ex
 from ..filters import DeadlineQuery, LedgerQuery

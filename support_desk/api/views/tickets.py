@@ -8,9 +8,10 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from escalation.selectors import ticket_detail_get, ticket_list_with_sla
-from escalation.services.acknowledgements import escalation_acknowledge
-from escalation.services.engineers import is_engineer
+from escalation.paging.selectors import ticket_detail_get
+from escalation.paging.services.acknowledgements import escalation_acknowledge
+from escalation.roster.services.engineers import is_engineer
+from escalation.sla.selectors import ticket_list_with_sla
 from tickets.models import Ticket
 from tickets.selectors import PublicTicket, ticket_count, ticket_get
 from tickets.services import ticket_file, ticket_reply, ticket_update

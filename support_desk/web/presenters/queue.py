@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from escalation import business_time
-from escalation.defaults import WARNING_AT_FRACTION
 from escalation.models import Metric, TicketClock
-from escalation.schedule import warning_offset
-from escalation.services.alarms import running_clocks
+from escalation.paging.schedule import warning_offset
+from escalation.paging.services.alarms import running_clocks
+from escalation.sla import business_time
+from escalation.sla.defaults import WARNING_AT_FRACTION
 from tickets import clock_rules
 from tickets.models import Ticket
 

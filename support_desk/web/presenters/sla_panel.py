@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from escalation import business_time
-from escalation.deadline_explanation import explain_deadline
 from escalation.models import BusinessCalendar, LedgerEntry, Metric
+from escalation.sla import business_time
+from escalation.sla.deadline_explanation import explain_deadline
 from tickets import clock_rules
 from tickets.models import Event, EventType, Status, Ticket
 

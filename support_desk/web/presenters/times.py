@@ -5,9 +5,9 @@ No queries and no clock reads (see the package's docstring)."""
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from escalation import business_time
 from escalation.models import BusinessCalendar, TicketClock
-from escalation.services.calendars import calendar_for
+from escalation.sla import business_time
+from escalation.sla.services.calendars import calendar_for
 from tickets.models import Severity, Ticket
 from tickets.zone_labels import zone_abbreviation, zone_key, zone_words
 

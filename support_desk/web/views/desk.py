@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from escalation.selectors import engineer_shift_at, manager_zone_get
-from escalation.services.acknowledgements import NothingToAcknowledge, escalation_acknowledge
+from escalation.paging.services.acknowledgements import NothingToAcknowledge, escalation_acknowledge
+from escalation.roster.selectors import engineer_shift_at, manager_zone_get
 from support_desk.paging import CountedPaginator
 from tickets.assignment import AssigneeOffShift, zoned_stamp
 from tickets.models import Status, Ticket

@@ -16,8 +16,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from escalation.reports import exports
-from escalation.reports.coverage import describe_interval
-from escalation.reports.integrity import ledger_integrity_get
 from escalation.reports.selectors.breaches import breach_list
 from escalation.reports.selectors.coverage import coverage_get
 from escalation.reports.selectors.credits import credit_list_for_month
@@ -25,7 +23,9 @@ from escalation.reports.selectors.exports import ledger_list_for_export
 from escalation.reports.selectors.filters import report_filter_options
 from escalation.reports.selectors.sla_report import sla_report_get
 from escalation.reports.selectors.trends import sla_trends_get
-from escalation.selectors import manager_zone_get
+from escalation.roster.coverage import describe_interval
+from escalation.roster.selectors import manager_zone_get
+from escalation.sla.integrity import ledger_integrity_get
 
 from ..permissions import manager_required
 from ..presenters import compact_duration

@@ -1,0 +1,59 @@
+"""The escalation app's models, each defined beside the rest of its artifact: `roster/models.py`
+(engineers), `sla/models.py` (calendars, targets, clocks, the ledger) and `paging/models.py` (policies,
+alarms, escalations, notifications). Django finds them through this module; the app label and the
+migration history are the same as when they were one module, and the migrations' references
+(`escalation.models.default_workdays`, `validate_workdays`, `validate_notify`) resolve here."""
+
+from escalation.paging.models import (
+    Alarm,
+    Channel,
+    Escalation,
+    EscalationPolicy,
+    Notification,
+    PolicyStep,
+    Target,
+    TwilioWebhookReceipt,
+    validate_notify,
+)
+from escalation.roster.models import Engineer, EngineerQuerySet, Region
+from escalation.sla.models import (
+    WORKDAYS_DEFAULT,
+    BusinessCalendar,
+    Holiday,
+    LedgerEntry,
+    LedgerHead,
+    LedgerImmutable,
+    LedgerQuerySet,
+    Metric,
+    SlaTarget,
+    TicketClock,
+    default_workdays,
+    validate_workdays,
+)
+
+__all__ = [
+    "WORKDAYS_DEFAULT",
+    "Alarm",
+    "BusinessCalendar",
+    "Channel",
+    "Engineer",
+    "EngineerQuerySet",
+    "Escalation",
+    "EscalationPolicy",
+    "Holiday",
+    "LedgerEntry",
+    "LedgerHead",
+    "LedgerImmutable",
+    "LedgerQuerySet",
+    "Metric",
+    "Notification",
+    "PolicyStep",
+    "Region",
+    "SlaTarget",
+    "Target",
+    "TicketClock",
+    "TwilioWebhookReceipt",
+    "default_workdays",
+    "validate_notify",
+    "validate_workdays",
+]

@@ -1,0 +1,246 @@
+"""The SLA clock: deadlines for tickets in business time, and the ledger rows that close them."""
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+
+from escalation.sla import business_time
+from escalation.sla.models import LedgerEntry, Metric, SlaTarget, TicketClock
+from escalation.sla.services.calendars import calendar_for
+from escalation.sla.services.ledger import ledger_append
+from tickets import clock_rules
+from tickets.models import Ticket
+
+
+def sla_target_get(*, plan: str, severity: str) -> SlaTarget:
+    try:
+        return SlaTarget.objects.select_related("calendar").get(plan=plan, severity=severity)
+    except SlaTarget.DoesNotExist:
+        raise ImproperlyConfigured(f"No SLA target for plan {plan!r} and severity {severity!r}.") from None
+
+
+def _customer_zone(ticket: Ticket):
+    return ticket.customer.timezone if ticket.customer_id else ticket.requester_timezone
+
+
+def _clock(ticket: Ticket) -> TicketClock:
+    """The ticket's clock with its calendar: the one joined to the ticket when it was read, else a query.
+
+    Holidays are read by calendar_for only for business-hours calendars.
+    """
+    if Ticket.clock.is_cached(ticket) and TicketClock.calendar.is_cached(ticket.clock):
+        return ticket.clock
+    return TicketClock.objects.select_related("calendar").get(ticket=ticket)
+
+
+def _calendar(clock: TicketClock, around: datetime) -> business_time.Calendar:
+    return calendar_for(clock.calendar, tz=clock.timezone, around=around)
+
+
+class AlarmPlanner(Protocol):
+    """Told after every change to a ticket's clocks, with the clock and calendar the change used.
+
+    Paging implements it (`escalation.paging.services.alarms.alarms_replan`); the app wires the two in
+    `EscalationConfig.ready`, so the SLA side never imports paging. `fresh`: the clock was just started.
+    """
+
+    def __call__(
+        self,
+        *,
+        ticket: Ticket,
+        clock: TicketClock,
+        calendar: business_time.Calendar,
+        now: datetime,
+        fresh: bool = ...,
+    ) -> None: ...
+
+
+class CalendarSlaClock:
+    """The `tickets.sla.SlaClock` the escalation app registers: targets x calendars x ledger.
+
+    `alarms_replan` is told of every change, so that the pending alarms follow the deadlines.
+    """
+
+    def __init__(self, *, alarms_replan: AlarmPlanner) -> None:
+        self.alarms_replan = alarms_replan
+
+    def start(self, *, ticket: Ticket, now: datetime) -> Callable[[], None]:
+        target = sla_target_get(plan=ticket.plan, severity=ticket.severity)
+        clock = TicketClock(
+            first_response_target=target.first_response,
+            resolution_target=target.resolution,
+            calendar=target.calendar,
+            timezone=target.calendar.timezone or _customer_zone(ticket),
+        )
+        calendar = _calendar(clock, ticket.created_at)
+        ticket.first_response_due_at = business_time.deadline(
+            ticket.created_at, target.first_response, calendar
+        )
+        ticket.resolution_due_at = business_time.deadline(
+            ticket.resolution_started_at, target.resolution, calendar
+        )
+
+        def record() -> None:
+            clock.ticket = ticket
+            clock.save(force_insert=True)
+            self.alarms_replan(ticket=ticket, clock=clock, calendar=calendar, now=now, fresh=True)
+
+        return record
+
+    def responded(self, *, ticket: Ticket, now: datetime) -> None:
+        clock = _clock(ticket)
+        calendar = _calendar(clock, ticket.created_at)
+        ledger_append(
+            ticket=ticket,
+            kind=LedgerEntry.Kind.COMPLETED,
+            metric=Metric.FIRST_RESPONSE,
+            cycle=1,
+            target=clock.first_response_target,
+            started_at=ticket.created_at,
+            due_at=ticket.first_response_due_at,
+            achieved_at=now,
+            elapsed=business_time.elapsed(ticket.created_at, now, calendar),
+            now=now,
+        )
+        self.alarms_replan(ticket=ticket, clock=clock, calendar=calendar, now=now)
+
+    def paused(self, *, ticket: Ticket, now: datetime) -> None:
+        clock = _clock(ticket)
+        self.alarms_replan(ticket=ticket, clock=clock, calendar=_calendar(clock, ticket.created_at), now=now)
+
+    def resumed(self, *, ticket: Ticket, paused_since: datetime, now: datetime) -> None:
+        clock = _clock(ticket)
+        calendar = _calendar(clock, ticket.resolution_started_at)
+        clock.paused += business_time.elapsed(paused_since, now, calendar)
+        clock.save(update_fields=["paused"])
+        ticket.resolution_due_at = business_time.deadline(
+            ticket.resolution_started_at, clock.resolution_target + clock.paused, calendar
+        )
+        self.alarms_replan(ticket=ticket, clock=clock, calendar=calendar, now=now)
+
+    def resolved(self, *, ticket: Ticket, now: datetime) -> None:
+        clock = _clock(ticket)
+        calendar = _calendar(clock, ticket.resolution_started_at)
+        ledger_append(
+            ticket=ticket,
+            kind=LedgerEntry.Kind.COMPLETED,
+            metric=Metric.RESOLUTION,
+            cycle=ticket.resolution_cycle,
+            target=clock.resolution_target,
+            started_at=ticket.resolution_started_at,
+            due_at=ticket.resolution_due_at,
+            achieved_at=now,
+            elapsed=business_time.elapsed(ticket.resolution_started_at, now, calendar) - clock.paused,
+            paused=clock.paused,
+            now=now,
+        )
+        self.alarms_replan(ticket=ticket, clock=clock, calendar=calendar, now=now)
+
+    def reopened(self, *, ticket: Ticket, now: datetime) -> None:
+        clock = _clock(ticket)
+        clock.paused = timedelta(0)
+        clock.save(update_fields=["paused"])
+        calendar = _calendar(clock, now)
+        ticket.resolution_due_at = business_time.deadline(now, clock.resolution_target, calendar)
+        self.alarms_replan(ticket=ticket, clock=clock, calendar=calendar, now=now)
+
+    def retargeted(self, *, ticket: Ticket, now: datetime) -> None:
+        target = sla_target_get(plan=ticket.plan, severity=ticket.severity)
+        clock = _clock(ticket)
+        clock.first_response_target = target.first_response
+        clock.resolution_target = target.resolution
+        clock.calendar = target.calendar
+        clock.timezone = target.calendar.timezone or _customer_zone(ticket)
+        clock.save()
+        calendar = _calendar(clock, ticket.created_at)  # the new calendar, with its holidays
+        if ticket.first_responded_at is None:
+            ticket.first_response_due_at = business_time.deadline(
+                ticket.created_at, clock.first_response_target, calendar
+            )
+        if ticket.resolved_at is None:
+            ticket.resolution_due_at = business_time.deadline(
+                ticket.resolution_started_at,
+                clock.resolution_target + clock.paused,
+                _calendar(clock, ticket.resolution_started_at),
+            )
+        self.alarms_replan(ticket=ticket, clock=clock, calendar=calendar, now=now)
+
+
+@transaction.atomic
+def sla_record_breach(*, ticket_id: int, metric: str, now: datetime) -> LedgerEntry | None:
+    """Record in the ledger that `metric` of the ticket's current cycle passed its due time unmet.
+
+    Idempotent: returns None when the ticket is not overdue on that metric any more (answered,
+    resolved, paused) or the breach is already recorded.
+    """
+    ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
+    return sla_breach_append_locked(ticket=ticket, metric=metric, now=now)
+
+
+def sla_breach_append_locked(
+    *, ticket: Ticket, metric: str, now: datetime, save_ticket: bool = True
+) -> LedgerEntry | None:
+    """`sla_record_breach` for a ticket the caller has locked in the current transaction.
+
+    Call it last in that transaction: it takes the ledger's chain head, which is then held until commit.
+    With `save_ticket=False` the caller saves the ticket's `sla_breached` flag itself.
+    """
+    if not clock_rules.metric_overdue(ticket, metric, now):
+        return None
+    clock = _clock(ticket)
+    if metric == Metric.FIRST_RESPONSE:
+        started, due, target, paused, cycle = (
+            ticket.created_at,
+            ticket.first_response_due_at,
+            clock.first_response_target,
+            timedelta(0),
+            1,
+        )
+    else:
+        started, due, target, paused, cycle = (
+            ticket.resolution_started_at,
+            ticket.resolution_due_at,
+            clock.resolution_target,
+            clock.paused,
+            ticket.resolution_cycle,
+        )
+    return ledger_append(
+        ticket=ticket,
+        kind=LedgerEntry.Kind.BREACH,
+        metric=metric,
+        cycle=cycle,
+        target=target,
+        started_at=started,
+        due_at=due,
+        achieved_at=None,
+        elapsed=business_time.elapsed(started, now, _calendar(clock, started)) - paused,
+        paused=paused,
+        now=now,
+        mark_ticket=save_ticket,
+    )
+
+
+def tickets_overdue_without_breach(*, metric: str, now: datetime):
+    """Tickets whose `metric` clock runs past due with no breach row yet (partial due indexes)."""
+    cycle = 1 if metric == Metric.FIRST_RESPONSE else OuterRef("resolution_cycle")
+    breach = LedgerEntry.objects.filter(
+        ticket=OuterRef("pk"), metric=metric, cycle=cycle, kind=LedgerEntry.Kind.BREACH
+    )
+    overdue = clock_rules.q_metric_overdue(metric, now)
+    return Ticket.objects.filter(overdue).filter(~Exists(breach)).order_by(clock_rules.FIELDS[metric].due)
+
+
+def sla_record_due_breaches(*, now: datetime, limit: int = 500) -> int:
+    """The safety sweep: record a breach for every overdue clock that has none yet. Returns how many."""
+    recorded = 0
+    for metric in (Metric.FIRST_RESPONSE, Metric.RESOLUTION):
+        ticket_ids = tickets_overdue_without_breach(metric=metric, now=now).values_list("pk", flat=True)[
+            :limit
+        ]
+        for ticket_id in list(ticket_ids):
+            recorded += sla_record_breach(ticket_id=ticket_id, metric=metric, now=now) is not None
+    return recorded

@@ -1,0 +1,140 @@
+"""The SLA ledger: append-only rows, each hash-chained to the one before it."""
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.db import IntegrityError, transaction
+
+from escalation.sla.models import LedgerEntry, LedgerHead
+from tickets.models import Ticket
+from tickets.sla_writes import ticket_sla_mark
+
+GENESIS_HASH = "0" * 64
+HASHED_FIELDS = (
+    "seq", "kind", "ticket_id", "metric", "cycle", "severity", "plan", "customer_id", "engineer_id",
+    "target", "started_at", "due_at", "achieved_at", "elapsed", "paused", "met", "overshoot",
+    "escalation_level", "recorded_at", "prev_hash",
+)  # fmt: skip
+
+
+def _canonical(value) -> str | int | bool | None:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, timedelta):
+        return value // timedelta(microseconds=1)
+    return value
+
+
+def entry_hash(entry: LedgerEntry) -> str:
+    """SHA-256 over the row's fields in a fixed order; datetimes in UTC ISO form, durations in µs."""
+    payload = {name: _canonical(getattr(entry, name)) for name in HASHED_FIELDS}
+    encoded = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+def _locked_head() -> LedgerHead:
+    try:
+        return LedgerHead.objects.select_for_update().get(pk=1)
+    except LedgerHead.DoesNotExist:
+        try:
+            with transaction.atomic():
+                LedgerHead.objects.create(pk=1)
+        except IntegrityError:
+            pass  # another appender created it first
+        return LedgerHead.objects.select_for_update().get(pk=1)
+
+
+@transaction.atomic(
+    savepoint=False
+)  # no savepoint when nested: a failure here fails the caller's transaction
+def ledger_append(
+    *,
+    ticket: Ticket,
+    kind: str,
+    metric: str,
+    cycle: int,
+    target: timedelta,
+    started_at: datetime,
+    due_at: datetime,
+    achieved_at: datetime | None,
+    elapsed: timedelta,
+    paused: timedelta = timedelta(0),
+    now: datetime,
+    mark_ticket: bool = True,
+) -> LedgerEntry | None:
+    """Append one row, or return None when the row for (ticket, metric, cycle, kind) already exists.
+
+    Callers hold the ticket's row lock (every ledger write of a ticket happens under it), so the
+    duplicate check is stable before the chain head is taken. The head is locked last, for the insert:
+    appends serialize there and the sequence has no gaps.
+    """
+    if LedgerEntry.objects.filter(ticket=ticket, metric=metric, cycle=cycle, kind=kind).exists():
+        return None
+    met = achieved_at is not None and elapsed <= target
+    if not met:  # with `mark_ticket` off, the caller saves the flag with its own changes
+        ticket_sla_mark(ticket=ticket, breached=True, save=mark_ticket)
+    head = _locked_head()
+    entry = LedgerEntry(
+        seq=head.seq + 1,
+        kind=kind,
+        ticket=ticket,
+        metric=metric,
+        cycle=cycle,
+        severity=ticket.severity,
+        plan=ticket.plan,
+        customer_id=ticket.customer_id,
+        engineer_id=ticket.assignee_id,
+        target=target,
+        started_at=started_at,
+        due_at=due_at,
+        achieved_at=achieved_at,
+        elapsed=elapsed,
+        paused=paused,
+        met=met,
+        overshoot=max(elapsed - target, timedelta(0)),
+        escalation_level=ticket.escalation_level,
+        recorded_at=now,
+        prev_hash=head.hash,
+    )
+    entry.hash = entry_hash(entry)
+    entry.save()
+    head.seq, head.hash = entry.seq, entry.hash
+    head.save(update_fields=["seq", "hash"])
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainFault:
+    seq: int
+    entry_id: int | None
+    problem: str
+
+    def __str__(self) -> str:
+        return f"ledger row #{self.seq} (id {self.entry_id}): {self.problem}"
+
+
+def ledger_verify(*, chunk_size: int = 5000) -> Iterator[ChainFault]:
+    """Walk the chain in order and yield each fault found (a caller may stop at the first).
+
+    Detects edited rows (hash mismatch), removed or inserted rows (sequence gaps, broken links) and
+    a head that disagrees with the last row.
+    """
+    expected_seq, expected_prev = 1, GENESIS_HASH
+    for entry in LedgerEntry.objects.order_by("seq").iterator(chunk_size=chunk_size):
+        if entry.seq != expected_seq:
+            yield ChainFault(expected_seq, None, f"row missing: the next row found is #{entry.seq}")
+        if entry.prev_hash != expected_prev:
+            yield ChainFault(entry.seq, entry.pk, "does not link to the row before it")
+        if entry_hash(entry) != entry.hash:
+            yield ChainFault(entry.seq, entry.pk, "its contents do not match its hash (edited)")
+        expected_seq, expected_prev = entry.seq + 1, entry.hash
+    head = LedgerHead.objects.filter(pk=1).first()
+    last_seq = expected_seq - 1
+    if head is not None and (head.seq, head.hash) != (last_seq, expected_prev):
+        if head.seq > last_seq:
+            yield ChainFault(head.seq, None, f"the chain ends at #{last_seq} but its head says #{head.seq}")
+        else:
+            yield ChainFault(head.seq, None, "the chain head does not match the last row")
