@@ -59,6 +59,20 @@ def check_transition(facts: TicketFacts, target: str) -> str:
     return target
 
 
+def status_after_assignment(status: str, *, has_assignee: bool) -> str | None:
+    """The status an assignment moves a ticket to, or None when it stays where it is.
+
+    The other half of "an active ticket with nobody assigned is `new`, with an assignee `open`":
+    assigning a new ticket opens it, unassigning an open one makes it new. Waiting, resolved and
+    closed tickets keep their status (a closed one cannot be reassigned at all).
+    """
+    if status == Status.NEW and has_assignee:
+        return Status.OPEN
+    if status == Status.OPEN and not has_assignee:
+        return Status.NEW
+    return None
+
+
 def _listing(current: str) -> str:
     names = sorted(TRANSITIONS[current])
     return ", ".join(names) if names else "nothing"

@@ -57,6 +57,7 @@ def test_the_requester_sees_public_replies_and_a_safe_timeline_only(anon, worked
     ]
     assert [(e["type"], e["data"]) for e in body["events"]] == [
         ("created", {}),
+        ("status_changed", {"from": "new", "to": "open"}),  # an engineer picked it up
         ("status_changed", {"from": "open", "to": "waiting_on_customer"}),
     ]
     text = json.dumps(body)

@@ -304,7 +304,7 @@ def test_one_ticket_shows_its_thread_timeline_notifications_and_sla(
         ("lena", "Origin disk?", True),
         ("lena", "On it", False),
     ]
-    assert [e["type"] for e in body["events"]] == ["created", "assigned", "note", "replied"]
+    assert [e["type"] for e in body["events"]] == ["created", "assigned", "status_changed", "note", "replied"]
     assert body["events"][1]["actor"] == "lena"
     assert body["events"][1]["data"] == {
         "from": None,

@@ -5,7 +5,7 @@ import pytest
 
 from escalation.models import LedgerEntry, Metric, SlaTarget
 from tests.factories import NOW, CustomerFactory, UserFactory, make_ticket
-from tickets import services
+from tickets import services, states
 from tickets.models import (
     REFERENCE_IN_TEXT,
     REFERENCE_OFFSET,
@@ -13,6 +13,7 @@ from tickets.models import (
     Event,
     EventType,
     Plan,
+    RequesterNotification,
     Severity,
     Status,
     Ticket,
@@ -163,7 +164,8 @@ def test_invalid_transitions_raise_a_domain_error_and_change_nothing(engineer):
         services.ticket_change_status(ticket=ticket, status=Status.CLOSED, actor=engineer, now=NOW)
     ticket.refresh_from_db()
     assert ticket.status == Status.OPEN
-    assert EventType.STATUS_CHANGED not in event_types(ticket)
+    # The assignment's own move (new -> open) is the only status event: the refused ones left none.
+    assert event_types(ticket) == [EventType.CREATED, EventType.ASSIGNED, EventType.STATUS_CHANGED]
 
 
 def test_waiting_on_the_customer_pauses_the_resolution_clock_only(engineer, premium):
@@ -299,9 +301,46 @@ def test_every_change_writes_an_event(engineer):
     services.ticket_change_severity(ticket=ticket, severity=Severity.URGENT, actor=engineer, now=NOW)
     services.ticket_change_status(ticket=ticket, status=Status.RESOLVED, actor=engineer, now=NOW)
     assert event_types(ticket) == [
-        EventType.CREATED, EventType.ASSIGNED, EventType.REPLIED, EventType.STATUS_CHANGED,
-        EventType.SEVERITY_CHANGED, EventType.STATUS_CHANGED,
+        EventType.CREATED, EventType.ASSIGNED, EventType.STATUS_CHANGED, EventType.REPLIED,
+        EventType.STATUS_CHANGED, EventType.SEVERITY_CHANGED, EventType.STATUS_CHANGED,
     ]  # fmt: skip
+
+
+def test_an_assignment_moves_the_status_through_the_state_machine_with_its_event(engineer):
+    ticket = make_ticket()
+    services.ticket_assign(ticket=ticket, assignee=engineer, actor=engineer, now=NOW)
+    services.ticket_assign(ticket=ticket, assignee=None, actor=engineer, now=NOW + timedelta(minutes=1))
+    moves = [
+        (e.data["from"], e.data["to"], e.data["reason"], e.actor)
+        for e in ticket.events.filter(type=EventType.STATUS_CHANGED).order_by("pk")
+    ]
+    assert moves == [("new", "open", "assigned", engineer), ("open", "new", "unassigned", engineer)]
+    # The requester is told of replies and of status changes made for them, not of who holds the ticket.
+    assert not RequesterNotification.objects.filter(ticket=ticket, kind=RequesterNotification.Kind.STATUS)
+
+
+def test_reassigning_a_waiting_ticket_keeps_its_status_and_writes_no_status_event(engineer):
+    other_engineer = UserFactory(username="kofi")
+    ticket = make_ticket()
+    services.ticket_assign(ticket=ticket, assignee=engineer, actor=engineer, now=NOW)
+    services.ticket_reply(ticket=ticket, author=engineer, body="Which edge?", now=NOW)
+    services.ticket_change_status(ticket=ticket, status=Status.WAITING_ON_CUSTOMER, actor=engineer, now=NOW)
+    before = ticket.events.filter(type=EventType.STATUS_CHANGED).count()
+    services.ticket_assign(ticket=ticket, assignee=other_engineer, actor=engineer, now=NOW)
+    services.ticket_assign(ticket=ticket, assignee=None, actor=engineer, now=NOW)
+    ticket.refresh_from_db()
+    assert ticket.status == Status.WAITING_ON_CUSTOMER
+    assert ticket.events.filter(type=EventType.STATUS_CHANGED).count() == before
+
+
+def test_the_assignment_rule_of_the_state_machine():
+    assert states.status_after_assignment(Status.NEW, has_assignee=True) == Status.OPEN
+    assert states.status_after_assignment(Status.OPEN, has_assignee=False) == Status.NEW
+    for status in (Status.WAITING_ON_CUSTOMER, Status.RESOLVED, Status.CLOSED):
+        assert states.status_after_assignment(status, has_assignee=True) is None
+        assert states.status_after_assignment(status, has_assignee=False) is None
+    assert states.status_after_assignment(Status.OPEN, has_assignee=True) is None
+    assert states.status_after_assignment(Status.NEW, has_assignee=False) is None
 
 
 def test_reference_round_trips_and_rejects_garbage():

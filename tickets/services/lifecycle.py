@@ -25,7 +25,7 @@ from ..models import (
 )
 from ..notifications import requester_notification_record
 from ..sla import sla_clock
-from ..states import InvalidTransition, TicketFacts, check_transition
+from ..states import InvalidTransition, TicketFacts, check_transition, status_after_assignment
 from .requesters import customer_for_email, requester_get_or_create
 
 AUTO_CLOSE_AFTER = timedelta(days=7)
@@ -265,10 +265,10 @@ def ticket_assign(
     ticket.assignee = assignee
     ticket.assigned_at = now if assignee is not None else None
     ticket.updated_at = now
-    if assignee is not None and ticket.status == Status.NEW:
-        ticket.status = Status.OPEN
-    elif assignee is None and ticket.status == Status.OPEN:
-        ticket.status = Status.NEW
+    current = ticket.status
+    landed = status_after_assignment(current, has_assignee=assignee is not None)
+    if landed is not None:
+        ticket.status = landed
     ticket.save()
     _event(
         ticket,
@@ -278,6 +278,11 @@ def ticket_assign(
         **{"from": _username(previous), "to": _username(assignee)},
         **event_data,
     )
+    if landed is not None:
+        # A move the assignment causes: recorded like any other, without an email to the requester
+        # (who is told when an engineer replies, not when one picks the ticket up).
+        reason = "assigned" if assignee is not None else "unassigned"
+        _event(ticket, EventType.STATUS_CHANGED, now, actor, **{"from": current, "to": landed}, reason=reason)
     signals.send_on_commit(signals.ticket_assigned, ticket)
     return ticket
 
