@@ -33,8 +33,22 @@ def test_the_import_contract_holds():
 
 def test_the_layer_diagram_in_the_docs_is_the_contract():
     contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
-    [layered] = [contract for contract in contracts if contract["id"] == "apps-layered"]
+    by_id = {contract["id"]: contract for contract in contracts}
     doc = (ROOT / "docs" / "architecture.md").read_text()
     diagram = re.search(r"The import layers.*?```\n(.*?)```", doc, re.S).group(1)
-    drawn = [line.split()[0] for line in diagram.splitlines() if re.match(r"^[a-z_]+ ", line)]
-    assert drawn == layered["layers"]
+    apps = [line.split()[0] for line in diagram.splitlines() if re.match(r"^[a-z_]+ ", line)]
+    assert apps == by_id["apps-layered"]["layers"]
+    # The artifacts inside escalation, drawn indented under it: `reports/`, `paging/`, ... `zones.py`.
+    artifacts = re.findall(r"^ +\|.*?\| +([a-z_]+)(?:/|\.py) ", diagram, re.M)
+    assert by_id["escalation-artifacts-layered"]["containers"] == ["escalation"]
+    assert artifacts == by_id["escalation-artifacts-layered"]["layers"]
+
+
+def test_each_escalation_artifact_has_the_same_parts_and_a_mirrored_test_folder():
+    for artifact in ("roster", "sla", "paging"):
+        folder = ROOT / "escalation" / artifact
+        assert (folder / "models.py").is_file(), artifact
+        assert (folder / "services").is_dir(), artifact
+        assert (folder / "selectors.py").is_file(), artifact
+        assert (folder / "README.md").is_file(), artifact
+        assert list((ROOT / "tests" / "escalation" / artifact).glob("test_*.py")), artifact

@@ -1,7 +1,7 @@
 """Ticket reads: the queue, one ticket, the customer's view of one ticket, customers.
 
 Selectors return querysets or model instances and never write. They know nothing of escalation:
-callers that need SLA clocks or notifications add them (see `escalation.selectors`).
+callers that need SLA clocks or notifications add them (see `escalation.sla.selectors`).
 """
 
 import hmac

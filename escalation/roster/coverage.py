@@ -1,7 +1,7 @@
 """Coverage of the roster: how many engineers are on shift in each hour of a week, and when a 24x7
 promise (any major ticket, any premium ticket) would reach nobody.
 
-Pure: no ORM, no clock. Shifts are evaluated with `escalation.shifts` (each engineer in their own
+Pure: no ORM, no clock. Shifts are evaluated with `escalation.roster.shifts` (each engineer in their own
 zone, DST-correct); hours of the week are local hours of the zone asked for, converted per day with
 `wall_to_utc`, so a spring-forward hour does not exist and a fall-back hour lasts two.
 

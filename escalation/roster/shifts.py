@@ -1,6 +1,6 @@
 """Engineer shifts: whether someone is on shift at an instant, and when their shift ends or next starts.
 
-Pure Python (no ORM, no clock reads). Follows the conventions of :mod:`escalation.business_time`:
+Pure Python (no ORM, no clock reads). Follows the conventions of :mod:`escalation.sla.business_time`:
 aware datetimes in, UTC out; shift times are local wall-clock times converted per day with
 ``fold=0`` (a start inside a DST gap lands after the gap, an ambiguous one means its first
 occurrence). A shift occurrence is ``[start, end)``; one whose end would not be after its

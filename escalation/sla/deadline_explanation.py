@@ -1,6 +1,6 @@
 """Why a deadline is where it is, in short sentences (pure: no ORM, no clock reads).
 
-The arithmetic lives in :mod:`escalation.business_time`; this module walks the same calendar pieces
+The arithmetic lives in :mod:`escalation.sla.business_time`; this module walks the same calendar pieces
 and says what placed the deadline: the start, days skipped (weekends, holidays), the windows used,
 clock changes and the due instant. Zones are named as everywhere in the product
 (`tickets.zone_labels`).

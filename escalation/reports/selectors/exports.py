@@ -1,4 +1,4 @@
-"""The ledger's rows for export (whether the chain verifies: `escalation.reports.integrity`)."""
+"""The ledger's rows for export (whether the chain verifies: `escalation.sla.integrity`)."""
 
 from django.db.models import (
     QuerySet,
