@@ -1,7 +1,11 @@
-"""Escalation lateness and mass breach, with a real worker and beat on PostgreSQL and Redis.
+"""Escalation lateness, mass breach, catch-up, ledger appends and firing throughput, with real workers and
+beat on PostgreSQL and Redis.
 
     .venv/bin/python -m bench.escalation lateness --tickets 10000 --minutes 10
-    .venv/bin/python -m bench.escalation mass-breach --tickets 5000
+    .venv/bin/python -m bench.escalation mass-breach --tickets 5000     # and --tickets 20000
+    .venv/bin/python -m bench.escalation catch-up --tickets 10000       # overdue when Redis returns
+    .venv/bin/python -m bench.escalation ledger --seconds 10            # appends/s, 1, 2 and 4 writers
+    .venv/bin/python -m bench.escalation throughput --tickets 4000      # firing, 1, 2 and 4 processes
 
 Lateness is measured from each step's due instant to its `escalated` event (`Escalation.fired_at`).
 Data is generated with bulk_create (tickets, clocks and alarms as the services would plan them),
@@ -9,7 +13,10 @@ not through the API. Twilio is not configured, so notifications are recorded and
 """
 
 import argparse
+import contextlib
 import json
+import multiprocessing
+import os
 import tempfile
 import threading
 import time
@@ -17,22 +24,34 @@ from datetime import time as clock_time
 from datetime import timedelta
 from pathlib import Path
 
-from bench.common import configure_django, fresh_database, process_env, rss_mib, summary
+from bench.common import configure_django, fresh_database, process_env, rss_mib, summary, timed
 
 configure_django("escalation")
 
 from django.contrib.auth import get_user_model
+from django.db import connection, transaction
 from django.utils import timezone
 
+from bench.data import insert_open_tickets, insert_people
 from escalation.models import Alarm, BusinessCalendar, Engineer, Escalation, TicketClock
+from escalation.paging.services.alarms import HANDOVER_PAGE, alarms_lost, alarms_never_handed_over
+from escalation.sla.services.ledger import (
+    GENESIS_HASH,
+    LedgerRow,
+    ledger_append,
+    ledger_append_many,
+    ledger_verify,
+)
 from tests.faults.harness import Processes, wait_until
 from tickets.models import Customer, Requester, Severity, Status, Ticket
 
 TARGET = timedelta(minutes=15)  # premium major first response
 
 
-def seed(count: int, first_due, span: timedelta) -> list[int]:
-    """`count` open major tickets whose first responses fall due evenly from `first_due` over `span`."""
+def seed(count: int, first_due, span: timedelta, lost_fraction: float = 0.0) -> list[int]:
+    """`count` open major tickets whose first responses fall due evenly from `first_due` over `span`.
+
+    `lost_fraction` of the alarms were handed over 30 s before they fell due (their ETAs lost since)."""
     User = get_user_model()
     engineers = []
     for i in range(8):
@@ -71,14 +90,40 @@ def seed(count: int, first_due, span: timedelta) -> list[int]:
         ],
         batch_size=2000,
     )  # fmt: skip
+    every = round(1 / lost_fraction) if lost_fraction else 0
+    handed = timedelta(seconds=30)
     Alarm.objects.bulk_create(
         [
-            Alarm(ticket=t, metric="first_response", cycle=1, step=1, due_at=t.first_response_due_at)
-            for t in tickets
+            Alarm(
+                ticket=t, metric="first_response", cycle=1, step=1, due_at=t.first_response_due_at,
+                enqueued_at=t.first_response_due_at - handed if every and i % every == 0 else None,
+            )
+            for i, t in enumerate(tickets)
         ],
         batch_size=5000,
-    )
+    )  # fmt: skip
     return [t.pk for t in tickets]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its live children (Linux /proc), in seconds."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    pids = [pid]
+    with contextlib.suppress(OSError):
+        pids += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    total = 0
+    for p in pids:
+        with contextlib.suppress(OSError, IndexError):
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def machine_cpu_seconds() -> float:
+    """CPU time the whole machine spent busy (all cores), from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def run(count: int, first_due_in: timedelta, span: timedelta, label: str) -> dict:
@@ -89,6 +134,7 @@ def run(count: int, first_due_in: timedelta, span: timedelta, label: str) -> dic
     logdir = Path(tempfile.mkdtemp(prefix=f"bench-{label}-"))
     procs = Processes(process_env(), logdir)
     peak = {"rss": 0.0}
+    rss_samples: list[float] = []
     stop = threading.Event()
     try:
         worker = procs.worker(concurrency=4)
@@ -96,7 +142,9 @@ def run(count: int, first_due_in: timedelta, span: timedelta, label: str) -> dic
 
         def sample():
             while not stop.is_set():
-                peak["rss"] = max(peak["rss"], rss_mib(worker.pid))
+                rss = rss_mib(worker.pid)
+                peak["rss"] = max(peak["rss"], rss)
+                rss_samples.append(rss)
                 time.sleep(0.5)
 
         threading.Thread(target=sample, daemon=True).start()
@@ -121,8 +169,210 @@ def run(count: int, first_due_in: timedelta, span: timedelta, label: str) -> dic
             k: round(v, 1) if isinstance(v, float) else v for k, v in summary(lateness_ms).items()
         },
         "worker_peak_rss_mib": round(peak["rss"], 1),
+        "worker_rss_first_last_mib": [round(rss_samples[0], 1), round(rss_samples[-1], 1)]
+        if rss_samples
+        else [],
+        "ledger_verified": not any(True for _ in ledger_verify()),
         "logs": str(logdir),
     }
+    return result
+
+
+def tick_query_ms(now, repeat: int = 50) -> dict:
+    """Each of the tick's two page queries (lost, never handed over) as it runs them, rolled back."""
+
+    def page(select):
+        def run():
+            with transaction.atomic():
+                list(select(now=now).select_for_update(skip_locked=True).values_list("pk")[:HANDOVER_PAGE])
+
+        return run
+
+    figures = {
+        "lost": timed(page(alarms_lost), repeat),
+        "never_handed_over": timed(page(alarms_never_handed_over), repeat),
+    }
+    slower = max(figures.values(), key=lambda f: f["p50"])
+    return {**{k: slower[k] for k in ("p50", "p95", "p99", "max")}, "per_query": figures}
+
+
+def catch_up(count: int, outage: timedelta, background: int) -> dict:
+    """Redis was away for `outage`: `count` step-1 alarms fell due in it (a fifth handed over before it
+    and lost, the rest never handed over), among `background` tickets due later. Beat and a worker start:
+    how long until every overdue step fired once, and what the tick's query costs then."""
+    fresh_database()
+    now = timezone.now()
+    ids = seed(count, now - outage, outage - timedelta(seconds=1), lost_fraction=0.2)
+    if background:
+        seed_background(background, now)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    query_ms = tick_query_ms(timezone.now())
+    logdir = Path(tempfile.mkdtemp(prefix="bench-catch-up-"))
+    procs = Processes(process_env(), logdir)
+    peak = {"rss": 0.0}
+    stop = threading.Event()
+    try:
+        worker = procs.worker(concurrency=4)
+
+        def sample():
+            while not stop.is_set():
+                peak["rss"] = max(peak["rss"], rss_mib(worker.pid))
+                time.sleep(0.5)
+
+        threading.Thread(target=sample, daemon=True).start()
+        back = timezone.now()  # Redis is back: beat's next tick finds the backlog
+        procs.beat()
+        wait_until(
+            lambda: Escalation.objects.filter(step=1, ticket_id__in=ids).count() >= count, 300, 0.5,
+            what=f"{count} overdue escalations",
+        )  # fmt: skip
+        done = timezone.now()
+        time.sleep(5)
+    finally:
+        stop.set()
+        procs.stop_all()
+    fired = list(Escalation.objects.filter(step=1, ticket_id__in=ids).values_list("fired_at", flat=True))
+    return {
+        "scenario": "catch-up",
+        "overdue": count,
+        "background_tickets": background,
+        "outage_minutes": outage.total_seconds() / 60,
+        "fired": len(fired),
+        "fired_twice": Escalation.objects.filter(step=1, ticket_id__in=ids).count() - count,
+        "all_fired_after_return_s": round((max(fired) - back).total_seconds(), 2),
+        "first_fired_after_return_s": round((min(fired) - back).total_seconds(), 2),
+        "wall_s": round((done - back).total_seconds(), 2),
+        "tick_query_ms": query_ms,
+        "worker_peak_rss_mib": round(peak["rss"], 1),
+        "ledger_verified": not any(True for _ in ledger_verify()),
+        "logs": str(logdir),
+    }
+
+
+def seed_background(count: int, now) -> None:
+    """`count` tickets due over the next 30 days, with their step-1 alarms (the tick's index holds them)."""
+    with connection.cursor() as cursor:
+        insert_people(cursor, engineers=2, customers=2)
+        insert_open_tickets(cursor, count, now + timedelta(hours=2), overdue_fraction=0)
+        cursor.execute(
+            """
+            INSERT INTO escalation_alarm (metric, cycle, step, due_at, enqueued_at, ticket_id)
+            SELECT 'first_response', 1, 1, first_response_due_at, NULL, id
+            FROM tickets_ticket WHERE subject LIKE 'Edge outage %%' AND first_response_due_at > %s
+            """,
+            [now + timedelta(hours=1)],
+        )
+
+
+def _appender(args) -> tuple[int, int, float]:
+    """One writer: append breach rows for its own tickets for `seconds`, `per_transaction` at a time."""
+    ticket_ids, seconds, per_transaction = args
+    from django.db import connections
+
+    connections.close_all()
+    done = 0
+    started = time.perf_counter()
+    now = timezone.now()
+    position = 0
+    while time.perf_counter() - started < seconds and position < len(ticket_ids):
+        chunk = ticket_ids[position : position + per_transaction]
+        position += len(chunk)
+        with transaction.atomic():
+            tickets = list(Ticket.objects.select_for_update().filter(pk__in=chunk).order_by("pk"))
+            rows = [
+                LedgerRow(
+                    ticket=t, kind="breach", metric="first_response", cycle=1, target=TARGET,
+                    started_at=t.created_at, due_at=t.first_response_due_at, achieved_at=None,
+                    elapsed=now - t.created_at,
+                )
+                for t in tickets
+            ]  # fmt: skip
+            if per_transaction == 1:
+                row = rows[0]
+                ledger_append(
+                    ticket=row.ticket, kind=row.kind, metric=row.metric, cycle=row.cycle, target=row.target,
+                    started_at=row.started_at, due_at=row.due_at, achieved_at=None, elapsed=row.elapsed,
+                    now=now, mark_ticket=False,
+                )  # fmt: skip
+            else:
+                ledger_append_many(rows=rows, now=now)
+        done += len(chunk)
+    elapsed = time.perf_counter() - started
+    connections.close_all()
+    return done, len(ticket_ids), elapsed
+
+
+def ledger_bench(seconds: float, writers_list=(1, 2, 4), batch: int = 100) -> dict:
+    """Ledger appends per second with 1, 2 and 4 concurrent writers (processes), one row per transaction
+    (`ledger_append`, as a lone firing) and `batch` rows per transaction (`ledger_append_many`)."""
+    fresh_database()
+    per_writer = int(seconds * 2500)  # more tickets than a writer can append in `seconds`
+    ids = seed(per_writer * max(writers_list), timezone.now() - timedelta(minutes=1), timedelta(seconds=30))
+    from django.db import connections
+
+    result = {"scenario": "ledger", "seconds": seconds, "batch": batch, "runs": {}}
+    offset = 0
+    for per_transaction in (1, batch):
+        for writers in writers_list:
+            chunks = [ids[offset + i * per_writer : offset + (i + 1) * per_writer] for i in range(writers)]
+            connections.close_all()
+            with multiprocessing.get_context("fork").Pool(writers) as pool:
+                outcomes = pool.map(_appender, [(c, seconds, per_transaction) for c in chunks])
+            offset = 0  # tickets are reused across runs only after the ledger is emptied
+            appended = sum(o[0] for o in outcomes)
+            wall = max(o[2] for o in outcomes)
+            key = f"{'single' if per_transaction == 1 else 'batch'}_{writers}_writers"
+            result["runs"][key] = {
+                "appends_per_s": round(appended / wall, 1),
+                "per_writer_per_s": round(appended / wall / writers, 1),
+            }
+            result["runs"][key]["verified"] = not any(True for _ in ledger_verify())
+            reset_ledger()
+    result["ledger_verified"] = all(run["verified"] for run in result["runs"].values())
+    return result
+
+
+def reset_ledger() -> None:
+    """Empty the ledger between runs (behind the append-only guard: a benchmark database only)."""
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE escalation_ledgerentry DISABLE TRIGGER USER")
+        cursor.execute("TRUNCATE escalation_ledgerentry")
+        cursor.execute("ALTER TABLE escalation_ledgerentry ENABLE TRIGGER USER")
+        cursor.execute("UPDATE escalation_ledgerhead SET seq = 0, hash = %s", [GENESIS_HASH])
+
+
+def throughput(count: int, workers_list=(1, 2, 4)) -> dict:
+    """Firing throughput: `count` step-1 alarms all due at once, fired by one worker with 1, 2 and 4 pool
+    processes; per-process steps/s and CPU per step (the worker's, and the whole machine's)."""
+    result = {"scenario": "throughput", "tickets": count, "runs": {}}
+    for processes in workers_list:
+        fresh_database()
+        now = timezone.now()
+        ids = seed(count, now + timedelta(seconds=20), timedelta(0))  # all due at the same instant
+        logdir = Path(tempfile.mkdtemp(prefix=f"bench-throughput-{processes}-"))
+        procs = Processes(process_env(), logdir)
+        try:
+            worker = procs.worker(concurrency=processes)
+            procs.beat()
+            due = now + timedelta(seconds=20)
+            wait_until(lambda d=due: timezone.now() >= d, 60, 0.01, what="due")
+            cpu0, machine0, wall0 = cpu_seconds(worker.pid), machine_cpu_seconds(), time.perf_counter()
+            wait_until(
+                lambda: Escalation.objects.filter(step=1).count() >= count, 600, 0.2, what=f"{count} fired"
+            )
+            cpu1, machine1, wall1 = cpu_seconds(worker.pid), machine_cpu_seconds(), time.perf_counter()
+        finally:
+            procs.stop_all()
+        wall = wall1 - wall0
+        result["runs"][f"{processes}_processes"] = {
+            "wall_s": round(wall, 2),
+            "steps_per_s": round(count / wall, 1),
+            "steps_per_s_per_process": round(count / wall / processes, 1),
+            "worker_cpu_ms_per_step": round((cpu1 - cpu0) * 1000 / count, 2),
+            "machine_cpu_ms_per_step": round((machine1 - machine0) * 1000 / count, 2),
+            "fired_twice": Escalation.objects.filter(step=1).count() - len(set(ids)),
+        }
     return result
 
 
@@ -130,17 +380,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("scenario", choices=["lateness", "mass-breach"])
-    parser.add_argument("--tickets", type=int, help="default 10000 (lateness) or 5000 (mass-breach)")
+    parser.add_argument("scenario", choices=["lateness", "mass-breach", "catch-up", "ledger", "throughput"])
+    parser.add_argument(
+        "--tickets", type=int, help="default 10000 (lateness, catch-up) or 5000 (mass-breach)"
+    )
     parser.add_argument("--minutes", type=float, default=10, help="lateness: the window deadlines fall in")
+    parser.add_argument("--background", type=int, default=100_000, help="catch-up: tickets due later")
+    parser.add_argument("--seconds", type=float, default=5, help="ledger: seconds per run")
     args = parser.parse_args()
     if args.scenario == "lateness":
         count = args.tickets or 10_000
         result = run(count, timedelta(seconds=30), timedelta(minutes=args.minutes), "lateness")
         result["minutes"] = args.minutes
-    else:
+    elif args.scenario == "mass-breach":
         count = args.tickets or 5_000
         result = run(count, timedelta(seconds=90), timedelta(seconds=59), "mass-breach")
+    elif args.scenario == "catch-up":
+        result = catch_up(args.tickets or 10_000, timedelta(minutes=10), args.background)
+    elif args.scenario == "ledger":
+        result = ledger_bench(args.seconds)
+    else:
+        result = throughput(args.tickets or 4_000)
     print(json.dumps(result, indent=2))
 
 

@@ -24,10 +24,14 @@ SAVED = ROOT / "bench" / ".results"  # each benchmark's last full result, for --
 BENCHMARKS = [
     ("lateness", ["bench.escalation", "lateness"], ["--tickets", "500", "--minutes", "1"]),
     ("mass-breach", ["bench.escalation", "mass-breach"], ["--tickets", "500"]),
+    ("mass-breach-20k", ["bench.escalation", "mass-breach", "--tickets", "20000"], ["--tickets", "1000"]),
+    ("catch-up", ["bench.escalation", "catch-up"], ["--tickets", "1000", "--background", "10000"]),
+    ("ledger", ["bench.escalation", "ledger"], ["--seconds", "2"]),
+    ("throughput", ["bench.escalation", "throughput"], ["--tickets", "600"]),
     ("intake", ["bench.intake"], ["--runs", "1", "--seconds", "3"]),
     ("queue", ["bench.queue"], ["--tickets", "20000", "--runs", "1", "--seconds", "3"]),
     ("reports", ["bench.reports"], ["--rows", "20000"]),
-    ("sweep", ["bench.sweep"], ["--tickets", "20000", "--repeat", "20"]),
+    ("sweep", ["bench.sweep"], ["--tickets", "20000", "--overdue", "1000", "--repeat", "20"]),
 ]
 
 

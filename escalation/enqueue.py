@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 
 ROUTE_TICKET = "escalation.tasks.route_ticket"
 FIRE_ALARM = "escalation.tasks.fire_alarm"
+FIRE_ALARMS = "escalation.tasks.fire_alarms"
 SEND_NOTIFICATION = "escalation.tasks.send_notification"
 VERIFY_LEDGER_CHAIN = "escalation.tasks.verify_ledger_chain"
 
@@ -42,6 +43,16 @@ def fire_alarm(alarm_id: int, due_at: datetime, *, now: datetime) -> bool:
     except Exception as exc:
         # The broker is away: the alarm stays un-enqueued and the next tick tries again.
         logger.warning("could not enqueue alarm %s (%s); the next tick will retry", alarm_id, exc)
+        return False
+    return True
+
+
+def fire_alarms(wave: list[tuple[int, datetime]], *, now: datetime) -> bool:
+    """One ETA task for a wave of (alarm id, due time), at the first one's due time (at once if past)."""
+    try:
+        send_task(FIRE_ALARMS, ([[pk, due_at.timestamp()] for pk, due_at in wave],), eta=max(wave[0][1], now))
+    except Exception as exc:
+        logger.warning("could not enqueue %s alarms (%s); the next tick will retry", len(wave), exc)
         return False
     return True
 

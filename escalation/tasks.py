@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from escalation.paging.channels import TransientSendError
 from escalation.paging.services.alarms import alarms_enqueue_due
-from escalation.paging.services.escalations import alarm_fire
+from escalation.paging.services.escalations import alarms_fire_batch
 from escalation.paging.services.notifications import (
     backoff_seconds,
     notification_send,
@@ -18,6 +18,7 @@ from escalation.sla.integrity import ledger_integrity_check
 from escalation.sla.services.clock import sla_record_due_breaches
 
 EARLY_TOLERANCE_SECONDS = 2.0  # an ETA delivered this early is waited out here, not re-queued
+MAX_BATCHES_PER_TASK = 100  # a task fires at most this many batches, then leaves the rest to others
 
 
 @shared_task(acks_late=True)
@@ -43,13 +44,40 @@ def enqueue_due_alarms() -> int:
 
 
 @shared_task(acks_late=True)
-def fire_alarm(alarm_id: int, due_at: float | None = None) -> bool:
-    """Fire one escalation step at its due instant (idempotent: a replay finds nothing to do)."""
-    if due_at is not None:
-        early = due_at - time.time()
-        if 0 < early <= EARLY_TOLERANCE_SECONDS:
-            time.sleep(early)
-    return alarm_fire(alarm_id=alarm_id, now=timezone.now()) is not None
+def fire_alarm(alarm_id: int, due_at: float | None = None) -> int:
+    """Fire one escalation step at its due instant, with whatever else is due (idempotent)."""
+    return fire_wave([(alarm_id, time.time() if due_at is None else due_at)])
+
+
+@shared_task(acks_late=True)
+def fire_alarms(wave: list[list]) -> int:
+    """Fire a wave of [alarm id, due timestamp], each at its own instant (idempotent)."""
+    return fire_wave(wave)
+
+
+def fire_wave(wave) -> int:
+    """Wait for each alarm's due instant and fire what is due then in one batch (with any other due
+    alarm), until the wave is done and nothing due is left over. Returns how many steps fired.
+
+    The clock is read here, at the edge, before each batch (the service takes `now`)."""
+    pending = sorted((float(due_at), int(alarm_id)) for alarm_id, due_at in wave)
+    fired = 0
+    for _ in range(MAX_BATCHES_PER_TASK):
+        if pending:
+            early = pending[0][0] - time.time()
+            if early > EARLY_TOLERANCE_SECONDS:
+                break  # delivered far too early: the tick hands these over again when they are due
+            if early > 0:
+                time.sleep(early)
+        now = timezone.now()
+        instant = now.timestamp()
+        due = [alarm_id for due_at, alarm_id in pending if due_at <= instant]
+        pending = [(due_at, alarm_id) for due_at, alarm_id in pending if due_at > instant]
+        result = alarms_fire_batch(alarm_ids=due, now=now)
+        fired += len(result.fired)
+        if not pending and not result.more:
+            break
+    return fired
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)

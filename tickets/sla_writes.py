@@ -39,6 +39,26 @@ def ticket_sla_save(*, ticket: Ticket, fields: Iterable[str]) -> None:
         ticket.save(update_fields=fields)
 
 
+def tickets_sla_save_many(*, changes: list[tuple[Ticket, list[str]]]) -> int:
+    """`ticket_sla_save` for many tickets at once: one UPDATE for all that changed. Returns how many.
+
+    Writes what `Ticket.save(update_fields=...)` would: the changed SLA fields and `next_due_at`."""
+    changed = [(ticket, fields) for ticket, fields in changes if fields]
+    if not changed:
+        return 0
+    for ticket, _ in changed:
+        ticket.next_due_at = min(ticket.running_due_times(), default=None)
+    fields = sorted({name for _, names in changed for name in names} | {"next_due_at"})
+    return Ticket.objects.bulk_update([ticket for ticket, _ in changed], fields)
+
+
+def ticket_events_record_many(*, events: list[tuple[int, str, datetime, dict]]) -> list[Event]:
+    """`ticket_events_record` for many tickets at once: (ticket id, type, at, data), one INSERT."""
+    return Event.objects.bulk_create(
+        [Event(ticket_id=ticket_id, type=kind, at=at, data=data) for ticket_id, kind, at, data in events]
+    )
+
+
 def ticket_events_record(
     *, ticket_id: int, types: Iterable[str], at: datetime, data: dict, actor=None
 ) -> list[Event]:

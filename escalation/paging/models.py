@@ -7,7 +7,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Greatest
 
 from escalation.sla.models import Metric
 from tickets.models import Severity
@@ -103,7 +104,19 @@ class Alarm(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["ticket", "metric", "cycle", "step"], name="alarm_once"),
         ]
-        indexes = [models.Index(fields=["due_at"], name="alarm_due")]
+        indexes = [
+            models.Index(fields=["due_at"], name="alarm_due"),
+            # The tick's two hand-over queries, keyset-paginated (paging/services/alarms.py).
+            models.Index(
+                fields=["due_at", "id"], name="alarm_pending", condition=Q(enqueued_at__isnull=True)
+            ),
+            models.Index(
+                Greatest("due_at", "enqueued_at"),
+                F("id"),
+                name="alarm_in_flight",
+                condition=Q(enqueued_at__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"alarm {self.metric}/{self.cycle}/{self.step} of {self.ticket_id} at {self.due_at:%H:%M:%S}"

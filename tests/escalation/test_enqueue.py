@@ -44,3 +44,17 @@ def test_routing_notifications_and_the_ledger_walk_go_to_the_escalation_queue(br
     ]
     assert all(m["headers"]["ignore_result"] is True for m in by_name)
     assert broker.llen("mail") == 0
+
+
+def test_a_wave_is_one_message_at_its_first_alarms_instant(broker):  # noqa: F811
+    first, second = NOW + timedelta(seconds=30), NOW + timedelta(seconds=30.5)
+    assert enqueue.fire_alarms([(7, first), (8, second)], now=NOW) is True
+    by_name = taken(broker, "celery")
+    wave = [[7, first.timestamp()], [8, second.timestamp()]]
+    tasks.fire_alarms.apply_async((wave,), eta=first)
+    by_task = taken(broker, "celery")
+
+    assert len(by_name) == 1 and by_name == by_task
+    assert by_name[0]["headers"]["task"] == enqueue.FIRE_ALARMS
+    assert by_name[0]["headers"]["eta"] == first.isoformat()
+    assert by_name[0]["body"][0] == [wave]

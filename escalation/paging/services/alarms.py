@@ -2,15 +2,29 @@
 
 Whenever a ticket's clocks change, `alarms_replan` rewrites its pending alarms in the same
 transaction. A frequent beat tick (`alarms_enqueue_due`) hands alarms due within the next minute to
-the broker as precise ETA tasks (`escalation.enqueue.fire_alarm`); `alarm_fire` (in `escalations`)
-runs at the due instant and fires the step exactly once. The ETA is only an alarm clock: if it is
-lost (a worker dies, Redis restarts), the alarm row is still there and the tick sends it again.
+the broker as precise ETA tasks; `alarms_fire_batch` (in `escalations`) runs at the due instant and
+fires each step exactly once. The ETA is only an alarm clock: if it is lost (a worker dies, Redis
+restarts), the alarm row is still there and the tick sends it again.
+
+The tick hands over in waves and pages (issue 13):
+
+- A *wave* is the alarms due within `WAVE_SECONDS` of its first (at most `WAVE_MAX`): one ETA task
+  (`escalation.enqueue.fire_alarms`) at the first one's due instant, which fires each at its own
+  instant, together with whatever else is due then. A lone alarm is a wave of one, fired the moment
+  it is due; a storm of 5,000 in a minute is about 60 tasks instead of 5,000 (overdue alarms, after an
+  outage, go in waves of `WAVE_MAX` at once).
+- Each query reads one *page* (`HANDOVER_PAGE` rows), keyset-paginated on an index that holds only
+  what it looks for, so its cost follows the page, not the backlog: `alarm_pending` (never handed
+  over, by due time) and `alarm_in_flight` (handed over, by the later of due time and handover: past
+  `OVERDUE_GRACE_SECONDS` ago and still here means its ETA was lost). A handed-over alarm leaves the
+  first index; re-handing one over moves it forward in the second.
 """
 
 from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.functions import Greatest
 
 from escalation import enqueue
 from escalation.paging.models import Alarm, Escalation, EscalationPolicy
@@ -21,11 +35,13 @@ from tickets import clock_rules
 from tickets.models import Ticket
 
 ALARM_HORIZON_SECONDS = 60  # ETAs are handed to the broker at most this far ahead
-ALARM_RESEND_AFTER_SECONDS = 90  # an alarm handed over but not fired by then is handed over again
-# An alarm still here this long after its due instant lost its ETA (a flushed Redis, a dead worker):
-# the next tick hands it over again at once instead of waiting for ALARM_RESEND_AFTER_SECONDS.
+# An alarm handed over and still here this long after both its due instant and its handover lost its
+# ETA (a flushed Redis, a dead worker): the next tick hands it over again.
 OVERDUE_GRACE_SECONDS = 3
-ENQUEUE_BATCH = 5000
+HANDOVER_PAGE = 250  # alarms read (and marked handed over) by one query of the tick
+HANDOVER_PAGES_PER_TICK = 80  # so a tick hands over at most 20,000 of each kind
+WAVE_SECONDS = 1.0  # alarms due this close after a wave's first go in its task
+WAVE_MAX = 200  # alarms in one wave (a batch of `alarms_fire_batch`)
 
 
 def running_clocks(ticket: Ticket, clock: TicketClock) -> list[RunningClock]:
@@ -133,40 +149,77 @@ def alarms_enqueue(*, alarm_ids: list[int], now: datetime) -> int:
     return sent
 
 
-def alarms_due_for_handover(*, now: datetime):
-    """Alarms due within the horizon that are not in flight (or whose ETA looks lost), oldest first.
+def alarms_never_handed_over(*, now: datetime, after: tuple | None = None):
+    """Alarms due within the horizon never handed over, by (due time, id), after the key `after`.
 
-    Runs on the `alarm_due` index; lock the rows (inside a transaction) before handing them over.
-    """
-    horizon = now + timedelta(seconds=ALARM_HORIZON_SECONDS)
-    stale = now - timedelta(seconds=ALARM_RESEND_AFTER_SECONDS)
-    grace = now - timedelta(seconds=OVERDUE_GRACE_SECONDS)
-    return (
-        Alarm.objects.filter(due_at__lte=horizon)
-        .filter(
-            Q(enqueued_at__isnull=True)
-            | Q(enqueued_at__lte=stale)
-            | Q(due_at__lte=grace, enqueued_at__lte=grace)
-        )
-        .order_by("due_at")
+    Runs on the partial index `alarm_pending`: a page costs the same whatever the backlog."""
+    query = Alarm.objects.filter(
+        enqueued_at__isnull=True, due_at__lte=now + timedelta(seconds=ALARM_HORIZON_SECONDS)
     )
+    if after is not None:
+        query = query.filter(due_at__gte=after[0]).exclude(due_at=after[0], pk__lte=after[1])
+    return query.order_by("due_at", "pk")
+
+
+def alarms_lost(*, now: datetime, after: tuple | None = None):
+    """Alarms handed over whose ETA looks lost: both their due instant and their handover are
+    `OVERDUE_GRACE_SECONDS` past and they are still here. By (that later instant, id), after `after`.
+
+    Runs on the partial expression index `alarm_in_flight`."""
+    grace = now - timedelta(seconds=OVERDUE_GRACE_SECONDS)
+    query = (
+        Alarm.objects.filter(enqueued_at__isnull=False)
+        .annotate(lost_at=Greatest("due_at", "enqueued_at"))
+        .filter(lost_at__lte=grace)
+    )
+    if after is not None:
+        query = query.filter(lost_at__gte=after[0]).exclude(Q(lost_at=after[0]) & Q(pk__lte=after[1]))
+    return query.order_by("lost_at", "pk")
+
+
+def plan_waves(alarms: list[tuple[int, datetime]], now: datetime) -> list[list[tuple[int, datetime]]]:
+    """Split (id, due time) pairs into waves: due within `WAVE_SECONDS` of the wave's first (overdue
+    ones count as due now), at most `WAVE_MAX` each. Pure."""
+    waves: list[list[tuple[int, datetime]]] = []
+    start = None
+    for alarm_id, due_at in sorted(alarms, key=lambda a: (a[1], a[0])):
+        at = max(due_at, now)
+        if not waves or len(waves[-1]) >= WAVE_MAX or (at - start).total_seconds() > WAVE_SECONDS:
+            waves.append([])
+            start = at
+        waves[-1].append((alarm_id, due_at))
+    return waves
+
+
+def _hand_over(page: list[tuple[int, datetime]], now: datetime) -> int:
+    sent = 0
+    for wave in plan_waves(page, now):
+        if enqueue.fire_alarms(wave, now=now):
+            sent += len(wave)
+        else:  # the broker is away: the next tick hands these over again
+            Alarm.objects.filter(pk__in=[pk for pk, _ in wave]).update(enqueued_at=None)
+    return sent
 
 
 def alarms_enqueue_due(*, now: datetime) -> int:
-    """The beat tick: hand over every alarm due within the horizon that is not (or no longer) in flight."""
-    with transaction.atomic():
-        due = list(
-            alarms_due_for_handover(now=now)
-            .select_for_update(skip_locked=True)
-            .values_list("pk", "due_at")[:ENQUEUE_BATCH]
-        )
-        if not due:
-            return 0
-        Alarm.objects.filter(pk__in=[pk for pk, _ in due]).update(enqueued_at=now)
+    """The beat tick: hand over every alarm whose ETA looks lost, then every alarm due within the
+    horizon not handed over yet, a page per query (keyset-paginated), in waves. Returns how many."""
     sent = 0
-    for alarm_id, due_at in due:
-        if enqueue.fire_alarm(alarm_id, due_at, now=now):
-            sent += 1
-        else:
-            Alarm.objects.filter(pk=alarm_id).update(enqueued_at=None)
+    for key, select in (("lost_at", alarms_lost), ("due_at", alarms_never_handed_over)):
+        fields = ("pk", "due_at", "lost_at") if key == "lost_at" else ("pk", "due_at")
+        after = None
+        for _ in range(HANDOVER_PAGES_PER_TICK):
+            with transaction.atomic():
+                rows = list(
+                    select(now=now, after=after)
+                    .select_for_update(skip_locked=True)
+                    .values_list(*fields)[:HANDOVER_PAGE]
+                )
+                if not rows:
+                    break
+                Alarm.objects.filter(pk__in=[row[0] for row in rows]).update(enqueued_at=now)
+            sent += _hand_over([(row[0], row[1]) for row in rows], now)
+            if len(rows) < HANDOVER_PAGE:
+                break
+            after = (rows[-1][-1], rows[-1][0])  # the page's last key: (lost_at or due_at, id)
     return sent

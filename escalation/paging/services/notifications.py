@@ -143,10 +143,12 @@ def notifications_create(
     due_at: datetime,
     now: datetime,
     roster: Roster,
+    save: bool = True,
 ) -> list[Notification]:
     """Record one notification per (recipient, channel), queued to send after commit.
 
     A recipient without a phone number (or email) gets a `failed` row saying so: visible on the ticket.
+    With `save=False` the rows are only built, for `notifications_create_many` to record with others.
     """
     planned: dict[tuple[str, str], Notification] = {}
     deadline = metric_due_at(ticket, metric) or due_at
@@ -177,6 +179,8 @@ def notifications_create(
                     updated_at=now,
                 ),
             )
+    if not save:
+        return list(planned.values())
     if escalation is not None:
         # A step that just fired has no notifications yet: nothing can collide.
         created = Notification.objects.bulk_create(planned.values())
@@ -189,6 +193,20 @@ def notifications_create(
             except IntegrityError:
                 continue  # paged before (on_call_page_once)
             created.append(notification)
+    for notification in created:
+        if notification.status == Notification.Status.LOGGED:
+            logger.info("%s to %s not sent (no Twilio credentials): %s", notification.channel,
+                        notification.recipient, notification.body)  # fmt: skip
+    queued = [n.pk for n in created if n.status == Notification.Status.QUEUED]
+    if queued:
+        transaction.on_commit(lambda: enqueue.send_notifications(queued))
+    return created
+
+
+def notifications_create_many(*, notifications: list[Notification]) -> list[Notification]:
+    """Record the rows `notifications_create(save=False)` built for steps that just fired (so nothing can
+    collide), in one INSERT; each queued one is sent after commit, as `notifications_create` does."""
+    created = Notification.objects.bulk_create(notifications)
     for notification in created:
         if notification.status == Notification.Status.LOGGED:
             logger.info("%s to %s not sent (no Twilio credentials): %s", notification.channel,

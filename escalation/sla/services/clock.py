@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef
 from escalation.sla import business_time
 from escalation.sla.models import LedgerEntry, Metric, SlaTarget, TicketClock
 from escalation.sla.services.calendars import calendar_for
-from escalation.sla.services.ledger import ledger_append
+from escalation.sla.services.ledger import LedgerRow, ledger_append
 from tickets import clock_rules
 from tickets.models import Ticket
 
@@ -189,6 +189,28 @@ def sla_breach_append_locked(
     Call it last in that transaction: it takes the ledger's chain head, which is then held until commit.
     With `save_ticket=False` the caller saves the ticket's `sla_breached` flag itself.
     """
+    row = sla_breach_row(ticket=ticket, metric=metric, now=now)
+    if row is None:
+        return None
+    return ledger_append(
+        ticket=ticket,
+        kind=row.kind,
+        metric=row.metric,
+        cycle=row.cycle,
+        target=row.target,
+        started_at=row.started_at,
+        due_at=row.due_at,
+        achieved_at=None,
+        elapsed=row.elapsed,
+        paused=row.paused,
+        now=now,
+        mark_ticket=save_ticket,
+    )
+
+
+def sla_breach_row(*, ticket: Ticket, metric: str, now: datetime) -> LedgerRow | None:
+    """The breach row `sla_breach_append_locked` would append for a locked ticket (None: not overdue),
+    for callers that append many at once (`ledger_append_many`)."""
     if not clock_rules.metric_overdue(ticket, metric, now):
         return None
     clock = _clock(ticket)
@@ -208,7 +230,7 @@ def sla_breach_append_locked(
             clock.paused,
             ticket.resolution_cycle,
         )
-    return ledger_append(
+    return LedgerRow(
         ticket=ticket,
         kind=LedgerEntry.Kind.BREACH,
         metric=metric,
@@ -219,8 +241,6 @@ def sla_breach_append_locked(
         achieved_at=None,
         elapsed=business_time.elapsed(started, now, _calendar(clock, started)) - paused,
         paused=paused,
-        now=now,
-        mark_ticket=save_ticket,
     )
 
 

@@ -107,6 +107,86 @@ def ledger_append(
 
 
 @dataclass(frozen=True)
+class LedgerRow:
+    """What `ledger_append` is told about one row, for `ledger_append_many`."""
+
+    ticket: Ticket
+    kind: str
+    metric: str
+    cycle: int
+    target: timedelta
+    started_at: datetime
+    due_at: datetime
+    achieved_at: datetime | None
+    elapsed: timedelta
+    paused: timedelta = timedelta(0)
+
+
+@transaction.atomic(savepoint=False)
+def ledger_append_many(*, rows: list[LedgerRow], now: datetime) -> list[LedgerEntry]:
+    """Append several rows with one chain-head lock: the rows, their order, seqs and hashes are exactly
+    those that calling `ledger_append` for each row in turn (with `mark_ticket=False`) would write.
+
+    Rows already in the ledger (and repeats within `rows`) are skipped, as `ledger_append` skips them.
+    Callers hold the row lock of every ticket named. Three statements whatever the count: the duplicate
+    check, the head lock, the insert; and the head's update.
+    """
+    if not rows:
+        return []
+    keys = {(r.ticket.pk, r.metric, r.cycle, r.kind) for r in rows}
+    present = set(
+        LedgerEntry.objects.filter(ticket_id__in={k[0] for k in keys}).values_list(
+            "ticket_id", "metric", "cycle", "kind"
+        )
+    )
+    fresh: list[LedgerRow] = []
+    for row in rows:
+        key = (row.ticket.pk, row.metric, row.cycle, row.kind)
+        if key in keys and key not in present:
+            present.add(key)
+            fresh.append(row)
+    if not fresh:
+        return []
+    head = _locked_head()
+    entries = []
+    seq, prev = head.seq, head.hash
+    for row in fresh:
+        ticket = row.ticket
+        met = row.achieved_at is not None and row.elapsed <= row.target
+        if not met:  # as ledger_append with mark_ticket=False: the caller saves the flag
+            ticket_sla_mark(ticket=ticket, breached=True, save=False)
+        seq += 1
+        entry = LedgerEntry(
+            seq=seq,
+            kind=row.kind,
+            ticket=ticket,
+            metric=row.metric,
+            cycle=row.cycle,
+            severity=ticket.severity,
+            plan=ticket.plan,
+            customer_id=ticket.customer_id,
+            engineer_id=ticket.assignee_id,
+            target=row.target,
+            started_at=row.started_at,
+            due_at=row.due_at,
+            achieved_at=row.achieved_at,
+            elapsed=row.elapsed,
+            paused=row.paused,
+            met=met,
+            overshoot=max(row.elapsed - row.target, timedelta(0)),
+            escalation_level=ticket.escalation_level,
+            recorded_at=now,
+            prev_hash=prev,
+        )
+        entry.hash = prev = entry_hash(entry)
+        entries.append(entry)
+    LedgerEntry.objects.bulk_create(entries)
+    head.seq, head.hash = seq, prev
+    head.save(update_fields=["seq", "hash"])
+    return entries
+
+
+@dataclass(frozen=True)
 class ChainFault:
     seq: int
     entry_id: int | None
