@@ -5,6 +5,7 @@ from ..models import (
     CustomerDomain,
     Requester,
 )
+from .chain import Link
 
 
 def normalize_email(email: str) -> str:
@@ -37,3 +38,17 @@ def requester_get_or_create(*, email: str, name: str = "") -> Requester:
         [requester], update_conflicts=True, unique_fields=["email"], update_fields=["name"]
     )
     return requester
+
+
+def requester_link(*, email: str, name: str = "") -> Link:
+    """The requester with this email as a link of an insert chain (`requester_get_or_create` in the
+    statement that files the ticket): inserted when new; a name given replaces the one on record, none
+    keeps it. The instance comes back with the stored name."""
+    email, name = normalize_email(email), name.strip()
+    table = Requester._meta.db_table
+    kept = "EXCLUDED.name" if name else f'"{table}".name'
+    return Link(
+        Requester(email=email, name=name),
+        on_conflict=f"ON CONFLICT (email) DO UPDATE SET name = {kept}",
+        returning=("name",),
+    )
