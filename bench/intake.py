@@ -28,6 +28,8 @@ from bench.common import configure_django, fresh_database, process_env, spread, 
 
 configure_django("intake", settings_module="bench.settings")
 
+from django.core.cache import cache
+
 from bench.bare.models import BareTicket
 from tests.faults.harness import Processes, free_port
 from tickets.models import Customer, CustomerDomain, Ticket
@@ -108,12 +110,18 @@ ENDPOINTS = {
 PAIRS = [("intake", "bare"), ("form", "bare_form")]  # (product, its floor)
 
 
-def lua_script(body_format: str, headers: dict) -> str:
-    """A wrk script that POSTs `body_format` (a Lua format string) with a new email each request."""
+def lua_script(body_format: str, headers: dict, run: int) -> str:
+    """A wrk script that POSTs `body_format` (a Lua format string of two numbers) with a new email each
+    request: the run's and wrk thread's number, then the request's. Unique across runs and threads, so
+    no two requests share a requester (nor the form's per-address limit)."""
     header_lines = "\n".join(f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items())
     return f"""
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("thread_id", {run} * 100 + threads)
+end
 local counter = 0
-local thread_id = math.random(1, 1000000)
 local body_format = {json.dumps(body_format)}
 wrk.method = "POST"
 {header_lines}
@@ -159,13 +167,19 @@ def main() -> None:
     args = parser.parse_args()
 
     fresh_database()
+    cache.clear()  # the form's per-address limits count here (not in the broker's database)
     customer = Customer.objects.create(name="StreamCo", plan="premium")
     CustomerDomain.objects.create(customer=customer, domain="streamco.example")
     logdir = Path(tempfile.mkdtemp(prefix="bench-intake-"))
-    scripts = {}
-    for name, (_, body, headers, _) in ENDPOINTS.items():
-        scripts[name] = logdir / f"{name}.lua"
-        scripts[name].write_text(lua_script(body, headers))
+    runs = iter(range(1, 1_000_000))
+
+    def script(name: str) -> Path:
+        """The endpoint's wrk script, numbered for this run of wrk."""
+        _, body, headers, _ = ENDPOINTS[name]
+        path = logdir / f"{name}.lua"
+        path.write_text(lua_script(body, headers, next(runs)))
+        return path
+
     env = process_env(
         DJANGO_SETTINGS_MODULE="bench.settings",
         API_TICKET_INTAKE_RATE="100000000/s",
@@ -181,11 +195,11 @@ def main() -> None:
         for name in ENDPOINTS:
             check_once(base, name)
         for name, (path, *_) in ENDPOINTS.items():
-            wrk(f"{base}{path}", scripts[name], seconds=2)  # warm every endpoint up
+            wrk(f"{base}{path}", script(name), seconds=2)  # warm every endpoint up
         for _ in range(args.runs):
             for name, (path, *_) in ENDPOINTS.items():
                 before = rows(name)
-                result = wrk(f"{base}{path}", scripts[name], seconds=args.seconds)
+                result = wrk(f"{base}{path}", script(name), seconds=args.seconds)
                 results[name].append(result)
                 saved[name].append((rows(name) - before) / max(1.0, result["rps"] * args.seconds))
     finally:
