@@ -145,6 +145,18 @@ def rows(results: dict) -> list[tuple[str, str, str, str, str]]:
                     _yes(ok),
                 )
             )
+            if "form_rps" in r:
+                ok = r["form_median_ratio"] >= 0.5 and r["errors"] == 0
+                out.append(
+                    (
+                        "intake: public form POST",
+                        "POST / (multipart, CSRF, rate limit, redirect), gunicorn 2 workers, PostgreSQL",
+                        ">= 50 % of a bare Django form view saving one row",
+                        f"{r['form_rps']} req/s vs bare {r['bare_form_rps']} req/s = "
+                        f"{r['form_to_bare_form']}; p99 {r['form_p99_ms']} ms; errors {r['errors']}",
+                        _yes(ok),
+                    )
+                )
     r = results.get("queue")
     if r:
         if "error" in r:

@@ -97,6 +97,16 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+# Prepared statements: with server-side binding psycopg prepares a statement after it ran
+# DB_PREPARE_THRESHOLD times on a connection, and PostgreSQL parses and plans it once per connection
+# instead of every time (a third of PostgreSQL's time filing a ticket). Behind PgBouncer in transaction
+# mode this needs PgBouncer >= 1.21 with max_prepared_statements > 0; older poolers: set it to 0.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+    "DB_PREPARED_STATEMENTS", default=True
+):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"server_side_binding": True, "prepare_threshold": env.int("DB_PREPARE_THRESHOLD", default=5)}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -----------------------------------------------------------------------------------------

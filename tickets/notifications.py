@@ -68,7 +68,18 @@ def requester_notification_record(
     *, ticket: Ticket, event: Event, kind: str, now: datetime, message: Message | None = None
 ) -> RequesterNotification:
     """Record the email that tells the requester of `event`; the worker gets it once the caller commits."""
-    notification = RequesterNotification.objects.create(
+    notification = requester_notification_new(ticket=ticket, event=event, kind=kind, now=now, message=message)
+    notification.save(force_insert=True)
+    requester_notification_send_on_commit(notification)
+    return notification
+
+
+def requester_notification_new(
+    *, ticket: Ticket, event: Event, kind: str, now: datetime, message: Message | None = None
+) -> RequesterNotification:
+    """The row `requester_notification_record` writes, unsaved: for a caller that inserts it with others
+    (filing), and then calls `requester_notification_send_on_commit`."""
+    return RequesterNotification(
         ticket=ticket,
         event=event,
         kind=kind,
@@ -77,9 +88,11 @@ def requester_notification_record(
         created_at=now,
         updated_at=now,
     )
+
+
+def requester_notification_send_on_commit(notification: RequesterNotification) -> None:
     notification_id = notification.pk
     transaction.on_commit(lambda: enqueue.send_requester_notifications([notification_id]))
-    return notification
 
 
 # --- sending (the worker) ---------------------------------------------------------------------------

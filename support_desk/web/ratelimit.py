@@ -24,7 +24,8 @@ def rate_limit_hit(*, scope: str, identity: str, limit: int, now: datetime) -> b
     """Count one attempt; False when `limit` attempts were already counted in this window."""
     window = int(now.timestamp()) // WINDOW_SECONDS
     key = _cache_key(scope, identity, window)
-    cache.add(key, 0, timeout=WINDOW_SECONDS * 2)
+    if cache.add(key, 1, timeout=WINDOW_SECONDS * 2):
+        return limit >= 1  # the first attempt in this window: one round trip (most filings in an outage)
     try:
         count = cache.incr(key)
     except ValueError:  # evicted between add and incr: this attempt starts the count again

@@ -97,6 +97,19 @@ def test_severity_defaults_to_general_and_the_requester_name_is_optional(anon):
     assert Ticket.objects.get().severity == Severity.GENERAL
 
 
+# customer by email domain; SLA target (+ calendar); requester, ticket, message, event and the
+# confirmation email in one statement; clock; escalation policy; its steps; alarms
+FILING_QUERIES = 7
+
+
+def test_filing_costs_a_fixed_number_of_statements(anon, premium):
+    anon.post(TICKETS, INTAKE)  # warm: the first request of a connection may read more (content types)
+    with CaptureQueriesContext(connection) as filing:
+        response = anon.post(TICKETS, {**INTAKE, "requester": {"email": "b@streamco.example", "name": "B"}})
+    assert response.status_code == 201, response.content
+    assert len(filing) == FILING_QUERIES, "\n".join(q["sql"] for q in filing)
+
+
 def test_a_burst_from_one_address_is_throttled_with_retry_after(anon, engineer):
     allowed = TicketIntakeThrottle().num_requests
     payload = {"subject": "Down", "description": "All of it", "requester": {"email": "a@b.example"}}

@@ -141,11 +141,15 @@ class Ticket(models.Model):
         return f"{self.reference} {self.subject}"
 
     def save(self, *args, **kwargs):
-        self.next_due_at = min(self.running_due_times(), default=None)
+        self.derive_next_due()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "next_due_at" not in update_fields:
             kwargs["update_fields"] = [*update_fields, "next_due_at"]
         super().save(*args, **kwargs)
+
+    def derive_next_due(self) -> None:
+        """`next_due_at` from the running clocks: save() derives it; so must anything else that writes one."""
+        self.next_due_at = min(self.running_due_times(), default=None)
 
     @property
     def reference(self) -> str:

@@ -23,10 +23,15 @@ from ..models import (
     Status,
     Ticket,
 )
-from ..notifications import requester_notification_record
+from ..notifications import (
+    requester_notification_new,
+    requester_notification_record,
+    requester_notification_send_on_commit,
+)
 from ..sla import sla_clock
 from ..states import InvalidTransition, TicketFacts, check_transition, status_after_assignment
-from .requesters import customer_for_email, requester_get_or_create
+from .chain import Link, insert_chain
+from .requesters import customer_for_email, requester_link
 
 AUTO_CLOSE_AFTER = timedelta(days=7)
 
@@ -49,7 +54,7 @@ class FiledTicket:
     event: Event
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def ticket_file(
     *,
     subject: str,
@@ -63,9 +68,12 @@ def ticket_file(
 ) -> FiledTicket:
     """File a ticket for the requester with `email`: its promises, clock and alarms, the description
     as its first message, and a `created` event. Routing is asked for, and the requester is sent the
-    ticket's reference and link, once the transaction commits."""
-    requester = requester_get_or_create(email=email, name=name)
-    customer = customer_for_email(requester.email)
+    ticket's reference and link, once the transaction commits.
+
+    The requester, the ticket, its message, its event and the email are written in one statement. No
+    savepoint: a caller's own transaction fails whole if filing fails (every caller lets it)."""
+    requester = requester_link(email=email, name=name)
+    customer = customer_for_email(requester.obj.email)
     ticket = Ticket(
         subject=subject,
         description=description,
@@ -73,7 +81,7 @@ def ticket_file(
         status=Status.NEW,
         plan=customer.plan if customer else Plan.STANDARD,
         customer=customer,
-        requester=requester,
+        requester=requester.obj,
         requester_timezone=requester_timezone or (customer.timezone if customer else ZoneInfo("UTC")),
         follow_up_of=follow_up_of,
         created_at=now,
@@ -81,26 +89,37 @@ def ticket_file(
         resolution_started_at=now,
     )
     record_clock = sla_clock().start(ticket=ticket, now=now)  # the due times, before the insert
-    ticket.save(force_insert=True)
-    record_clock()
-    message = Message.objects.create(
-        ticket=ticket, author=None, body=description, internal=False, created_at=now
+    ticket.derive_next_due()
+    message = Message(ticket=ticket, author=None, body=description, internal=False, created_at=now)
+    event = Event(
+        ticket=ticket,
+        type=EventType.CREATED,
+        at=now,
+        actor=None,
+        data={
+            "severity": severity,
+            "plan": ticket.plan,
+            "first_response_due_at": ticket.first_response_due_at.isoformat(),
+            "resolution_due_at": ticket.resolution_due_at.isoformat(),
+            **({"follow_up_of": follow_up_of.reference} if follow_up_of else {}),
+        },
     )
-    event = _event(
-        ticket,
-        EventType.CREATED,
-        now,
-        severity=severity,
-        plan=ticket.plan,
-        first_response_due_at=ticket.first_response_due_at.isoformat(),
-        resolution_due_at=ticket.resolution_due_at.isoformat(),
-        **({"follow_up_of": follow_up_of.reference} if follow_up_of else {}),
-    )
-    if follow_up_of is not None:
-        _event(follow_up_of, EventType.FOLLOW_UP, now, follow_up=ticket.reference)
-    requester_notification_record(
+    notification = requester_notification_new(
         ticket=ticket, event=event, kind=RequesterNotification.Kind.RECEIVED, now=now
     )
+    insert_chain(
+        {
+            "requester": requester,
+            "ticket": Link(ticket, refs={"requester": "requester"}),
+            "message": Link(message, refs={"ticket": "ticket"}),
+            "event": Link(event, refs={"ticket": "ticket"}),
+            "notification": Link(notification, refs={"ticket": "ticket", "event": "event"}),
+        }
+    )
+    record_clock()
+    if follow_up_of is not None:
+        _event(follow_up_of, EventType.FOLLOW_UP, now, follow_up=ticket.reference)
+    requester_notification_send_on_commit(notification)
     signals.send_on_commit(signals.ticket_created, ticket)
     return FiledTicket(ticket=ticket, message=message, event=event)
 
