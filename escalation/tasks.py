@@ -13,6 +13,7 @@ from escalation.paging.services.notifications import (
     notification_send,
     notifications_requeue_stale,
 )
+from escalation.paging.services.pages import page_send
 from escalation.paging.services.routing import route_waiting, shift_handoffs, ticket_route
 from escalation.sla.integrity import ledger_integrity_check
 from escalation.sla.services.clock import sla_record_due_breaches
@@ -79,3 +80,14 @@ def record_due_breaches() -> int:
 def verify_ledger_chain() -> bool:
     """Walk the SLA ledger's whole hash chain and keep the result for the reports (large ledgers)."""
     return bool(ledger_integrity_check(now=timezone.now()).verified)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def send_page(self, page_id: int) -> str:
+    """Send a grouping window's one message when it closes; retried like a notification, never before a
+    429's Retry-After. The page row's status decides: a second delivery finds it claimed and does nothing."""
+    try:
+        return page_send(page_id=page_id, now=timezone.now())
+    except TransientSendError as exc:
+        wait = max(getattr(exc, "retry_after", 0.0), backoff_seconds(self.request.retries + 1))
+        raise self.retry(exc=exc, countdown=wait) from exc
