@@ -9,9 +9,9 @@ from escalation.paging.channels import TransientSendError
 from escalation.paging.services.alarms import alarms_enqueue_due
 from escalation.paging.services.escalations import alarm_fire
 from escalation.paging.services.notifications import (
-    backoff_seconds,
     notification_send,
     notifications_requeue_stale,
+    retry_countdown,
 )
 from escalation.paging.services.pages import page_send
 from escalation.paging.services.routing import route_waiting, shift_handoffs, ticket_route
@@ -62,7 +62,7 @@ def send_notification(self, notification_id: int) -> str:
     try:
         return notification_send(notification_id=notification_id, now=timezone.now())
     except TransientSendError as exc:
-        raise self.retry(exc=exc, countdown=backoff_seconds(self.request.retries + 1)) from exc
+        raise self.retry(exc=exc, countdown=retry_countdown(exc, self.request.retries + 1)) from exc
 
 
 @shared_task(acks_late=True)
@@ -89,5 +89,4 @@ def send_page(self, page_id: int) -> str:
     try:
         return page_send(page_id=page_id, now=timezone.now())
     except TransientSendError as exc:
-        wait = max(getattr(exc, "retry_after", 0.0), backoff_seconds(self.request.retries + 1))
-        raise self.retry(exc=exc, countdown=wait) from exc
+        raise self.retry(exc=exc, countdown=retry_countdown(exc, self.request.retries + 1)) from exc

@@ -5,9 +5,10 @@
   first free slot with an atomic `add`, then waits for it. An idle number's slot is free: no wait.
 - After a 429, nothing leaves that number before its `Retry-After` has passed (`hold`).
 
-A slot further off than TWILIO_RATE_LIMIT_MAX_WAIT_SECONDS is not waited for in a worker thread:
-`SenderBusy` says so, and the task retries later. The clock here is the wall clock (time.time()), the
-only one every process shares: this is an edge, like a task.
+A slot (or the end of a hold) further off than TWILIO_RATE_LIMIT_MAX_WAIT_SECONDS (1 s) is not waited for
+in the worker, whose slots the escalation steps need: `SenderBusy` says how long, nothing is reserved or
+sent, and the task retries later (not counted as an attempt). The clock here is the wall clock
+(time.time()), the only one every process shares: this is an edge, like a task.
 """
 
 import math

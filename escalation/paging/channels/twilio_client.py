@@ -22,7 +22,8 @@ from escalation.paging.channels import (
 
 RETRYABLE_STATUS = {408, 409, 429, 500, 502, 503, 504}
 TOO_MANY_REQUESTS = 429
-RETRY_AFTER_DEFAULT_SECONDS = 1.0  # a 429 without a usable Retry-After: hold off this long
+# A 429 without a usable Retry-After holds nothing back: the send is retried with backoff, like a 503.
+RETRY_AFTER_DEFAULT_SECONDS = 0.0
 RETRY_AFTER_MAX_SECONDS = 3600.0
 
 
@@ -104,7 +105,7 @@ def create(request: Callable[[Client], object]) -> str:
     except Exception as exc:
         now_timestamp = time.time()
         error = classify(exc, twilio, now_timestamp=now_timestamp)
-        if isinstance(error, RateLimited) and not isinstance(error, SenderBusy):
+        if isinstance(error, RateLimited) and not isinstance(error, SenderBusy) and error.retry_after > 0:
             rate_limit.hold(sender, seconds=error.retry_after, now_timestamp=now_timestamp)
         raise error from exc
     return created.sid

@@ -19,6 +19,7 @@ from escalation import enqueue
 from escalation.paging.channels import (
     NotConfigured,
     PermanentSendError,
+    RateLimited,
     SenderBusy,
     TransientSendError,
     email,
@@ -222,6 +223,16 @@ def backoff_seconds(attempt: int) -> float:
     return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - jitter, not security
 
 
+def retry_countdown(exc: TransientSendError, retries: int) -> float:
+    """When to retry a send: when Twilio or our own rate limit said (a 429's Retry-After, the sender
+    number's next free slot), else exponential backoff with jitter on the attempts that reached the
+    provider (recorded on the row and carried by the error), not on the task's retries: waiting for a
+    free slot must not stretch the backoff."""
+    if isinstance(exc, RateLimited) and exc.retry_after > 0:
+        return exc.retry_after + random.uniform(0, 0.5)  # noqa: S311 - jitter, not security
+    return backoff_seconds(getattr(exc, "attempts", None) or retries)
+
+
 def _claim(notification_id: int, now: datetime) -> Notification | str:
     """Lock the notification and claim it for sending; or say why not ("skipped", "grouped")."""
     with transaction.atomic():
@@ -234,6 +245,7 @@ def _claim(notification_id: int, now: datetime) -> Notification | str:
         if notification is None or notification.status not in SENDABLE:
             return "skipped"  # sent, failed for good, cancelled by an acknowledgement, logged, or grouped
         placeable = notification.channel in pages.GROUPED_CHANNELS and notification.page_id is None
+        placeable = placeable and pages.grouping_on()
         if placeable and not pages.page_place_locked(notification=notification, now=now):
             notification.status = Notification.Status.GROUPED
             notification.updated_at = now
@@ -275,6 +287,7 @@ def notification_send(*, notification_id: int, now: datetime) -> str:
             _finish(notification, now, status=Notification.Status.FAILED, last_error=f"gave up: {exc}")
             return Notification.Status.FAILED
         _finish(notification, now, status=Notification.Status.QUEUED, last_error=str(exc))
+        exc.attempts = notification.attempts
         raise
     _finish(notification, now, status=Notification.Status.SENT, provider_id=provider_id, last_error="")
     return Notification.Status.SENT

@@ -23,7 +23,6 @@ from escalation.paging import grouping
 from escalation.paging.channels import (
     NotConfigured,
     PermanentSendError,
-    RateLimited,
     SenderBusy,
     TransientSendError,
     sms,
@@ -55,6 +54,11 @@ PAGE_SENDABLE = (Page.Status.QUEUED, Page.Status.SENDING)
 
 def window_length() -> timedelta:
     return timedelta(seconds=settings.PAGE_GROUP_WINDOW_SECONDS)
+
+
+def grouping_on() -> bool:
+    """PAGE_GROUP_WINDOW_SECONDS = 0 turns grouping off: every SMS and call goes out on its own."""
+    return settings.PAGE_GROUP_WINDOW_SECONDS > 0
 
 
 # --- placing a notification (inside the caller's transaction, with the notification locked) ---------
@@ -206,7 +210,8 @@ def _claim(page_id: int, now: datetime) -> tuple[Page, int | None] | str:
 
 def page_send(*, page_id: int, now: datetime) -> str:
     """Send a closed window's one message, once. Returns what happened; raises TransientSendError (or
-    RateLimited, with how long to wait) when a retry may succeed."""
+    RateLimited, with how long to wait) when a retry may succeed; after MAX_ATTEMPTS tries that reached
+    Twilio, the page and its grouped notifications are `failed`."""
     claimed = _claim(page_id, now)
     if isinstance(claimed, str):
         return claimed
@@ -228,11 +233,12 @@ def page_send(*, page_id: int, now: datetime) -> str:
     except TransientSendError as exc:
         if isinstance(exc, SenderBusy):  # nothing reached Twilio: not an attempt
             Page.objects.filter(pk=page.pk).update(attempts=page.attempts - 1)
-        elif page.attempts >= MAX_ATTEMPTS and not isinstance(exc, RateLimited):
+        elif page.attempts >= MAX_ATTEMPTS:
             _finish(page, now, status=Page.Status.FAILED, notification_status=Notification.Status.FAILED,
                     last_error=f"gave up: {exc}")  # fmt: skip
             return Page.Status.FAILED
         _finish(page, now, status=Page.Status.QUEUED, last_error=str(exc))
+        exc.attempts = page.attempts
         raise
     _finish(page, now, status=Page.Status.SENT, notification_status=Notification.Status.SENT,
             provider_id=provider_id, sent_at=now, last_error="")  # fmt: skip
