@@ -352,3 +352,34 @@ def test_the_page_costs_the_same_queries_for_five_tickets_or_fifty(
     assert big.notifications.count() == 45
     with django_assert_max_num_queries(5):
         assert client.get(f"/pages/{big.pk}/").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_opening_a_window_at_once_open_one_and_page_once(twilio):
+    """Two sends to one quiet recipient at the same instant: `page_window_once` lets one open the window
+    (and go out at once); the other joins it, grouped."""
+    import threading
+
+    from django.db import connection
+
+    lena = EngineerFactory(user=UserFactory(username="lena"), phone=LENA)
+    notifications = [queued(make_ticket(severity="major"), lena) for _ in range(4)]
+    start = threading.Barrier(len(notifications))
+    outcomes: list[str] = []
+
+    def send(notification) -> None:
+        try:
+            start.wait()
+            outcomes.append(notification_send(notification_id=notification.pk, now=NOW))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in notifications]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["grouped", "grouped", "grouped", "sent"]
+    page = Page.objects.get()
+    assert page.notifications.count() == 4 and page.notifications.filter(grouped=True).count() == 3
+    assert len(twilio.sms()) == 1
