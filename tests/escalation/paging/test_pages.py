@@ -383,3 +383,17 @@ def test_two_workers_opening_a_window_at_once_open_one_and_page_once(twilio):
     page = Page.objects.get()
     assert page.notifications.count() == 4 and page.notifications.filter(grouped=True).count() == 3
     assert len(twilio.sms()) == 1
+
+
+def test_the_sweep_sends_again_the_close_of_a_window_whose_task_was_lost(storm, twilio):
+    from escalation.paging.services.notifications import notifications_requeue_stale
+
+    Notification.objects.filter(pk__in=[n.pk for n in storm[3:]]).delete()
+    send_storm(storm[:3])
+    page = Page.objects.get()
+    assert notifications_requeue_stale(now=NOW + 60 * SECOND) == 0  # closed 30 s ago: its task may still run
+    assert notifications_requeue_stale(now=NOW + 3 * 60 * SECOND) == 1  # lost: its close is sent again
+    page.refresh_from_db()
+    assert page.updated_at == NOW + 3 * 60 * SECOND
+    assert page_send(page_id=page.pk, now=NOW + 3 * 60 * SECOND) == "sent"
+    assert notifications_requeue_stale(now=NOW + 6 * 60 * SECOND) == 0
