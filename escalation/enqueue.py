@@ -23,6 +23,7 @@ FIRE_ALARM = "escalation.tasks.fire_alarm"
 FIRE_ALARMS = "escalation.tasks.fire_alarms"
 SEND_NOTIFICATION = "escalation.tasks.send_notification"
 VERIFY_LEDGER_CHAIN = "escalation.tasks.verify_ledger_chain"
+SEND_PAGE = "escalation.tasks.send_page"
 
 
 def route_ticket(ticket_id: int) -> bool:
@@ -69,3 +70,15 @@ def send_notifications(notification_ids: Iterable[int]) -> None:
 def verify_ledger_chain() -> None:
     """Walk the ledger's chain in the worker. Raises when the broker is away (as `.delay()` did)."""
     send_task(VERIFY_LEDGER_CHAIN)
+
+
+def send_page(page_id: int, closes_at: datetime) -> bool:
+    """An ETA task that sends a grouping window's one message when it closes (at once if that has passed).
+    The window is at most PAGE_GROUP_WINDOW_SECONDS ahead: far below the broker's visibility timeout."""
+    try:
+        send_task(SEND_PAGE, (page_id,), eta=closes_at)
+    except Exception as exc:
+        # The broker is away; the notification sweep re-sends windows whose close was not sent.
+        logger.warning("could not enqueue page %s (%s); it will be re-sent", page_id, exc)
+        return False
+    return True

@@ -9,10 +9,11 @@ from escalation.paging.channels import TransientSendError
 from escalation.paging.services.alarms import alarms_enqueue_due
 from escalation.paging.services.escalations import alarms_fire_batch
 from escalation.paging.services.notifications import (
-    backoff_seconds,
     notification_send,
     notifications_requeue_stale,
+    retry_countdown,
 )
+from escalation.paging.services.pages import page_send
 from escalation.paging.services.routing import route_waiting, shift_handoffs, ticket_route
 from escalation.sla.integrity import ledger_integrity_check
 from escalation.sla.services.clock import sla_record_due_breaches
@@ -89,7 +90,7 @@ def send_notification(self, notification_id: int) -> str:
     try:
         return notification_send(notification_id=notification_id, now=timezone.now())
     except TransientSendError as exc:
-        raise self.retry(exc=exc, countdown=backoff_seconds(self.request.retries + 1)) from exc
+        raise self.retry(exc=exc, countdown=retry_countdown(exc, self.request.retries + 1)) from exc
 
 
 @shared_task(acks_late=True)
@@ -107,3 +108,13 @@ def record_due_breaches() -> int:
 def verify_ledger_chain() -> bool:
     """Walk the SLA ledger's whole hash chain and keep the result for the reports (large ledgers)."""
     return bool(ledger_integrity_check(now=timezone.now()).verified)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def send_page(self, page_id: int) -> str:
+    """Send a grouping window's one message when it closes; retried like a notification, never before a
+    429's Retry-After. The page row's status decides: a second delivery finds it claimed and does nothing."""
+    try:
+        return page_send(page_id=page_id, now=timezone.now())
+    except TransientSendError as exc:
+        raise self.retry(exc=exc, countdown=retry_countdown(exc, self.request.retries + 1)) from exc

@@ -258,6 +258,14 @@ NOTIFICATION_BACKOFF_BASE_SECONDS = env.float("NOTIFICATION_BACKOFF_BASE_SECONDS
 TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default="")
 # Where Twilio can reach this deployment for status callbacks and webhooks, e.g. https://support.example.com
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
+# One page per engineer per storm: SMS (and calls) to one recipient within this window go out as one
+# message when it closes; the first of a quiet period still goes out at once (escalation/paging/grouping.py).
+# 0 turns grouping off (every SMS and call on its own).
+PAGE_GROUP_WINDOW_SECONDS = env.float("PAGE_GROUP_WINDOW_SECONDS", default=30.0)
+# Twilio takes about one message a second per sender number; kept across workers in the shared cache.
+# A send whose slot is further off than the wait below is retried later instead of held in a worker.
+TWILIO_MESSAGES_PER_SECOND = env.float("TWILIO_MESSAGES_PER_SECOND", default=1.0)
+TWILIO_RATE_LIMIT_MAX_WAIT_SECONDS = env.float("TWILIO_RATE_LIMIT_MAX_WAIT_SECONDS", default=1.0)
 
 # --- REST framework -------------------------------------------------------------------------------
 

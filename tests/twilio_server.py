@@ -1,7 +1,8 @@
 """A loopback HTTP server that stands in for Twilio's REST API: the real `twilio` client talks to it.
 
-It records every request (path and form fields) and answers as told: created (201 with a SID), an
-error status with Twilio's error body, or a hang longer than the client's timeout.
+It records every request (path, form fields and when it arrived) and answers as told: created (201 with a
+SID), an error status with Twilio's error body, a 429 with a `Retry-After` header (`("429", seconds)`), or a
+hang longer than the client's timeout.
 """
 
 import json
@@ -19,11 +20,13 @@ class Recorded:
     path: str
     form: dict[str, str]
     auth: str
+    at: float = 0.0  # time.time() when it arrived
 
 
 @dataclass
 class FakeTwilio:
-    """`answers` is consumed one per request (then `default`): "ok", an HTTP status int, or "hang"."""
+    """`answers` is consumed one per request (then `default`): "ok", an HTTP status int, "hang", or
+    `(429, seconds)`: too many requests, retry after that many seconds (a `Retry-After` header)."""
 
     answers: list = field(default_factory=list)
     default: object = "ok"
@@ -58,12 +61,17 @@ def _handler(fake: FakeTwilio):
             length = int(self.headers.get("Content-Length") or 0)
             form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
             with fake.lock:
-                fake.requests.append(Recorded("POST", self.path, form, self.headers.get("Authorization", "")))
+                auth = self.headers.get("Authorization", "")
+                fake.requests.append(Recorded("POST", self.path, form, auth, time.time()))
             answer = fake.next_answer(form.get("To"))
             if answer == "hang":
                 time.sleep(fake.hang_seconds)
                 answer = 503
-            if answer == "ok":
+            if isinstance(answer, tuple):  # (429, Retry-After seconds)
+                status, retry_after = answer
+                payload = {"code": 20429, "message": "Too Many Requests", "status": status}
+                self._json(int(status), payload, headers={"Retry-After": str(retry_after)})
+            elif answer == "ok":
                 prefix = "CA" if self.path.endswith("/Calls.json") else "SM"
                 sid = f"{prefix}{next(fake.sids):032x}"
                 self._json(
@@ -75,10 +83,12 @@ def _handler(fake: FakeTwilio):
                     {"code": 20000 + int(answer), "message": f"simulated {answer}", "status": answer},
                 )
 
-        def _json(self, status: int, payload: dict) -> None:
+        def _json(self, status: int, payload: dict, headers: dict | None = None) -> None:
             body = json.dumps(payload).encode()
             try:
                 self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()

@@ -1,5 +1,5 @@
-"""Paging: escalation policies and their steps, alarms, fired escalations, notifications, and the
-Twilio webhooks already acted on."""
+"""Paging: escalation policies and their steps, alarms, fired escalations, notifications, the pages that
+group a storm's notifications to one person, and the Twilio webhooks already acted on."""
 
 from datetime import timedelta
 
@@ -173,6 +173,7 @@ class Notification(models.Model):
         FAILED = "failed", "Failed"
         LOGGED = "logged", "Logged (no provider configured)"
         CANCELLED = "cancelled", "Cancelled (acknowledged)"
+        GROUPED = "grouped", "Grouped (goes out with its page when the window closes)"
 
     class Purpose(models.TextChoices):
         WARNING = "warning", "SLA warning"
@@ -196,6 +197,12 @@ class Notification(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+    # SMS and voice: the window it fell in. `grouped` when it went out in the page's one message at the
+    # window's close rather than on its own (the first of a quiet period goes out at once, alone).
+    page = models.ForeignKey(
+        "Page", on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"
+    )
+    grouped = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -220,6 +227,60 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.recipient} ({self.status})"
+
+
+class Page(models.Model):
+    """One grouping window of one recipient on one channel (SMS or voice): at most one message a window.
+
+    The first notification of a quiet period opens a window and goes out at once, alone, as it always did;
+    those that arrive while the window is open are `grouped` onto it and go out as this page's one message
+    when it closes ("12 more tickets breached: ..."), listing them all at `/pages/<id>/`. A window that
+    closes with a message sent chains the next one (opening at its close), so a storm gets one message a
+    window, not one a ticket. Windows of a (recipient, channel) are numbered: two workers opening one at
+    the same time collide on `page_window_once` and the loser joins the winner's window.
+    """
+
+    class Status(models.TextChoices):
+        COLLECTING = "collecting", "Collecting (window open)"
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Delivered"
+        UNDELIVERED = "undelivered", "Undelivered"
+        FAILED = "failed", "Failed"
+        LOGGED = "logged", "Logged (no provider configured)"
+        CANCELLED = "cancelled", "Cancelled (all acknowledged before it went out)"
+        ALONE = "alone", "Nothing grouped (its first notification went out alone)"
+
+    recipient = models.CharField(max_length=254, help_text="E.164 phone number.")
+    recipient_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    sequence = models.PositiveIntegerField(help_text="The window's number for this recipient and channel.")
+    opened_at = models.DateTimeField()
+    closes_at = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.COLLECTING)
+    body = models.TextField(blank=True)
+    provider_id = models.CharField(max_length=64, blank=True, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "channel", "sequence"], name="page_window_once"),
+            models.CheckConstraint(condition=Q(closes_at__gt=F("opened_at")), name="page_window_not_empty"),
+        ]
+        indexes = [
+            models.Index(fields=["opened_at"], name="page_opened"),
+            models.Index(fields=["status", "closes_at"], name="page_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} page {self.sequence} to {self.recipient} ({self.status})"
 
 
 class TwilioWebhookReceipt(models.Model):

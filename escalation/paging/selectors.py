@@ -1,8 +1,9 @@
-"""Paging reads: a ticket with everything the desk shows about it, the pages sent included."""
+"""Paging reads: a ticket with everything the desk shows about it, the pages sent included; a grouped page
+with every ticket it covers."""
 
 from django.db.models import Prefetch
 
-from escalation.paging.models import Notification
+from escalation.paging.models import Notification, Page
 from escalation.sla.selectors import with_sla
 from tickets import selectors as ticket_selectors
 from tickets.models import Ticket
@@ -17,3 +18,18 @@ def ticket_detail_get(*, reference: str) -> Ticket | None:
         Prefetch("notifications", queryset=Notification.objects.order_by("created_at", "pk"))
     )
     return ticket_selectors.ticket_get(reference=reference, tickets=tickets)
+
+
+def page_get_with_tickets(*, page_id: int) -> Page | None:
+    """A grouping window's page with `members`: every notification it covers (the first, sent alone, and
+    the grouped ones), each with its ticket, customer, escalation and who acknowledged it, the most urgent
+    (earliest step due) first. Two queries, however many tickets the page covers."""
+    members = Notification.objects.select_related(
+        "ticket__customer", "escalation__acknowledged_by", "ticket__assignee"
+    ).order_by("escalation__due_at", "created_at", "pk")
+    return (
+        Page.objects.select_related("recipient_user")
+        .prefetch_related(Prefetch("notifications", queryset=members, to_attr="members"))
+        .filter(pk=page_id)
+        .first()
+    )

@@ -19,7 +19,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
 from escalation.paging.models import TwilioWebhookReceipt as Receipt
-from escalation.paging.services.acknowledgements import acknowledge_by_phone, acknowledge_notification
+from escalation.paging.services.acknowledgements import acknowledge_call, acknowledge_group_by_phone
 from escalation.paging.services.notifications import PROVIDER_STATUS, notification_status_update
 from escalation.paging.services.webhooks import twilio_webhook_once
 
@@ -93,6 +93,19 @@ def status_callback(request: HttpRequest) -> HttpResponse:
     return HttpResponse(status=204)
 
 
+REFERENCES_NAMED = 3
+
+
+def _tickets_words(escalations) -> str:
+    """`SD-1001`, or `12 tickets (SD-1001, SD-1002, SD-1003 and 9 more)` for a grouped page."""
+    references = list(dict.fromkeys(e.ticket.reference for e in escalations))
+    if len(references) == 1:
+        return references[0]
+    named = ", ".join(references[:REFERENCES_NAMED])
+    more = f" and {len(references) - REFERENCES_NAMED} more" if len(references) > REFERENCES_NAMED else ""
+    return f"{len(references)} tickets ({named}{more})"
+
+
 @twilio_signed
 def inbound_sms(request: HttpRequest) -> HttpResponse:
     sid = _sid(request, "MessageSid")
@@ -104,13 +117,12 @@ def inbound_sms(request: HttpRequest) -> HttpResponse:
     def act() -> str:
         response = MessagingResponse()
         if body.upper().startswith("ACK"):
-            escalation = acknowledge_by_phone(phone=request.POST.get("From", ""), text=body, now=now)
-            if escalation is None:
+            escalations = acknowledge_group_by_phone(phone=request.POST.get("From", ""), text=body, now=now)
+            if not escalations:
                 response.message("Support Desk: nothing to acknowledge for this number.")
             else:
-                response.message(
-                    f"Support Desk: acknowledged {escalation.ticket.reference}. The SLA clock keeps running."
-                )
+                response.message(f"Support Desk: acknowledged {_tickets_words(escalations)}. "
+                                 "The SLA clock keeps running.")  # fmt: skip
         else:
             response.message("Support Desk: reply ACK (or ACK SD-1234) to acknowledge a page.")
         return str(response)
@@ -128,8 +140,12 @@ def voice_acknowledge(request: HttpRequest, notification_id: int) -> HttpRespons
     def act() -> str:
         response = VoiceResponse()
         if request.POST.get("Digits") == "1":
-            escalation = acknowledge_notification(notification_id=notification_id, now=now)
-            response.say("Acknowledged. Thank you." if escalation else "This page was already acknowledged.")
+            escalations = acknowledge_call(notification_id=notification_id, now=now)
+            if len(escalations) > 1:
+                response.say(f"Acknowledged {len(escalations)} tickets. Thank you.")
+            else:
+                words = "Acknowledged. Thank you." if escalations else "This page was already acknowledged."
+                response.say(words)
         else:
             response.say("Not acknowledged. Goodbye.")
         return str(response)

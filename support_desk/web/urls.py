@@ -4,7 +4,7 @@ from django.urls import path, register_converter
 
 from tickets.models import ACCESS_TOKEN_PATTERN
 
-from .views import customers, desk, reports
+from .views import customers, desk, pages, reports
 
 
 class PrivateTokenConverter:
@@ -45,6 +45,7 @@ urlpatterns = [
     path("tickets/<str:reference>/severity/", desk.ticket_severity, name="ticket-severity"),
     path("tickets/<str:reference>/acknowledge/", desk.ticket_acknowledge, name="ticket-acknowledge"),
     path("tickets/<str:reference>/files/<int:attachment_id>/", desk.desk_attachment, name="desk-attachment"),
+    path("pages/<int:page_id>/", pages.page_detail, name="page"),
     # Managers.
     path("reports/sla/", reports.sla_report, name="report"),
     path("reports/sla/groups.csv", reports.report_groups_csv, name="report-groups-csv"),

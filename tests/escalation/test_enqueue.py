@@ -58,3 +58,16 @@ def test_a_wave_is_one_message_at_its_first_alarms_instant(broker):  # noqa: F81
     assert by_name[0]["headers"]["task"] == enqueue.FIRE_ALARMS
     assert by_name[0]["headers"]["eta"] == first.isoformat()
     assert by_name[0]["body"][0] == [wave]
+
+
+def test_a_grouping_windows_close_is_sent_with_its_eta_as_apply_async_sends_it(broker):  # noqa: F811
+    closes_at = NOW + timedelta(seconds=30)
+    assert enqueue.send_page(5, closes_at) is True
+    by_name = taken(broker, "celery")
+    tasks.send_page.apply_async((5,), eta=closes_at)
+    by_task = taken(broker, "celery")
+
+    assert len(by_name) == 1 and by_name == by_task
+    assert by_name[0]["headers"]["task"] == enqueue.SEND_PAGE == "escalation.tasks.send_page"
+    assert by_name[0]["headers"]["eta"] == closes_at.isoformat()
+    assert by_name[0]["body"][0] == [5]

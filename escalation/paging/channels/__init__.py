@@ -19,3 +19,15 @@ class PermanentSendError(SendError):
 
 class NotConfigured(SendError):
     """The provider has no credentials here: record and log, do not send."""
+
+
+class RateLimited(TransientSendError):
+    """Twilio (or our own limit per sender number) says wait: nothing was sent; try after `retry_after`."""
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class SenderBusy(RateLimited):
+    """Our own limit: the sender number's next free slot is too far off. Nothing reached Twilio."""

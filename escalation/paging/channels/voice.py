@@ -5,12 +5,13 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from escalation.paging.channels import twilio_client
 
 
-def twiml(notification) -> str:
+def twiml(message, ack_notification_id: int | None = None) -> str:
     """Read the page aloud (its spoken body: ticket, severity, the deadline in the recipient's zone);
-    pressing 1 acknowledges it."""
-    words = f"{notification.body} Press 1 to acknowledge."
+    pressing 1 acknowledges it (a grouped page: every ticket on it, through one of its notifications)."""
+    words = f"{message.body} Press 1 to acknowledge."
     response = VoiceResponse()
-    action = twilio_client.callback_url(reverse("twilio-voice-ack", args=[notification.pk]))
+    ack_id = ack_notification_id if ack_notification_id is not None else message.pk
+    action = twilio_client.callback_url(reverse("twilio-voice-ack", args=[ack_id]))
     gather = Gather(num_digits=1, timeout=10, **({"action": action, "method": "POST"} if action else {}))
     gather.say(words)
     gather.pause(length=1)
@@ -20,16 +21,13 @@ def twiml(notification) -> str:
     return str(response)
 
 
-def send(notification) -> str:
+def send(message, ack_notification_id: int | None = None) -> str:
     """Place the call; returns Twilio's call SID."""
-    client = twilio_client.client()
-    try:
-        call = client.calls.create(
-            to=notification.recipient,
+    return twilio_client.create(
+        lambda twilio: twilio.calls.create(
+            to=message.recipient,
             from_=settings.TWILIO_FROM_NUMBER,
-            twiml=twiml(notification),
+            twiml=twiml(message, ack_notification_id),
             status_callback=twilio_client.callback_url(reverse("twilio-status")),
         )
-    except Exception as exc:
-        raise twilio_client.classify(exc) from exc
-    return call.sid
+    )

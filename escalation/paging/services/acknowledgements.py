@@ -1,4 +1,8 @@
-"""Acknowledging a page: it stops further paging for that step; the SLA clock keeps running."""
+"""Acknowledging a page: it stops further paging for that step; the SLA clock keeps running.
+
+A grouped page (one message for a storm's tickets, `services/pages.py`) is acknowledged as a whole: an
+`ACK` reply, or 1 pressed on its call, acknowledges every escalation whose notification went out in it.
+"""
 
 from datetime import datetime
 
@@ -21,7 +25,8 @@ def _acknowledge(escalation: Escalation, *, user, via: str, now: datetime) -> Es
     escalation.acknowledged_by = user
     escalation.acknowledged_via = via
     escalation.save(update_fields=["acknowledged_at", "acknowledged_by", "acknowledged_via"])
-    Notification.objects.filter(escalation=escalation, status=Notification.Status.QUEUED).update(
+    waiting = (Notification.Status.QUEUED, Notification.Status.GROUPED)
+    Notification.objects.filter(escalation=escalation, status__in=waiting).update(
         status=Notification.Status.CANCELLED, updated_at=now
     )
     ticket_events_record(
@@ -36,7 +41,8 @@ def _acknowledge(escalation: Escalation, *, user, via: str, now: datetime) -> Es
 
 def _open_pages():
     return (
-        Escalation.objects.select_for_update()
+        Escalation.objects.select_for_update(of=("self",))
+        .select_related("ticket")
         .filter(acknowledged_at__isnull=True)
         .order_by("-fired_at", "-pk")
     )
@@ -61,40 +67,67 @@ WENT_OUT = (
 )
 
 
+def _grouped_page_steps(*, page_id: int, recipient: str) -> list[Escalation]:
+    """The open escalations of every notification that went out to `recipient` in page `page_id`, locked."""
+    went_out = Notification.objects.filter(
+        page_id=page_id, recipient=recipient, status__in=WENT_OUT, escalation__isnull=False
+    ).values("escalation_id")
+    return list(_open_pages().filter(pk__in=went_out))
+
+
 @transaction.atomic
-def acknowledge_by_phone(*, phone: str, text: str, now: datetime) -> Escalation | None:
-    """An `ACK` SMS from an engineer's phone: the named ticket's page, else what the latest page sent to
-    that number was about (once acknowledged, a bare `ACK` does not walk back through older pages)."""
+def acknowledge_group_by_phone(*, phone: str, text: str, now: datetime) -> list[Escalation]:
+    """An `ACK` SMS from an engineer's phone: the named ticket's page; else every escalation of the latest
+    message sent to that number (all the tickets of a grouped page). Once acknowledged, a bare `ACK` does
+    not walk back through older pages."""
     number = to_python(phone)
     if number is None or not number.is_valid():
-        return None
+        return []
     engineer = Engineer.objects.select_related("user").filter(phone=number).first()
     if engineer is None:
-        return None
+        return []
     mentioned = REFERENCE_IN_TEXT.search(text)
     if mentioned:
         pk = Ticket.pk_from_reference(mentioned.group(0))
         escalation = _open_pages().filter(notifications__recipient=number.as_e164, ticket_id=pk).first()
+        escalations = [escalation] if escalation is not None else []
     else:
         latest = (
             Notification.objects.filter(recipient=number.as_e164, status__in=WENT_OUT)
             .order_by("-created_at", "-pk")
-            .values_list("escalation_id", flat=True)
+            .values("escalation_id", "page_id", "grouped")
             .first()
         )
-        escalation = _open_pages().filter(pk=latest).first() if latest is not None else None
-    if escalation is None:
-        return None
-    return _acknowledge(escalation, user=engineer.user, via="sms", now=now)
+        if latest is None:
+            escalations = []
+        elif latest["grouped"]:
+            escalations = _grouped_page_steps(page_id=latest["page_id"], recipient=number.as_e164)
+        else:
+            escalations = list(_open_pages().filter(pk=latest["escalation_id"])[:1])
+    return [_acknowledge(e, user=engineer.user, via="sms", now=now) for e in escalations]
+
+
+def acknowledge_by_phone(*, phone: str, text: str, now: datetime) -> Escalation | None:
+    """`acknowledge_group_by_phone`, answering with the latest step acknowledged (None if none)."""
+    acknowledged = acknowledge_group_by_phone(phone=phone, text=text, now=now)
+    return acknowledged[0] if acknowledged else None
 
 
 @transaction.atomic
-def acknowledge_notification(*, notification_id: int, now: datetime) -> Escalation | None:
-    """The keypress on a voice page: acknowledge the step that placed this call."""
+def acknowledge_call(*, notification_id: int, now: datetime) -> list[Escalation]:
+    """The keypress on a voice page: acknowledge the step that placed this call, or every step of the
+    grouped page the call read out (its gather names one of the page's notifications)."""
     notification = Notification.objects.filter(pk=notification_id, escalation__isnull=False).first()
     if notification is None:
-        return None
-    escalation = _open_pages().filter(pk=notification.escalation_id).first()
-    if escalation is None:
-        return None
-    return _acknowledge(escalation, user=notification.recipient_user, via="voice", now=now)
+        return []
+    if notification.grouped and notification.page_id is not None:
+        escalations = _grouped_page_steps(page_id=notification.page_id, recipient=notification.recipient)
+    else:
+        escalations = list(_open_pages().filter(pk=notification.escalation_id)[:1])
+    return [_acknowledge(e, user=notification.recipient_user, via="voice", now=now) for e in escalations]
+
+
+def acknowledge_notification(*, notification_id: int, now: datetime) -> Escalation | None:
+    """`acknowledge_call`, answering with the latest step acknowledged (None if none)."""
+    acknowledged = acknowledge_call(notification_id=notification_id, now=now)
+    return acknowledged[0] if acknowledged else None

@@ -1,5 +1,7 @@
 """Notifications: recording them (who is paged, on which channel, saying what), then sending each one:
-record the attempt, send, record the outcome.
+record the attempt, send, record the outcome. An SMS or a call is first placed in its recipient's
+grouping window (`services/pages.py`): the first of a quiet period goes out at once, as it always did;
+the rest of a storm goes out as the window's one message when it closes.
 
 A crash between the provider accepting a message and the outcome being saved leaves the row in
 `sending`; a redelivered task then sends it again (at least once for that rare window, never lost).
@@ -17,14 +19,17 @@ from escalation import enqueue
 from escalation.paging.channels import (
     NotConfigured,
     PermanentSendError,
+    RateLimited,
+    SenderBusy,
     TransientSendError,
     email,
     sms,
     twilio_client,
     voice,
 )
-from escalation.paging.models import Channel, Escalation, Notification, Target
+from escalation.paging.models import Channel, Escalation, Notification, Page, Target
 from escalation.paging.schedule import WARNING_STEP
+from escalation.paging.services import pages
 from escalation.roster import routing
 from escalation.roster.models import Engineer
 from escalation.roster.services.roster import Roster, managers
@@ -236,20 +241,38 @@ def backoff_seconds(attempt: int) -> float:
     return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - jitter, not security
 
 
-def _claim(notification_id: int, now: datetime) -> Notification | None:
+def retry_countdown(exc: TransientSendError, retries: int) -> float:
+    """When to retry a send: when Twilio or our own rate limit said (a 429's Retry-After, the sender
+    number's next free slot), else exponential backoff with jitter on the attempts that reached the
+    provider (recorded on the row and carried by the error), not on the task's retries: waiting for a
+    free slot must not stretch the backoff."""
+    if isinstance(exc, RateLimited) and exc.retry_after > 0:
+        return exc.retry_after + random.uniform(0, 0.5)  # noqa: S311 - jitter, not security
+    return backoff_seconds(getattr(exc, "attempts", None) or retries)
+
+
+def _claim(notification_id: int, now: datetime) -> Notification | str:
+    """Lock the notification and claim it for sending; or say why not ("skipped", "grouped")."""
     with transaction.atomic():
         notification = (
-            Notification.objects.select_for_update()
+            Notification.objects.select_for_update(of=("self",))
             .select_related("ticket")
             .filter(pk=notification_id)
             .first()
         )
         if notification is None or notification.status not in SENDABLE:
-            return None  # sent, failed for good, cancelled by an acknowledgement, or logged
+            return "skipped"  # sent, failed for good, cancelled by an acknowledgement, logged, or grouped
+        placeable = notification.channel in pages.GROUPED_CHANNELS and notification.page_id is None
+        placeable = placeable and pages.grouping_on()
+        if placeable and not pages.page_place_locked(notification=notification, now=now):
+            notification.status = Notification.Status.GROUPED
+            notification.updated_at = now
+            notification.save(update_fields=["page", "grouped", "status", "updated_at"])
+            return Notification.Status.GROUPED  # goes out with its page when the window closes
         notification.status = Notification.Status.SENDING
         notification.attempts += 1
         notification.updated_at = now
-        notification.save(update_fields=["status", "attempts", "updated_at"])
+        notification.save(update_fields=["page", "grouped", "status", "attempts", "updated_at"])
         return notification
 
 
@@ -261,8 +284,8 @@ def _finish(notification: Notification, now: datetime, **fields) -> None:
 def notification_send(*, notification_id: int, now: datetime) -> str:
     """Send once. Returns the final status; raises TransientSendError when a retry may succeed."""
     notification = _claim(notification_id, now)
-    if notification is None:
-        return "skipped"
+    if isinstance(notification, str):
+        return notification
     backend = BACKENDS[notification.channel]
     try:
         provider_id = backend.send(notification)
@@ -273,18 +296,24 @@ def notification_send(*, notification_id: int, now: datetime) -> str:
     except PermanentSendError as exc:
         _finish(notification, now, status=Notification.Status.FAILED, last_error=str(exc))
         return Notification.Status.FAILED
+    except SenderBusy as exc:  # our own rate limit: nothing reached Twilio, not an attempt
+        _finish(notification, now, status=Notification.Status.QUEUED, attempts=notification.attempts - 1,
+                last_error=str(exc))  # fmt: skip
+        raise
     except TransientSendError as exc:
         if notification.attempts >= MAX_ATTEMPTS:
             _finish(notification, now, status=Notification.Status.FAILED, last_error=f"gave up: {exc}")
             return Notification.Status.FAILED
         _finish(notification, now, status=Notification.Status.QUEUED, last_error=str(exc))
+        exc.attempts = notification.attempts
         raise
     _finish(notification, now, status=Notification.Status.SENT, provider_id=provider_id, last_error="")
     return Notification.Status.SENT
 
 
 def notifications_requeue_stale(*, now: datetime) -> int:
-    """Re-send notifications left queued (a lost task, a broker that was away). Returns how many."""
+    """Re-send notifications left queued (a lost task, a broker that was away), and the closing message of
+    grouping windows whose task was lost. Returns how many."""
     stale = list(
         Notification.objects.filter(status__in=SENDABLE, updated_at__lte=now - STALE_QUEUED_AFTER)
         .order_by("updated_at")
@@ -292,7 +321,7 @@ def notifications_requeue_stale(*, now: datetime) -> int:
     )
     Notification.objects.filter(pk__in=stale).update(updated_at=now)
     enqueue.send_notifications(stale)
-    return len(stale)
+    return len(stale) + pages.pages_requeue_stale(now=now)
 
 
 # Twilio's message and call statuses, as ours. Unknown ones leave the row as it is.
@@ -316,17 +345,20 @@ FINAL = {Notification.Status.DELIVERED, Notification.Status.UNDELIVERED, Notific
 
 
 def notification_status_update(*, provider_id: str, provider_status: str, error: str, now: datetime) -> bool:
-    """Apply a provider status callback. A final status is never walked back by a late callback."""
+    """Apply a provider status callback to the message's notification, or to a grouped page and every
+    notification it carried. A final status is never walked back by a late callback."""
     status = PROVIDER_STATUS.get(provider_status.lower())
     if not provider_id or status is None:
         return False
+    fields = {"status": status, "updated_at": now}
+    if error:
+        fields["last_error"] = f"provider error code {error}"
     with transaction.atomic():
-        notification = Notification.objects.select_for_update().filter(provider_id=provider_id).first()
-        if notification is None or (notification.status in FINAL and status not in FINAL):
-            return False
-        notification.status = status
-        notification.updated_at = now
-        if error:
-            notification.last_error = f"provider error code {error}"
-        notification.save(update_fields=["status", "updated_at", "last_error"])
-    return True
+        notifications = Notification.objects.filter(provider_id=provider_id)
+        grouped_pages = Page.objects.filter(provider_id=provider_id)
+        if status not in FINAL:
+            notifications = notifications.exclude(status__in=FINAL)
+            grouped_pages = grouped_pages.exclude(status__in=FINAL)
+        changed = notifications.update(**fields)
+        changed += grouped_pages.update(**fields)
+    return changed > 0

@@ -22,6 +22,7 @@ from escalation.reports.selectors.credits import credit_list_for_month
 from escalation.reports.selectors.exports import ledger_list_for_export
 from escalation.reports.selectors.filters import report_filter_options
 from escalation.reports.selectors.sla_report import sla_report_get
+from escalation.reports.selectors.storms import storm_list
 from escalation.reports.selectors.trends import sla_trends_get
 from escalation.roster.coverage import describe_interval
 from escalation.roster.selectors import manager_zone_get
@@ -75,6 +76,7 @@ def _report_context(request: HttpRequest, asked: ReportRequest, now: datetime) -
         "heatmap": heatmap_rows(trends.heatmap),
         "breaches": breaches,
         "breach_lines": breach_lines(breaches.object_list),
+        "storms": storm_list(filters=filters),
         "previous_url": _page_link(request, breaches.previous_page_number())
         if breaches.has_previous()
         else "",
