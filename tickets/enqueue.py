@@ -15,7 +15,7 @@ the queue, and pushed with one LPUSH on a Redis client the process keeps, instea
 producer pool, which builds a new Redis client for every message. The message is the one
 `app.send_task` sends (tests/tickets/test_enqueue.py and tests/escalation/test_enqueue.py compare
 them). Anything else (an ETA, a worker task's child, publish signal receivers, compression, other
-transport options, another broker) goes through `app.send_task`.
+transport options or TLS settings, another broker) goes through `app.send_task`.
 """
 
 import base64
@@ -58,6 +58,7 @@ def _direct(app) -> bool:
     return (
         str(conf.broker_url).startswith(("redis://", "rediss://"))
         and set(conf.broker_transport_options or {}) <= DIRECT_TRANSPORT_OPTIONS
+        and not conf.broker_use_ssl
         and not conf.task_send_sent_event
         and not conf.task_compression
         and not signals.before_task_publish.receivers
