@@ -37,9 +37,11 @@ TICKET_PAGE_QUERIES = 14
 CUSTOMER_PAGE_QUERIES = 5
 
 # the view's transaction (a savepoint inside the test's; BEGIN and COMMIT, not counted, when served),
-# customer by email domain; SLA target (+ calendar); requester, ticket, message, event and the
-# confirmation email in one statement; clock; escalation policy; its steps; alarms; the savepoint's release
-FORM_FILING_QUERIES = 9
+# customer by email domain; the configuration version (the SLA target with its calendar, cached per
+# process: escalation.sla.config_cache); requester, ticket, message, event and the confirmation email in
+# one statement; clock; the configuration version again (the escalation policy and its steps, cached the
+# same way); alarms; the savepoint's release
+FORM_FILING_QUERIES = 8
 
 @pytest.fixture(autouse=True)
 def frozen():

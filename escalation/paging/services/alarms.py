@@ -29,7 +29,7 @@ from django.db.models.functions import Greatest
 from escalation import enqueue
 from escalation.paging.models import Alarm, Escalation, EscalationPolicy
 from escalation.paging.schedule import PlannedAlarm, RunningClock, Step, plan_alarms
-from escalation.sla import business_time
+from escalation.sla import business_time, config_cache
 from escalation.sla.models import Metric, TicketClock
 from tickets import clock_rules
 from tickets.models import Ticket
@@ -79,7 +79,12 @@ def is_running(ticket: Ticket, metric: str, cycle: int) -> bool:
 
 
 def _policy(severity: str) -> EscalationPolicy | None:
-    return EscalationPolicy.objects.prefetch_related("steps").filter(severity=severity).first()
+    """The policy with its steps, cached per process and configuration version
+    (`escalation.sla.config_cache`, which the policy and step tables bump too). Shared: read only."""
+    return config_cache.cached(
+        ("escalation_policy", severity),
+        lambda: EscalationPolicy.objects.prefetch_related("steps").filter(severity=severity).first(),
+    )
 
 
 def alarms_replan(

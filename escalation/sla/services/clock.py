@@ -8,7 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
-from escalation.sla import business_time
+from escalation.sla import business_time, config_cache
 from escalation.sla.models import LedgerEntry, Metric, SlaTarget, TicketClock
 from escalation.sla.services.calendars import calendar_for
 from escalation.sla.services.ledger import LedgerRow, ledger_append
@@ -17,10 +17,24 @@ from tickets.models import Ticket
 
 
 def sla_target_get(*, plan: str, severity: str) -> SlaTarget:
-    try:
-        return SlaTarget.objects.select_related("calendar").get(plan=plan, severity=severity)
-    except SlaTarget.DoesNotExist:
-        raise ImproperlyConfigured(f"No SLA target for plan {plan!r} and severity {severity!r}.") from None
+    """The target for `plan` and `severity`, with its calendar and the calendar's holidays.
+
+    Cached per process and configuration version (`escalation.sla.config_cache`): one primary-key read
+    when nothing changed. The instance is shared: read it, never change or save it.
+    """
+    target = config_cache.cached(("sla_target", plan, severity), lambda: _target_load(plan, severity))
+    if target is None:
+        raise ImproperlyConfigured(f"No SLA target for plan {plan!r} and severity {severity!r}.")
+    return target
+
+
+def _target_load(plan: str, severity: str) -> SlaTarget | None:
+    return (
+        SlaTarget.objects.select_related("calendar")
+        .prefetch_related("calendar__holidays")
+        .filter(plan=plan, severity=severity)
+        .first()
+    )
 
 
 def _customer_zone(ticket: Ticket):
