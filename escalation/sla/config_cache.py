@@ -3,7 +3,7 @@
 
 Invalidation is by the database, so that every write path is covered: the services, the Django admin,
 a plain ORM save or delete, a queryset update or bulk create, raw SQL, a migration, a TRUNCATE.
-Migration `0008_config_version_triggers` puts a statement-level trigger on each table read here
+Migration `0009_config_version_triggers` puts a statement-level trigger on each table read here
 (`escalation_slatarget`, `escalation_businesscalendar`, `escalation_holiday`,
 `escalation_escalationpolicy`, `escalation_policystep`) that sets the one row of
 `escalation_config_version` to the next value of a sequence, in the editing transaction.

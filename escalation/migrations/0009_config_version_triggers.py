@@ -43,7 +43,7 @@ BACKWARD = [
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("escalation", "0007_alarm_handover_pages"),
+        ("escalation", "0008_pages_group_notifications_per_window"),
     ]
 
     operations = [migrations.RunSQL(FORWARD, BACKWARD)]
