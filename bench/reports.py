@@ -39,6 +39,7 @@ from escalation.reports.selectors.credits import credit_list_for_month
 from escalation.reports.selectors.filters import REPORT_GROUPS, ReportFilters
 from escalation.reports.selectors.sla_report import sla_report_get
 from escalation.reports.selectors.trends import sla_trends_get
+from escalation.reports.sql import REPORT_SETTINGS_SQL
 from escalation.roster.services.engineers import manager_ensure
 from escalation.sla.integrity import ledger_integrity_check
 from escalation.sla.services.ledger import entry_hash
@@ -54,10 +55,11 @@ def plans(run) -> list[dict]:
     with CaptureQueriesContext(connection) as captured:
         run()
     found = []
-    jit_off = any(q["sql"].startswith("SET LOCAL jit = off") for q in captured.captured_queries)
+    settings_sql = REPORT_SETTINGS_SQL
+    planned = any(q["sql"] == settings_sql for q in captured.captured_queries)
     with transaction.atomic(), connection.cursor() as cursor:
-        if jit_off:  # as the selector ran them
-            cursor.execute("SET LOCAL jit = off")
+        if planned:  # as the selector ran them
+            cursor.execute(settings_sql)
         for query in captured.captured_queries:
             sql = query["sql"]
             if not sql.lstrip().upper().startswith("SELECT"):

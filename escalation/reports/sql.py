@@ -72,12 +72,24 @@ class Percentile(Aggregate):
         return sqlite.as_sql(compiler, connection, **extra_context)
 
 
+# One statement, so that it also runs as a prepared statement (two commands in one execute cannot).
+REPORT_SETTINGS_SQL = (
+    "SELECT set_config('jit', 'off', true), set_config('plan_cache_mode', 'force_custom_plan', true)"
+)
+
+
 @contextmanager
 def without_jit():
-    """PostgreSQL's JIT compiles each report query for about 0.2 s (their cost estimates pass
-    `jit_above_cost`) to save less than that: switched off for the report's transaction only."""
+    """The report's transaction, planned for reports. Two settings, for this transaction only:
+
+    - `jit = off`: PostgreSQL's JIT compiles each report query for about 0.2 s (their cost estimates
+      pass `jit_above_cost`) to save less than that;
+    - `plan_cache_mode = force_custom_plan`: with prepared statements on (`DB_PREPARED_STATEMENTS`),
+      PostgreSQL would switch a query run five times to a generic plan, blind to the period's dates;
+      for the grouped report at 1,000,000 ledger rows that took the median from 417 to 540 ms.
+    """
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL jit = off")
+                cursor.execute(REPORT_SETTINGS_SQL)
         yield

@@ -307,7 +307,7 @@ def late_answers(engineer, first: int, count: int) -> None:
     ("path", "params", "queries"),
     [
         # token, manager check, manager's zone, then in a transaction without JIT (in a test a savepoint
-        # and its release): SET LOCAL jit, the groups, the total
+        # and its release): the report settings (jit off, custom plans), the groups, the total
         (REPORT, {"group_by": "customer"}, 8),
         # token, manager check, manager's zone, count, page (customer, engineer, ticket joined)
         (BREACHES, {}, 5),

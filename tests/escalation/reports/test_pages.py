@@ -336,7 +336,7 @@ def test_bad_csv_parameters_are_a_400_in_words(desk):
 # --- what a page costs --------------------------------------------------------------------------------
 
 # session, user, manager check, manager's zone, customers and engineers to filter by; the report and the
-# trends, each in a transaction without JIT (in a test a savepoint, SET LOCAL jit, release): the groups,
+# trends, each in a transaction without JIT (in a test a savepoint, the report settings, release): the groups,
 # the total, the trend buckets, the heatmap; the breaches (count, page); the credits of the last complete
 # month and of the month to date beside it (counts, rules, each); and
 # the ledger's verification when no recent one is cached: the chain head (small enough to walk here?),

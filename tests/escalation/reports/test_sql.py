@@ -94,3 +94,19 @@ def test_the_report_aggregates_the_same_on_sqlite(sqlite_ledger):
     query = cycles.values("severity").annotate(**aggregates).query
     sql, _ = query.get_compiler(using=sqlite_ledger).as_sql()
     assert 'sd_percentile_cont("escalation_ledgerentry"."elapsed", 0.9) FILTER (WHERE' in sql
+
+
+@pytest.mark.django_db(transaction=True)  # no test transaction around it: SET LOCAL ends with the report's
+def test_the_report_transaction_turns_jit_off_and_plans_each_query_for_its_own_dates():
+    from django.db import connection
+
+    from escalation.reports.sql import without_jit
+
+    def setting(name: str) -> str:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SHOW {name}")
+            return cursor.fetchone()[0]
+
+    with without_jit():
+        assert (setting("jit"), setting("plan_cache_mode")) == ("off", "force_custom_plan")
+    assert setting("plan_cache_mode") == "auto"  # for the report's transaction only
