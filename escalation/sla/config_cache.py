@@ -39,7 +39,10 @@ _state: tuple[int | None, dict[Hashable, Any]] = (None, {})
 
 
 def config_version() -> int | None:
-    """The configuration's current version, as the current transaction sees it (None: no version row)."""
+    """The configuration's current version, as the current transaction sees it (None: no version row,
+    or a database without the triggers that keep it: SQLite, where nothing is cached)."""
+    if connection.vendor != "postgresql":
+        return None
     with connection.cursor() as cursor:
         cursor.execute(_VERSION_SQL)
         row = cursor.fetchone()

@@ -68,8 +68,14 @@ def _statement(shapes: tuple[Shape, ...], alias: str) -> str:
 
 
 def insert_chain(links: dict[str, Link], *, using: str = "default") -> None:
-    """Insert every link's row in one statement, in order; a link refers to earlier ones by name."""
+    """Insert every link's row in one statement, in order; a link refers to earlier ones by name.
+
+    On a database without data-modifying CTEs (SQLite, `make run` without DATABASE_URL) the same rows
+    are inserted one statement each, in order, with the same upserts."""
     connection = connections[using]
+    if connection.vendor != "postgresql":
+        _insert_one_by_one(links, connection)
+        return
     shapes, params = [], []
     for name, link in links.items():
         missing = set(link.refs.values()) - set(links)
@@ -109,3 +115,35 @@ def insert_chain(links: dict[str, Link], *, using: str = "default") -> None:
     for link in links.values():  # the instances given, now with their ids (and cached as they were)
         for fk, target in link.refs.items():
             setattr(link.obj, fk, links[target].obj)
+
+
+def _insert_one_by_one(links: dict[str, Link], connection) -> None:
+    quote = connection.ops.quote_name
+    for name, link in links.items():
+        missing = set(link.refs.values()) - set(links)
+        if missing:
+            raise ValueError(f"{name} refers to {missing}, not in the chain")
+        obj, meta = link.obj, link.obj._meta
+        for fk, target in link.refs.items():
+            setattr(obj, fk, links[target].obj)
+        columns, params = [], []
+        for f in _fields(type(obj)):
+            value = f.pre_save(obj, add=True)
+            if isinstance(value, models.expressions.DatabaseDefault):
+                continue  # left out: the column's default applies
+            columns.append(quote(f.column))
+            params.append(f.get_db_prep_save(value, connection=connection))
+        read = [meta.get_field(n) for n in (meta.pk.name, *link.returning)]
+        sql = (
+            f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
+            f"VALUES ({', '.join(['%s'] * len(params))}) {link.on_conflict} "
+            f"RETURNING {', '.join(quote(f.column) for f in read)}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = list(cursor.fetchone())
+        for f, value in zip(read, row, strict=True):
+            for converter in f.get_db_converters(connection):
+                value = converter(value, f, connection)
+            setattr(obj, f.attname, value)
+        obj._state.adding, obj._state.db = False, connection.alias

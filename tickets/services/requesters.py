@@ -26,7 +26,8 @@ def customer_for_email(email: str) -> Customer | None:
         return None
     connection = connections[Customer.objects.db]
     with connection.cursor() as cursor:
-        cursor.execute(_CUSTOMER_BY_DOMAIN, [candidates])
+        placeholders = ", ".join(["%s"] * len(candidates))  # a few shapes: domains have a few labels
+        cursor.execute(_CUSTOMER_BY_DOMAIN.format(placeholders=placeholders), candidates)
         row = cursor.fetchone()
     if row is None:
         return None
@@ -43,7 +44,7 @@ _CUSTOMER_COLUMNS = ", ".join(f'c."{f.column}"' for f in _CUSTOMER_FIELDS)
 _CUSTOMER_BY_DOMAIN = (  # names only: the candidates are a parameter
     f'SELECT {_CUSTOMER_COLUMNS} FROM "{Customer._meta.db_table}" c '  # noqa: S608
     f'JOIN "{CustomerDomain._meta.db_table}" d ON d.customer_id = c.id '
-    "WHERE d.domain = ANY(%s) ORDER BY length(d.domain) DESC LIMIT 1"
+    "WHERE d.domain IN ({placeholders}) ORDER BY length(d.domain) DESC LIMIT 1"
 )
 
 
