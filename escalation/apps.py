@@ -6,12 +6,12 @@ class EscalationConfig(AppConfig):
     verbose_name = "Escalation and SLA"
 
     def ready(self) -> None:
-        from escalation.paging.services.alarms import alarms_replan
+        from escalation.paging.services.alarms import alarms_new, alarms_replan
         from escalation.sla.services.clock import CalendarSlaClock
         from tickets.sla import register_sla_clock
 
         # The SLA side computes deadlines; paging plans the alarms that follow them.
-        register_sla_clock(CalendarSlaClock(alarms_replan=alarms_replan))
+        register_sla_clock(CalendarSlaClock(alarms_new=alarms_new, alarms_replan=alarms_replan))
 
         from escalation.roster.selectors import RosterShiftBook
         from tickets.assignment import register_shift_book

@@ -6,21 +6,34 @@ transaction, at each moment that matters to a promise.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db import models
 
 if TYPE_CHECKING:
     from .models import Ticket
 
 
+@dataclass(frozen=True)
+class StartedClock:
+    """What starting a ticket's clocks writes beside the ticket, in the filing's one statement.
+
+    `rows`: name -> a row, or a list of rows of one model, each with a `ticket` foreign key that the
+    insert points at the ticket being filed. `inserted`: called once they are (same transaction)."""
+
+    rows: dict[str, models.Model | list[models.Model]]
+    inserted: Callable[[], None]
+
+
 class SlaClock(Protocol):
-    def start(self, *, ticket: "Ticket", now: datetime) -> Callable[[], None]:
+    def start(self, *, ticket: "Ticket", now: datetime) -> StartedClock:
         """Fix the promises of a ticket about to be filed: set both due times on it, unsaved.
 
-        Returns what records them once the caller has inserted the ticket (its clock and alarms), so
-        the ticket is written once, with its due times."""
+        Returns the rows that record them (its clock and alarms), for the caller to insert with the
+        ticket, so the ticket is written once, with its due times."""
 
     def responded(self, *, ticket: "Ticket", now: datetime) -> None:
         """The first public reply by an engineer happened at `now`."""

@@ -240,3 +240,56 @@ def test_a_follow_up_links_both_ways_with_its_events(django_capture_on_commit_ca
     assert rows["Ticket"][0]["follow_up_of_id"] == "Ticket:old"
     assert rows["Ticket"][0]["requester_timezone"] == "Asia/Tokyo"
     assert [n["event_id"] for n in rows["RequesterNotification"]] == ["Event:1"]
+
+
+def test_filing_is_one_statement_that_psycopg_parses_once_per_process(premium):
+    """The filing's statement stays within psycopg's cache of parsed queries (at most 50 parameters and
+    4 KiB): alarms are one array per column, empty columns NULL in the text. Beyond it, psycopg would
+    parse the statement again on every filing."""
+    from django.db import connection
+    from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH, MAX_CACHED_STATEMENT_PARAMS
+
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        filed = services.ticket_file(
+            subject="Down",
+            description="All of it",
+            severity=Severity.MAJOR,
+            email="noc@streamco.example",
+            now=NOW,
+        )
+    chain = [(sql, params) for sql, params in statements if sql.startswith("WITH")]
+    assert len(chain) == 1
+    sql, params = chain[0]
+    assert "escalation_alarm" in sql and "escalation_ticketclock" in sql
+    assert len(params) <= MAX_CACHED_STATEMENT_PARAMS
+    assert len(sql.encode()) <= MAX_CACHED_STATEMENT_LENGTH
+    assert Alarm.objects.filter(ticket=filed.ticket).count() == 8
+
+
+def test_an_alarm_due_within_the_horizon_at_filing_is_handed_to_the_broker_on_commit(
+    premium, django_capture_on_commit_callbacks
+):
+    from escalation.models import SlaTarget
+
+    SlaTarget.objects.filter(plan=Plan.PREMIUM, severity=Severity.MAJOR).update(
+        first_response=timedelta(seconds=20)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        filed = services.ticket_file(
+            subject="Down",
+            description="All of it",
+            severity=Severity.MAJOR,
+            email="noc@streamco.example",
+            now=NOW,
+        )
+    alarms = Alarm.objects.filter(ticket=filed.ticket)
+    soon = [a for a in alarms if a.due_at <= NOW + timedelta(seconds=60)]
+    assert soon, "the 20-second target puts its warning and first step within the minute"
+    assert all(a.enqueued_at == NOW for a in soon)
+    assert all(a.enqueued_at is None for a in alarms if a not in soon)

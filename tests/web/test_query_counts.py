@@ -38,10 +38,10 @@ CUSTOMER_PAGE_QUERIES = 5
 
 # the view's transaction (a savepoint inside the test's; BEGIN and COMMIT, not counted, when served),
 # customer by email domain; the configuration version (the SLA target with its calendar, cached per
-# process: escalation.sla.config_cache); requester, ticket, message, event and the confirmation email in
-# one statement; clock; the configuration version again (the escalation policy and its steps, cached the
-# same way); alarms; the savepoint's release
-FORM_FILING_QUERIES = 8
+# process: escalation.sla.config_cache); the configuration version again (the escalation policy and its
+# steps, cached the same way); requester, ticket, message, event, the confirmation email, the clock and
+# the alarms in one statement; the savepoint's release
+FORM_FILING_QUERIES = 6
 
 @pytest.fixture(autouse=True)
 def frozen():

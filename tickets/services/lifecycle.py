@@ -70,8 +70,9 @@ def ticket_file(
     as its first message, and a `created` event. Routing is asked for, and the requester is sent the
     ticket's reference and link, once the transaction commits.
 
-    The requester, the ticket, its message, its event and the email are written in one statement. No
-    savepoint: a caller's own transaction fails whole if filing fails (every caller lets it)."""
+    The requester, the ticket, its message, its event, the email, its clock and its alarms are written
+    in one statement. No savepoint: a caller's own transaction fails whole if filing fails (every
+    caller lets it)."""
     requester = requester_link(email=email, name=name)
     customer = customer_for_email(requester.obj.email)
     ticket = Ticket(
@@ -88,7 +89,7 @@ def ticket_file(
         updated_at=now,
         resolution_started_at=now,
     )
-    record_clock = sla_clock().start(ticket=ticket, now=now)  # the due times, before the insert
+    started = sla_clock().start(ticket=ticket, now=now)  # the due times, before the insert
     ticket.derive_next_due()
     message = Message(ticket=ticket, author=None, body=description, internal=False, created_at=now)
     event = Event(
@@ -114,9 +115,10 @@ def ticket_file(
             "message": Link(message, refs={"ticket": "ticket"}),
             "event": Link(event, refs={"ticket": "ticket"}),
             "notification": Link(notification, refs={"ticket": "ticket", "event": "event"}),
+            **{name: Link(rows, refs={"ticket": "ticket"}) for name, rows in started.rows.items()},
         }
     )
-    record_clock()
+    started.inserted()
     if follow_up_of is not None:
         _event(follow_up_of, EventType.FOLLOW_UP, now, follow_up=ticket.reference)
     requester_notification_send_on_commit(notification)

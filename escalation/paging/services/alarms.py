@@ -20,6 +20,7 @@ The tick hands over in waves and pages (issue 13):
   first index; re-handing one over moves it forward in the second.
 """
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -87,31 +88,61 @@ def _policy(severity: str) -> EscalationPolicy | None:
     )
 
 
-def alarms_replan(
-    *,
-    ticket: Ticket,
-    clock: TicketClock,
-    calendar: business_time.Calendar,
-    now: datetime,
-    fresh: bool = False,
-) -> None:
-    """Make the ticket's pending alarms match its running clocks. Call inside the ticket's transaction.
-
-    `fresh`: the ticket was inserted in this transaction, so it has no alarms or escalations to read.
-    """
+def _desired(
+    ticket: Ticket, clock: TicketClock, calendar: business_time.Calendar
+) -> dict[tuple, PlannedAlarm]:
+    """The alarms the ticket's running clocks call for under its severity's policy, by key."""
     policy = _policy(ticket.severity)
-    desired: dict[tuple, PlannedAlarm] = {}
-    if policy is not None:
-        steps = [Step(number=s.number, delay=s.delay) for s in policy.steps.all()]
-        for planned in plan_alarms(
-            running_clocks(ticket, clock), steps, policy.warning_at_fraction, calendar
-        ):
-            desired[planned.key] = planned
-    if fresh:
-        fired, existing = set(), {}
-    else:
-        fired = set(Escalation.objects.filter(ticket=ticket).values_list("metric", "cycle", "step"))
-        existing = {(a.metric, a.cycle, a.step): a for a in Alarm.objects.filter(ticket=ticket)}
+    if policy is None:
+        return {}
+    steps = [Step(number=s.number, delay=s.delay) for s in policy.steps.all()]
+    planned = plan_alarms(running_clocks(ticket, clock), steps, policy.warning_at_fraction, calendar)
+    return {p.key: p for p in planned}
+
+
+def _enqueue_soon_on_commit(alarms: list[Alarm], now: datetime) -> None:
+    """Alarms due within the horizon are handed to the broker once the transaction commits, not left
+    for the next tick. (They are few: a step due within a minute of a change.)"""
+    soon = [a for a in alarms if a.due_at <= now + timedelta(seconds=ALARM_HORIZON_SECONDS)]
+    if not soon:
+        return
+
+    def enqueue_soon() -> None:
+        ids = [a.pk for a in soon if a.pk is not None]
+        if len(ids) < len(soon):  # inserted without their keys read back (a new ticket's chain)
+            keys = {(a.ticket_id, a.metric, a.cycle, a.step) for a in soon}
+            ticket_ids = {key[0] for key in keys}
+            ids = [
+                pk
+                for pk, *key in Alarm.objects.filter(ticket_id__in=ticket_ids).values_list(
+                    "pk", "ticket_id", "metric", "cycle", "step"
+                )
+                if tuple(key) in keys
+            ]
+        alarms_enqueue(alarm_ids=ids, now=now)
+
+    transaction.on_commit(enqueue_soon)
+
+
+def alarms_new(
+    *, ticket: Ticket, clock: TicketClock, calendar: business_time.Calendar, now: datetime
+) -> tuple[list[Alarm], Callable[[], None]]:
+    """The alarms of a ticket being filed, unsaved, for the filing to insert beside the ticket (one
+    statement, `tickets.services.chain`); and what to call once they are inserted."""
+    alarms = [
+        Alarm(ticket=ticket, metric=p.metric, cycle=p.cycle, step=p.step, due_at=p.due_at)
+        for p in _desired(ticket, clock, calendar).values()
+    ]
+    return alarms, lambda: _enqueue_soon_on_commit(alarms, now)
+
+
+def alarms_replan(
+    *, ticket: Ticket, clock: TicketClock, calendar: business_time.Calendar, now: datetime
+) -> None:
+    """Make the ticket's pending alarms match its running clocks. Call inside the ticket's transaction."""
+    desired = _desired(ticket, clock, calendar)
+    fired = set(Escalation.objects.filter(ticket=ticket).values_list("metric", "cycle", "step"))
+    existing = {(a.metric, a.cycle, a.step): a for a in Alarm.objects.filter(ticket=ticket)}
 
     stale = [a.pk for key, a in existing.items() if key not in desired or key in fired]
     if stale:
@@ -138,9 +169,7 @@ def alarms_replan(
     new = [a for a in changed if a.pk is None]
     if new:
         Alarm.objects.bulk_create(new)
-    soon = [a.pk for a in changed if a.due_at <= now + timedelta(seconds=ALARM_HORIZON_SECONDS)]
-    if soon:
-        transaction.on_commit(lambda: alarms_enqueue(alarm_ids=soon, now=now))
+    _enqueue_soon_on_commit(changed, now)
 
 
 def alarms_enqueue(*, alarm_ids: list[int], now: datetime) -> int:

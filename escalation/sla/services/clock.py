@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Exists, OuterRef
 
 from escalation.sla import business_time, config_cache
@@ -14,6 +14,7 @@ from escalation.sla.services.calendars import calendar_for
 from escalation.sla.services.ledger import LedgerRow, ledger_append
 from tickets import clock_rules
 from tickets.models import Ticket
+from tickets.sla import StartedClock
 
 
 def sla_target_get(*, plan: str, severity: str) -> SlaTarget:
@@ -59,32 +60,38 @@ class AlarmPlanner(Protocol):
     """Told after every change to a ticket's clocks, with the clock and calendar the change used.
 
     Paging implements it (`escalation.paging.services.alarms.alarms_replan`); the app wires the two in
-    `EscalationConfig.ready`, so the SLA side never imports paging. `fresh`: the clock was just started.
+    `EscalationConfig.ready`, so the SLA side never imports paging.
     """
 
     def __call__(
-        self,
-        *,
-        ticket: Ticket,
-        clock: TicketClock,
-        calendar: business_time.Calendar,
-        now: datetime,
-        fresh: bool = ...,
+        self, *, ticket: Ticket, clock: TicketClock, calendar: business_time.Calendar, now: datetime
     ) -> None: ...
+
+
+class NewAlarms(Protocol):
+    """The alarms of a ticket being filed, unsaved, for the filing's insert, and what to call once they
+    are inserted (`escalation.paging.services.alarms.alarms_new`, wired like `AlarmPlanner`)."""
+
+    def __call__(
+        self, *, ticket: Ticket, clock: TicketClock, calendar: business_time.Calendar, now: datetime
+    ) -> tuple[list[models.Model], Callable[[], None]]: ...
 
 
 class CalendarSlaClock:
     """The `tickets.sla.SlaClock` the escalation app registers: targets x calendars x ledger.
 
-    `alarms_replan` is told of every change, so that the pending alarms follow the deadlines.
+    `alarms_new` plans a new ticket's alarms and `alarms_replan` is told of every later change, so that
+    the pending alarms follow the deadlines.
     """
 
-    def __init__(self, *, alarms_replan: AlarmPlanner) -> None:
+    def __init__(self, *, alarms_new: NewAlarms, alarms_replan: AlarmPlanner) -> None:
+        self.alarms_new = alarms_new
         self.alarms_replan = alarms_replan
 
-    def start(self, *, ticket: Ticket, now: datetime) -> Callable[[], None]:
+    def start(self, *, ticket: Ticket, now: datetime) -> StartedClock:
         target = sla_target_get(plan=ticket.plan, severity=ticket.severity)
         clock = TicketClock(
+            ticket=ticket,  # not inserted yet: the filing's statement points the key at it
             first_response_target=target.first_response,
             resolution_target=target.resolution,
             calendar=target.calendar,
@@ -97,13 +104,8 @@ class CalendarSlaClock:
         ticket.resolution_due_at = business_time.deadline(
             ticket.resolution_started_at, target.resolution, calendar
         )
-
-        def record() -> None:
-            clock.ticket = ticket
-            clock.save(force_insert=True)
-            self.alarms_replan(ticket=ticket, clock=clock, calendar=calendar, now=now, fresh=True)
-
-        return record
+        alarms, inserted = self.alarms_new(ticket=ticket, clock=clock, calendar=calendar, now=now)
+        return StartedClock(rows={"clock": clock, "alarms": alarms}, inserted=inserted)
 
     def responded(self, *, ticket: Ticket, now: datetime) -> None:
         clock = _clock(ticket)
