@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from tickets.redis_connection import SENTINEL_PREFIX, is_redis_url, sentinel_url, url_db, with_db
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"  # local state: SQLite file, embedded broker, beat schedule, dev secret
 VAR_DIR.mkdir(exist_ok=True)
@@ -188,7 +190,17 @@ def _local_redis_answers(url: str = "redis://127.0.0.1:6379/0", timeout_seconds:
         return False
 
 
+# Redis Sentinel (docs/deploy.md, "Redis"): the sentinels' addresses and the name they monitor the master
+# by. With them the broker, the cache and every client of our own ask the sentinels for the master;
+# REDIS_URL then only gives the database number and the master's password (its host is not used).
+REDIS_SENTINELS = env.list("REDIS_SENTINELS", default=[])
+REDIS_SENTINEL_MASTER = env.str("REDIS_SENTINEL_MASTER", default="")
+if REDIS_SENTINELS and not REDIS_SENTINEL_MASTER:
+    raise ImproperlyConfigured("REDIS_SENTINELS is set: set REDIS_SENTINEL_MASTER to the master's name too.")
+
 REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_SENTINELS:
+    REDIS_URL = sentinel_url(REDIS_URL or "redis:///0", REDIS_SENTINELS)
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 if not CELERY_BROKER_URL:
@@ -206,9 +218,12 @@ if not CELERY_BROKER_URL:
             "processed_folder": str(_broker_dir / "processed"),
             "store_processed": False,
         }
-if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+if is_redis_url(CELERY_BROKER_URL):
     # Redis redelivers any message not acknowledged within this window; ETAs stay far below it.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+if CELERY_BROKER_URL.startswith(SENTINEL_PREFIX):
+    CELERY_BROKER_TRANSPORT_OPTIONS["master_name"] = REDIS_SENTINEL_MASTER
+# No result backend: every task ignores its result (the database holds what a task did).
 
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
@@ -231,21 +246,29 @@ CELERY_TASK_ROUTES = {"tickets.tasks.send_requester_notification": {"queue": REQ
 # --- Cache ---------------------------------------------------------------------------------------
 # Rate limits and throttles count per client across every web process, so production shares one cache:
 # the broker's Redis server, in the database after the broker's (CACHE_URL overrides). No Redis: memory.
+# With Sentinel the cache is the master's (a CACHE_URL of redis:// form gives only its database number).
 
-if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    _broker = urlsplit(CELERY_BROKER_URL)
-    _cache_db = (int(_broker.path.strip("/") or 0) + 1) % 16
-    _default_cache_url = f"{_broker.scheme}://{_broker.netloc}/{_cache_db}"
-else:
-    _default_cache_url = ""
+_default_cache_url = ""
+if is_redis_url(CELERY_BROKER_URL):
+    _default_cache_url = with_db(CELERY_BROKER_URL, (url_db(CELERY_BROKER_URL) + 1) % 16)
 CACHE_URL = env.str("CACHE_URL", default=_default_cache_url)
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL, "KEY_PREFIX": "sd"}
-        if CACHE_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
-}
+if REDIS_SENTINELS and CACHE_URL and not CACHE_URL.startswith(SENTINEL_PREFIX):
+    CACHE_URL = sentinel_url(CACHE_URL, REDIS_SENTINELS)
+if SENTINEL_PREFIX in CELERY_BROKER_URL + CACHE_URL and not REDIS_SENTINEL_MASTER:
+    raise ImproperlyConfigured("A sentinel:// URL needs REDIS_SENTINEL_MASTER, the master's name.")
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if CACHE_URL:
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # a list: Django would split a Sentinel URL's `;` into servers of their own
+        "LOCATION": [CACHE_URL],
+        "KEY_PREFIX": "sd",
+        # redis_client's pool: a plain Redis, or the master the sentinels name
+        "OPTIONS": {
+            "pool_class": "tickets.redis_connection.ClientPool",
+            "master_name": REDIS_SENTINEL_MASTER,
+        },
+    }
 
 # --- Twilio ---------------------------------------------------------------------------------------
 

@@ -1,4 +1,9 @@
 import os
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
@@ -121,3 +126,73 @@ def twilio(settings):
         settings.TWILIO_TIMEOUT_SECONDS = 0.5
         settings.PUBLIC_BASE_URL = "https://desk.example.com"
         yield server.fake
+
+
+# --- a real Redis Sentinel --------------------------------------------------------------------------
+
+
+@dataclass
+class RedisSentinel:
+    port: int
+    master_name: str
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+
+def _sentinel_command() -> list[str]:
+    """Debian's redis-sentinel, or redis-server in sentinel mode (the same program)."""
+    if shutil.which("redis-sentinel"):
+        return ["redis-sentinel"]
+    if shutil.which("redis-server"):
+        return ["redis-server"]
+    pytest.fail(
+        "Neither redis-sentinel nor redis-server is installed: the Sentinel tests need a real sentinel "
+        "(Debian: `apt-get install -y redis-server`, which .ci/services also expects).",
+        pytrace=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def redis_sentinel(tmp_path_factory):
+    """A sentinel on a free loopback port monitoring the test Redis (127.0.0.1:6379) under a name of its own,
+    with quorum 1. It only watches: the Redis has no replica, so there is nothing it could fail over to."""
+    import redis
+
+    workdir = tmp_path_factory.mktemp("sentinel")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    master_name = f"sdmaster{os.getpid()}"  # not to be mixed up with any other sentinel's `sdmaster`
+    config = workdir / "sentinel.conf"  # the sentinel rewrites it as it learns: a file of its own
+    config.write_text(
+        f"port {port}\nbind 127.0.0.1\ndir {workdir}\nlogfile {workdir / 'sentinel.log'}\n"
+        f"sentinel monitor {master_name} 127.0.0.1 6379 1\n"
+    )
+    process = subprocess.Popen([*_sentinel_command(), str(config), "--sentinel"], stdout=subprocess.DEVNULL)
+    client = redis.Redis(port=port, socket_timeout=1)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                if client.sentinel_get_master_addr_by_name(master_name):
+                    break
+            except redis.ConnectionError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                log = workdir / "sentinel.log"
+                pytest.fail(
+                    f"The sentinel on port {port} did not start: {log.read_text() if log.exists() else ''}",
+                    pytrace=False,
+                )
+            time.sleep(0.1)
+        yield RedisSentinel(port=port, master_name=master_name)
+    finally:
+        client.close()
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -8,14 +8,15 @@ CELERY_TASK_ROUTES (tests/tickets/test_enqueue.py checks both against the worker
 These functions send at once. The services call them once their transaction commits
 (`transaction.on_commit`), or from a task, which runs outside any transaction.
 
-Sending straight to the queue (issue 13): on a Redis broker, a task sent without options from outside a
-worker task (what filing sends: routing and the confirmation email) is built by Celery's own
-`create_task_message` and routed by its router, wrapped in the envelope kombu's Redis transport puts on
-the queue, and pushed with one LPUSH on a Redis client the process keeps, instead of through kombu's
-producer pool, which builds a new Redis client for every message. The message is the one
-`app.send_task` sends (tests/tickets/test_enqueue.py and tests/escalation/test_enqueue.py compare
-them). Anything else (an ETA, a worker task's child, publish signal receivers, compression, other
-transport options or TLS settings, another broker) goes through `app.send_task`.
+Sending straight to the queue (issue 13): on a Redis broker (plain or through Sentinel), a task sent
+without options from outside a worker task (what filing sends: routing and the confirmation email) is
+built by Celery's own `create_task_message` and routed by its router, wrapped in the envelope kombu's
+Redis transport puts on the queue, and pushed with one LPUSH on a Redis client the process keeps
+(`tickets/redis_connection.py`), instead of through kombu's producer pool, which builds a new Redis
+client for every message. The message is the one `app.send_task` sends (tests/tickets/test_enqueue.py
+and tests/escalation/test_enqueue.py compare them). Anything else (an ETA, a worker task's child,
+publish signal receivers, compression, other transport options or TLS settings, another broker) goes
+through `app.send_task`.
 """
 
 import base64
@@ -30,11 +31,14 @@ from kombu.utils.uuid import uuid
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from tickets.redis_connection import is_redis_url, redis_client
+
 logger = logging.getLogger(__name__)
 
 DELIVERY_MODES = {"transient": 1, "persistent": 2}
-DIRECT_TRANSPORT_OPTIONS = {"visibility_timeout"}  # transport options that do not change a publish
-_clients: dict[str, redis.Redis] = {}
+# transport options that do not change a publish (`master_name`: which master a Sentinel URL means)
+DIRECT_TRANSPORT_OPTIONS = {"visibility_timeout", "master_name"}
+_clients: dict[tuple[str, str], redis.Redis] = {}
 
 SEND_REQUESTER_NOTIFICATION = "tickets.tasks.send_requester_notification"
 
@@ -56,7 +60,7 @@ def send_task(name: str, args: tuple = (), **options) -> None:
 def _direct(app) -> bool:
     conf = app.conf
     return (
-        str(conf.broker_url).startswith(("redis://", "rediss://"))
+        is_redis_url(conf.broker_url)
         and set(conf.broker_transport_options or {}) <= DIRECT_TRANSPORT_OPTIONS
         and not conf.broker_use_ssl
         and not conf.task_send_sent_event
@@ -68,16 +72,22 @@ def _direct(app) -> bool:
 
 
 def _client(app) -> redis.Redis:
-    """The process's Redis client for the broker (redis-py's pool reconnects after a fork). One retry at
-    once and the broker's connect timeout, as the publish retry policy in settings."""
+    """The process's Redis client for the broker, plain or the Sentinel master (redis-py's pool reconnects
+    after a fork, and after a failover asks the sentinels again). One retry at once and the broker's
+    connect timeout, as the publish retry policy in settings."""
     url = str(app.conf.broker_url)
-    client = _clients.get(url)
+    master_name = (app.conf.broker_transport_options or {}).get("master_name", "")
+    client = _clients.get((url, master_name))
     if client is None:
         timeout = app.conf.broker_connection_timeout
-        client = redis.Redis.from_url(
-            url, socket_connect_timeout=timeout, socket_timeout=timeout, retry=Retry(NoBackoff(), 1)
+        client = redis_client(
+            url,
+            master_name=master_name,
+            socket_connect_timeout=timeout,
+            socket_timeout=timeout,
+            retry=Retry(NoBackoff(), 1),
         )
-        _clients[url] = client
+        _clients[(url, master_name)] = client
     return client
 
 

@@ -1,7 +1,7 @@
 """Paging reads: a ticket with everything the desk shows about it, the pages sent included; a grouped page
 with every ticket it covers."""
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 
 from escalation.paging.models import Notification, Page
 from escalation.sla.selectors import with_sla
@@ -32,4 +32,15 @@ def page_get_with_tickets(*, page_id: int) -> Page | None:
         .prefetch_related(Prefetch("notifications", queryset=members, to_attr="members"))
         .filter(pk=page_id)
         .first()
+    )
+
+
+def page_list_with_escalations():
+    """Pages, each with `escalation_count` (the fired steps its notifications are about) and
+    `open_count` (those not acknowledged yet), counted in the query: a list of them is one query
+    however many pages or escalations it shows."""
+    unacknowledged = Q(notifications__escalation__acknowledged_at__isnull=True)
+    return Page.objects.select_related("recipient_user").annotate(
+        escalation_count=Count("notifications__escalation", distinct=True),
+        open_count=Count("notifications__escalation", filter=unacknowledged, distinct=True),
     )

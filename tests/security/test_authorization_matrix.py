@@ -44,6 +44,8 @@ MATRIX = [
     ("get", "/admin/escalation/engineer/add/", None, (302, 302, 302, 403, 200)),
     ("get", "/admin/escalation/ledgerentry/", None, (302, 302, 302, 403, 200)),
     ("get", "/admin/escalation/ledgerentry/add/", None, (302, 302, 302, 403, 403)),
+    ("get", "/admin/escalation/page/", None, (302, 302, 302, 403, 200)),
+    ("get", "/admin/escalation/page/add/", None, (302, 302, 302, 403, 403)),
     ("get", "/reports/sla/", None, (LOGIN, LOGIN, 403, 403, 200)),
     ("get", "/reports/sla/groups.csv", None, (LOGIN, LOGIN, 403, 403, 200)),
     ("get", "/reports/sla/breaches.csv", None, (LOGIN, LOGIN, 403, 403, 200)),
