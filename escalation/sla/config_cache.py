@@ -25,7 +25,9 @@ on the version row until the first commits.
 Entries are shared by the process's threads and requests: treat them as read-only.
 """
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import connection
@@ -34,6 +36,9 @@ VERSION_TABLE = "escalation_config_version"
 _VERSION_SQL = f"SELECT version FROM {VERSION_TABLE} WHERE id = 1"  # noqa: S608 (a constant)
 
 _MISSING = object()
+_UNREAD = object()
+# Inside `one_version()`: the version read by its first `cached()` call (until then _UNREAD).
+_pinned: ContextVar[Any] = ContextVar("config_version_pinned", default=None)
 # (version, entries): swapped whole, so a thread holding an older pair only ever fills that one.
 _state: tuple[int | None, dict[Hashable, Any]] = (None, {})
 
@@ -49,10 +54,28 @@ def config_version() -> int | None:
     return row[0] if row else None
 
 
+@contextmanager
+def one_version() -> Iterator[None]:
+    """Within the block, `cached()` reads the version once and serves every key at that version: for a
+    caller that reads several entries and writes no configuration (filing reads its SLA target and its
+    escalation policy with one read of the version, not two)."""
+    token = _pinned.set(_UNREAD)
+    try:
+        yield
+    finally:
+        _pinned.reset(token)
+
+
 def cached(key: Hashable, load: Callable[[], Any]) -> Any:
     """`load()`'s value for `key`, loaded at most once per configuration version and process."""
     global _state
-    version = config_version()
+    pinned = _pinned.get()
+    if pinned is None or pinned is _UNREAD:
+        version = config_version()
+        if pinned is _UNREAD:
+            _pinned.set(version)
+    else:
+        version = pinned
     if version is None:
         return load()
     state = _state

@@ -97,11 +97,11 @@ def test_severity_defaults_to_general_and_the_requester_name_is_optional(anon):
     assert Ticket.objects.get().severity == Severity.GENERAL
 
 
-# customer by email domain; the configuration version (the SLA target, with its calendar and holidays,
-# cached per process: escalation.sla.config_cache); the configuration version again (the escalation
-# policy and its steps, cached the same way); then requester, ticket, message, event, the confirmation
+# customer by email domain; the configuration version (once: the SLA target, with its calendar and
+# holidays, and the escalation policy with its steps are cached per process and version:
+# escalation.sla.config_cache); then requester, ticket, message, event, the confirmation
 # email, the clock and the alarms in one statement
-FILING_QUERIES = 4
+FILING_QUERIES = 3
 
 
 def test_filing_costs_a_fixed_number_of_statements(anon, premium):

@@ -37,11 +37,11 @@ TICKET_PAGE_QUERIES = 14
 CUSTOMER_PAGE_QUERIES = 5
 
 # the view's transaction (a savepoint inside the test's; BEGIN and COMMIT, not counted, when served),
-# customer by email domain; the configuration version (the SLA target with its calendar, cached per
-# process: escalation.sla.config_cache); the configuration version again (the escalation policy and its
-# steps, cached the same way); requester, ticket, message, event, the confirmation email, the clock and
+# customer by email domain; the configuration version (once: the SLA target with its calendar and
+# the escalation policy with its steps are cached per process and version: escalation.sla.config_cache);
+# requester, ticket, message, event, the confirmation email, the clock and
 # the alarms in one statement; the savepoint's release
-FORM_FILING_QUERIES = 6
+FORM_FILING_QUERIES = 5
 
 @pytest.fixture(autouse=True)
 def frozen():

@@ -89,6 +89,12 @@ class CalendarSlaClock:
         self.alarms_replan = alarms_replan
 
     def start(self, *, ticket: Ticket, now: datetime) -> StartedClock:
+        """The due times on `ticket`, and its clock and alarms to insert with it. The SLA target and the
+        escalation policy are read at one configuration version (one read of it)."""
+        with config_cache.one_version():
+            return self._start(ticket=ticket, now=now)
+
+    def _start(self, *, ticket: Ticket, now: datetime) -> StartedClock:
         target = sla_target_get(plan=ticket.plan, severity=ticket.severity)
         clock = TicketClock(
             ticket=ticket,  # not inserted yet: the filing's statement points the key at it
