@@ -12,15 +12,18 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DB = "support_desk_bench"
+# Two runs on one server keep apart by giving each its own prefix and Redis database.
+BENCH_DB_PREFIX = os.environ.get("BENCH_DB_PREFIX", "support_desk_bench")
+BENCH_DB = BENCH_DB_PREFIX
 BENCH_DATABASE_URL = ""
 BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 
 
 def configure_django(name: str, settings_module: str = "support_desk.settings") -> None:
-    """Point this process at its own benchmark database (support_desk_bench_<name>) and set Django up."""
+    """Point this process at its own benchmark database ($BENCH_DB_PREFIX_<name>, by default
+    support_desk_bench_<name>) and set Django up."""
     global BENCH_DB, BENCH_DATABASE_URL
-    BENCH_DB = f"support_desk_bench_{name}"
+    BENCH_DB = f"{BENCH_DB_PREFIX}_{name}"
     BENCH_DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}"
     os.environ["DATABASE_URL"] = BENCH_DATABASE_URL
     os.environ["REDIS_URL"] = BENCH_REDIS_URL

@@ -7,16 +7,31 @@ beat on PostgreSQL and Redis.
     .venv/bin/python -m bench.escalation ledger --seconds 10            # appends/s, 1, 2 and 4 writers
     .venv/bin/python -m bench.escalation throughput --tickets 4000      # firing, 1, 2 and 4 processes
 
-Lateness is measured from each step's due instant to its `escalated` event (`Escalation.fired_at`).
-Data is generated with bulk_create (tickets, clocks and alarms as the services would plan them),
-not through the API. Twilio is not configured, so notifications are recorded and logged.
+Lateness is measured from each step's due instant to its `escalated` event (`Escalation.fired_at`),
+read just before the transaction that fires the step: sending its SMS and calls comes after, in tasks
+of their own (`send_notification`, `send_page`), and is not in the figure. Those tasks run in the same
+worker's pool, though, so they can hold up a firing task's start: a send waits up to
+TWILIO_RATE_LIMIT_MAX_WAIT_SECONDS (1 s) for the sender's slot in a pool process, and every SMS and call
+is placed in its window by a task of its own (`--no-twilio` gives the figure without them).
+
+Data is generated with bulk_create (tickets, clocks and alarms as the services would plan them), not
+through the API.
+
+Twilio: the mass breach runs with Twilio configured against a loopback server started here
+(tests/twilio_server.py), which the worker reaches through the real twilio client, with the
+production defaults for grouping (PAGE_GROUP_WINDOW_SECONDS) and the sender's rate limit
+(TWILIO_MESSAGES_PER_SECOND); after the storm it counts what the server received per recipient and
+window (`paging` in the JSON). `--no-twilio`, and the other scenarios, leave Twilio unconfigured:
+notifications are recorded and logged, with no task spent on them.
 """
 
 import argparse
+import bisect
 import contextlib
 import json
 import multiprocessing
 import os
+import re
 import tempfile
 import threading
 import time
@@ -30,10 +45,12 @@ configure_django("escalation")
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from bench.data import insert_open_tickets, insert_people
-from escalation.models import Alarm, BusinessCalendar, Engineer, Escalation, TicketClock
+from escalation.models import Alarm, BusinessCalendar, Engineer, Escalation, Notification, Page, TicketClock
+from escalation.paging.selectors import page_get_with_tickets
 from escalation.paging.services.alarms import HANDOVER_PAGE, alarms_lost, alarms_never_handed_over
 from escalation.sla.services.ledger import (
     GENESIS_HASH,
@@ -43,6 +60,8 @@ from escalation.sla.services.ledger import (
     ledger_verify,
 )
 from tests.faults.harness import Processes, wait_until
+from tests.twilio_server import CREDENTIALS as TWILIO_CREDENTIALS
+from tests.twilio_server import TwilioServer
 from tickets.models import Customer, Requester, Severity, Status, Ticket
 
 TARGET = timedelta(minutes=15)  # premium major first response
@@ -126,13 +145,17 @@ def machine_cpu_seconds() -> float:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
-def run(count: int, first_due_in: timedelta, span: timedelta, label: str) -> dict:
+def run(count: int, first_due_in: timedelta, span: timedelta, label: str, twilio: bool = False) -> dict:
+    """`count` step-1 alarms due evenly over `span`, from `first_due_in`; fired by one worker (4 pool
+    processes) with beat. With `twilio`, the worker sends through the real client to a loopback server."""
     fresh_database()
     now = timezone.now()
     ids = seed(count, now + first_due_in, span)
     last_due = now + first_due_in + span
     logdir = Path(tempfile.mkdtemp(prefix=f"bench-{label}-"))
-    procs = Processes(process_env(), logdir)
+    server = TwilioServer().__enter__() if twilio else None
+    env = process_env(**twilio_env(server.url)) if server else process_env()
+    procs = Processes(env, logdir)
     peak = {"rss": 0.0}
     rss_samples: list[float] = []
     stop = threading.Event()
@@ -154,9 +177,15 @@ def run(count: int, first_due_in: timedelta, span: timedelta, label: str) -> dic
             what=f"{count} escalations",
         )  # fmt: skip
         time.sleep(5)  # anything that would fire twice has had time to
+        if server:
+            # The SMS and calls are placed by a task each, behind the storm: allow for their backlog.
+            paging_settled(timeout=3 * PAGE_WINDOW.total_seconds() + 120 + count / 25)
+            time.sleep(2)  # anything that would send a second message for a window has had time to
     finally:
         stop.set()
         procs.stop_all()
+        if server:
+            server.__exit__(None, None, None)
     fired = list(Escalation.objects.filter(step=1, ticket_id__in=ids).values_list("fired_at", "due_at"))
     lateness_ms = [(f - d).total_seconds() * 1000 for f, d in fired]
     result = {
@@ -175,7 +204,139 @@ def run(count: int, first_due_in: timedelta, span: timedelta, label: str) -> dic
         "ledger_verified": not any(True for _ in ledger_verify()),
         "logs": str(logdir),
     }
+    if server:
+        result["paging"] = paging_figures(server.fake.requests)
     return result
+
+
+# --- pages: what the loopback Twilio server received, per recipient and window -----------------------
+
+PAGE_WINDOW = timedelta(seconds=30)  # PAGE_GROUP_WINDOW_SECONDS, the production default, left unset
+PUBLIC_BASE_URL = "https://desk.example.com"
+UNSETTLED_PAGES = (Page.Status.COLLECTING, Page.Status.QUEUED, Page.Status.SENDING)
+UNSETTLED_NOTIFICATIONS = (Notification.Status.QUEUED, Notification.Status.SENDING)
+
+
+def twilio_env(url: str) -> dict:
+    """The worker's settings for the loopback server: credentials, its address, a public base URL for the
+    pages' links. Grouping and the sender's rate limit keep their production defaults."""
+    return {
+        **TWILIO_CREDENTIALS,
+        "TWILIO_API_BASE_URL": url,
+        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+    }
+
+
+def paging_settled(timeout: float) -> None:
+    """Wait until every window has closed and sent, and no SMS or call is left to send."""
+    wait_until(
+        lambda: not Page.objects.filter(status__in=UNSETTLED_PAGES).exists()
+        and not Notification.objects.filter(status__in=UNSETTLED_NOTIFICATIONS, channel__in=("sms", "voice"))
+        .exists(),
+        timeout, 1.0, what="every page sent",
+    )  # fmt: skip
+
+
+def by_status(model) -> dict[str, int]:
+    rows = model.objects.order_by("status").values("status").annotate(n=Count("pk"))
+    return {row["status"]: row["n"] for row in rows}
+
+
+def paging_figures(requests: list) -> dict:
+    """What the loopback server received (accepted messages, by the time each arrived), counted per
+    recipient and window.
+
+    A recipient's windows on a channel are its `Page` rows, each [opened_at, closes_at), PAGE_WINDOW long;
+    the stretches between and around them (a quiet gap, after the last close) count as windows too. The
+    first notification of a quiet period opens a window and goes out at once; the window's grouped
+    message goes out when it closes, into the next stretch: so at most one message arrives per window,
+    unless one comes late by a window's length or a window sends twice. Each message is also tied to its
+    page by the SID the server answered with: the first notification's (`Notification.provider_id`) or
+    the grouped message's (`Page.provider_id`); one no page owns is `unattributed` (must be 0), and
+    `delay_after_trigger_s` is how long after its window opened (alone) or closed (grouped) it arrived.
+
+    Listing: every page read with the selector of `/pages/<id>/`; every fired escalation must be on some
+    page, and a grouped message's "all N" must be the tickets its page lists.
+    """
+    pages = list(
+        Page.objects.order_by("pk").values("pk", "recipient", "channel", "opened_at", "closes_at", "body")
+    )
+    bounds: dict[tuple[str, str], list[float]] = {}
+    for page in pages:
+        edges = bounds.setdefault((page["recipient"], page["channel"]), [])
+        edges += [page["opened_at"].timestamp(), page["closes_at"].timestamp()]
+    trigger = {p["pk"]: p for p in pages}
+    owner: dict[str, tuple[int, str]] = {
+        sid: (page_id, "closes_at")
+        for sid, page_id in Page.objects.exclude(provider_id="").values_list("provider_id", "pk")
+    }
+    alone = Notification.objects.filter(page__isnull=False, grouped=False).exclude(provider_id="")
+    owner |= {sid: (page_id, "opened_at") for sid, page_id in alone.values_list("provider_id", "page_id")}
+
+    per_window: dict[tuple[str, str, int], int] = {}
+    per_page: dict[int, int] = {}
+    delays: list[float] = []
+    unattributed = 0
+    accepted = [r for r in requests if r.status == 201]
+    for r in accepted:
+        channel = "voice" if r.path.endswith("/Calls.json") else "sms"
+        key = (r.form.get("To", ""), channel)
+        stretch = bisect.bisect_right(sorted(set(bounds.get(key, []))), r.at)
+        per_window[(*key, stretch)] = per_window.get((*key, stretch), 0) + 1
+        page_id, edge = owner.get(r.sid, (None, ""))
+        if page_id is None:
+            unattributed += 1
+            continue
+        per_page[page_id] = per_page.get(page_id, 0) + 1
+        delays.append(r.at - trigger[page_id][edge].timestamp())
+    refused = [r for r in requests if r.status != 201]
+    too_many = [r for r in refused if r.status == 429]
+    sms_at = sorted(r.at for r in accepted if r.path.endswith("/Messages.json"))
+    calls_at = sorted(r.at for r in accepted if r.path.endswith("/Calls.json"))
+    lengths = {round((p["closes_at"] - p["opened_at"]).total_seconds(), 3) for p in pages}
+
+    fired = set(Escalation.objects.filter(step=1).values_list("pk", flat=True))
+    listed: set[int] = set()
+    listing_short = 0  # pages whose listing lacks a ticket their notifications name
+    count_mismatch = 0  # grouped messages whose "all N" differs from the tickets listed
+    for page in pages:
+        shown = page_get_with_tickets(page_id=page["pk"])
+        on_page = {n.ticket_id for n in shown.members}
+        listed |= {n.escalation_id for n in shown.members if n.escalation_id}
+        named = set(Notification.objects.filter(page_id=page["pk"]).values_list("ticket_id", flat=True))
+        listing_short += not named <= on_page
+        said = re.search(r"\b[Aa]ll (\d+)", page["body"])
+        count_mismatch += bool(said) and int(said.group(1)) != len(on_page)
+
+    def most(channel: str) -> int:
+        return max((n for (_, c, _), n in per_window.items() if c == channel), default=0)
+
+    return {
+        "window_s": PAGE_WINDOW.total_seconds(),
+        "window_lengths_s": sorted(lengths),
+        "recipients": len({to for to, _, _ in per_window}),
+        "pages": len(pages),
+        "pages_by_status": by_status(Page),
+        "sms_received": len(sms_at),
+        "calls_received": len(calls_at),
+        "max_sms_per_recipient_per_window": most("sms"),
+        "max_calls_per_recipient_per_window": most("voice"),
+        "max_messages_per_page": max(per_page.values(), default=0),  # its first, alone, and its grouped one
+        "unattributed_messages": unattributed,
+        "delay_after_trigger_s": {
+            k: round(v, 2) if isinstance(v, float) else v for k, v in summary(delays).items()
+        },
+        "fired": len(fired),
+        "fired_listed_on_a_page": len(fired & listed),
+        "pages_listing_short": listing_short,
+        "grouped_counts_unlike_listing": count_mismatch,
+        "sms_span_s": round(sms_at[-1] - sms_at[0], 2) if sms_at else None,
+        "calls_span_s": round(calls_at[-1] - calls_at[0], 2) if calls_at else None,
+        "requests_refused": len(refused),
+        "http_429": len(too_many),
+        "retry_after_seen": sorted({r.retry_after for r in too_many if r.retry_after}),
+        "notifications_by_status": by_status(Notification),
+    }
 
 
 def tick_query_ms(now, repeat: int = 50) -> dict:
@@ -387,6 +548,9 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10, help="lateness: the window deadlines fall in")
     parser.add_argument("--background", type=int, default=100_000, help="catch-up: tickets due later")
     parser.add_argument("--seconds", type=float, default=5, help="ledger: seconds per run")
+    parser.add_argument(
+        "--no-twilio", action="store_true", help="mass-breach: Twilio unconfigured (notifications logged)"
+    )
     args = parser.parse_args()
     if args.scenario == "lateness":
         count = args.tickets or 10_000
@@ -394,7 +558,9 @@ def main() -> None:
         result["minutes"] = args.minutes
     elif args.scenario == "mass-breach":
         count = args.tickets or 5_000
-        result = run(count, timedelta(seconds=90), timedelta(seconds=59), "mass-breach")
+        result = run(
+            count, timedelta(seconds=90), timedelta(seconds=59), "mass-breach", twilio=not args.no_twilio
+        )
     elif args.scenario == "catch-up":
         result = catch_up(args.tickets or 10_000, timedelta(minutes=10), args.background)
     elif args.scenario == "ledger":

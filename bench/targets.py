@@ -14,6 +14,31 @@ def _failed(what: str, target: str, result: dict) -> tuple[str, str, str, str, s
     return (what, "", target, f"failed: {result['error'][-200:]}", "**no**")
 
 
+def _pages_row(r: dict) -> tuple[str, str, str, str, str]:
+    """Issue 13: the mass breach's pages, as the loopback Twilio server received them."""
+    p = r["paging"]
+    ok = (
+        p["max_sms_per_recipient_per_window"] <= 1
+        and p["max_calls_per_recipient_per_window"] <= 1
+        and p["unattributed_messages"] == 0
+        and p["fired_listed_on_a_page"] == p["fired"]
+        and p["pages_listing_short"] == 0
+    )
+    return (
+        "the same storm, pages",
+        f"{r['tickets']:,} major tickets due in the same minute, Twilio on a loopback server, "
+        f"{p['window_s']:g} s windows",
+        "<= 1 SMS and <= 1 call per recipient per window; every ticket listed on its page",
+        f"max {p['max_sms_per_recipient_per_window']} SMS and {p['max_calls_per_recipient_per_window']} "
+        f"call per recipient per window ({p['sms_received']} SMS and {p['calls_received']} calls to "
+        f"{p['recipients']} numbers, {p['pages']} pages, {p['unattributed_messages']} messages outside "
+        f"a page); {p['fired_listed_on_a_page']:,} of {p['fired']:,} fired escalations listed on a page; "
+        f"SMS received over {p['sms_span_s']} s, at most {p['delay_after_trigger_s']['max']} s after "
+        f"their window opened or closed; 429s {p['http_429']}",
+        _yes(ok),
+    )
+
+
 def rows(results: dict) -> list[tuple[str, str, str, str, str]]:
     out = []
     r = results.get("lateness")
@@ -64,6 +89,8 @@ def rows(results: dict) -> list[tuple[str, str, str, str, str]]:
                 _yes(ok),
             )
         )
+        if "paging" in r:
+            out.append(_pages_row(r))
     r = results.get("catch-up")
     if r:
         target = "all once within 30 s of Redis's return; tick query <= 5 ms"

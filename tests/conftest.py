@@ -10,6 +10,8 @@ import pytest
 import time_machine
 from django.test import override_settings
 
+from tests.twilio_server import CREDENTIALS as TWILIO_TEST_CREDENTIALS
+
 # `make test` runs the tests marked `clock` again with this set to an instant that trips date arithmetic
 # (the first hour of a month, a DST-change Sunday, 31 December): see the Makefile.
 TEST_NOW_VARIABLE = "SUPPORT_DESK_TEST_NOW"
@@ -105,13 +107,6 @@ def _sla_defaults(request):
 
     defaults.seed(BusinessCalendar, SlaTarget)
     defaults.seed_policies(EscalationPolicy, PolicyStep)
-
-
-TWILIO_TEST_CREDENTIALS = {
-    "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
-    "TWILIO_AUTH_TOKEN": "test-auth-token",
-    "TWILIO_FROM_NUMBER": "+15005550006",
-}
 
 
 @pytest.fixture

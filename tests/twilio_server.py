@@ -1,8 +1,10 @@
 """A loopback HTTP server that stands in for Twilio's REST API: the real `twilio` client talks to it.
 
-It records every request (path, form fields and when it arrived) and answers as told: created (201 with a
-SID), an error status with Twilio's error body, a 429 with a `Retry-After` header (`("429", seconds)`), or a
-hang longer than the client's timeout.
+It records every request (path, form fields, when it arrived, and the status and SID it answered) and
+answers as told: created (201 with a SID), an error status with Twilio's error body, a 429 with a
+`Retry-After` header (`("429", seconds)`), or a hang longer than the client's timeout.
+
+Used by the tests (the `twilio` fixture, the fault suite) and by the mass-breach benchmark.
 """
 
 import json
@@ -13,6 +15,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import count
 from urllib.parse import parse_qs
 
+# Credentials the real client sends to the loopback server (Twilio's own test-credential format).
+CREDENTIALS = {
+    "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+    "TWILIO_AUTH_TOKEN": "test-auth-token",
+    "TWILIO_FROM_NUMBER": "+15005550006",
+}
+
 
 @dataclass
 class Recorded:
@@ -21,6 +30,9 @@ class Recorded:
     form: dict[str, str]
     auth: str
     at: float = 0.0  # time.time() when it arrived
+    status: int = 0  # what it was answered (0 while answering, or when the client went away first)
+    sid: str = ""  # the SID created, when it was answered 201
+    retry_after: str = ""  # the Retry-After header of a 429
 
 
 @dataclass
@@ -60,24 +72,29 @@ def _handler(fake: FakeTwilio):
         def do_POST(self):
             length = int(self.headers.get("Content-Length") or 0)
             form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+            recorded = Recorded("POST", self.path, form, self.headers.get("Authorization", ""), time.time())
             with fake.lock:
-                auth = self.headers.get("Authorization", "")
-                fake.requests.append(Recorded("POST", self.path, form, auth, time.time()))
+                fake.requests.append(recorded)
             answer = fake.next_answer(form.get("To"))
             if answer == "hang":
                 time.sleep(fake.hang_seconds)
                 answer = 503
             if isinstance(answer, tuple):  # (429, Retry-After seconds)
                 status, retry_after = answer
+                recorded.status, recorded.retry_after = int(status), str(retry_after)
                 payload = {"code": 20429, "message": "Too Many Requests", "status": status}
                 self._json(int(status), payload, headers={"Retry-After": str(retry_after)})
             elif answer == "ok":
                 prefix = "CA" if self.path.endswith("/Calls.json") else "SM"
-                sid = f"{prefix}{next(fake.sids):032x}"
+                with fake.lock:
+                    recorded.sid = f"{prefix}{next(fake.sids):032x}"
+                recorded.status = 201
                 self._json(
-                    201, {"sid": sid, "status": "queued", "to": form.get("To"), "from": form.get("From")}
+                    201,
+                    {"sid": recorded.sid, "status": "queued", "to": form.get("To"), "from": form.get("From")},
                 )
             else:
+                recorded.status = int(answer)
                 self._json(
                     int(answer),
                     {"code": 20000 + int(answer), "message": f"simulated {answer}", "status": answer},
