@@ -242,6 +242,16 @@ def test_a_follow_up_links_both_ways_with_its_events(django_capture_on_commit_ca
     assert [n["event_id"] for n in rows["RequesterNotification"]] == ["Event:1"]
 
 
+def _file_major():
+    return services.ticket_file(
+        subject="Down",
+        description="All of it",
+        severity=Severity.MAJOR,
+        email="noc@streamco.example",
+        now=NOW,
+    )
+
+
 def test_filing_is_one_statement_that_psycopg_parses_once_per_process(premium):
     """The filing's statement stays within psycopg's cache of parsed queries (at most 50 parameters and
     4 KiB): alarms are one array per column, empty columns NULL in the text. Beyond it, psycopg would
@@ -256,13 +266,7 @@ def test_filing_is_one_statement_that_psycopg_parses_once_per_process(premium):
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(record):
-        filed = services.ticket_file(
-            subject="Down",
-            description="All of it",
-            severity=Severity.MAJOR,
-            email="noc@streamco.example",
-            now=NOW,
-        )
+        filed = _file_major()
     chain = [(sql, params) for sql, params in statements if sql.startswith("WITH")]
     assert len(chain) == 1
     sql, params = chain[0]
@@ -281,13 +285,7 @@ def test_an_alarm_due_within_the_horizon_at_filing_is_handed_to_the_broker_on_co
         first_response=timedelta(seconds=20)
     )
     with django_capture_on_commit_callbacks(execute=True):
-        filed = services.ticket_file(
-            subject="Down",
-            description="All of it",
-            severity=Severity.MAJOR,
-            email="noc@streamco.example",
-            now=NOW,
-        )
+        filed = _file_major()
     alarms = Alarm.objects.filter(ticket=filed.ticket)
     soon = [a for a in alarms if a.due_at <= NOW + timedelta(seconds=60)]
     assert soon, "the 20-second target puts its warning and first step within the minute"
