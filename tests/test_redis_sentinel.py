@@ -2,7 +2,6 @@
 monitors the test Redis): the settings that REDIS_SENTINELS and REDIS_SENTINEL_MASTER produce, the one
 client helper, Django's cache, the enqueue fast path, kombu's `sentinel` transport and a real worker."""
 
-import base64
 import json
 import os
 import shutil
@@ -22,11 +21,11 @@ from kombu import Connection, Exchange, Queue
 from redis.sentinel import MasterNotFoundError, SentinelConnectionPool
 
 from escalation.sla import integrity
+from tests.tickets.test_enqueue import taken
 from tickets.redis_connection import redis_client, sentinel_url, url_db, with_db
 
 ROOT = Path(__file__).resolve().parent.parent
 CELERY = str(Path(sys.executable).with_name("celery"))
-BROKER_IDS = {"headers": ("id", "root_id"), "properties": ("correlation_id", "delivery_tag")}
 
 
 def _plain_url() -> str:
@@ -173,18 +172,6 @@ def test_kombu_publishes_and_consumes_through_the_sentinel_transport(redis_senti
     assert plain.llen("sentinel-test") == 0
 
 
-def _messages(plain, queue: str) -> list[dict]:
-    messages = []
-    for raw in reversed(plain.lrange(queue, 0, -1)):
-        message = json.loads(raw)
-        for part, keys in BROKER_IDS.items():
-            for key in keys:
-                message[part].pop(key)
-        message["body"] = json.loads(base64.b64decode(message["body"]))
-        messages.append(message)
-    return messages
-
-
 def test_the_enqueue_fast_path_sends_through_the_sentinel_what_celery_sends(redis_sentinel, plain):
     """Under the Sentinel settings, the seam's one LPUSH (on the helper's client) and the task's own
     `delay()` (kombu's sentinel transport) put the same message on the same queue of the master."""
@@ -200,7 +187,7 @@ print(json.dumps({"pool": type(client.connection_pool).__name__}))
 """,
     )
     assert seen["pool"] == "SentinelConnectionPool"
-    by_name, by_task = _messages(plain, "mail")
+    by_name, by_task = taken(plain, "mail")
     assert by_name == by_task
     assert by_name["headers"]["task"] == "tickets.tasks.send_requester_notification"
     assert by_name["body"][0] == [41]
