@@ -26,7 +26,7 @@ run: install
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo
 	DEBUG=$${DEBUG:-1} BIND_ADDRESS=$${BIND_ADDRESS:-127.0.0.1} PATH="$(CURDIR)/$(BIN):$$PATH" \
-	$(BIN)/honcho start --port $${PORT:-8000} web worker mailer beat
+	$(BIN)/honcho start --port $${PORT:-8000} web worker pager mailer beat
 
 # After the main run, the tests marked `clock` (reports, credits, coverage, SLA clocks, business time) run
 # again with the clock travelled to each of these instants ($SUPPORT_DESK_TEST_NOW, tests/conftest.py):

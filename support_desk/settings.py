@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from tickets.redis_connection import SENTINEL_PREFIX, is_redis_url, sentinel_url, url_db, with_db
 
@@ -241,7 +242,16 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # behind them. They have their own queue, consumed by the Procfile's `mailer` process, so a slow or
 # flooded mail server never holds a worker slot that an escalation step needs.
 REQUESTER_MAIL_QUEUE = "mail"
-CELERY_TASK_ROUTES = {"tickets.tasks.send_requester_notification": {"queue": REQUESTER_MAIL_QUEUE}}
+# Pages (SMS, calls, managers' emails, a grouping window's message) must not wait behind a storm's
+# firing either: their own queue, consumed by the Procfile's `pager` process. A worker started without
+# -Q (the tests', a one-process install) consumes both of CELERY_TASK_QUEUES; the mail queue only by -Q.
+PAGES_QUEUE = "pages"
+CELERY_TASK_QUEUES = (Queue("celery"), Queue(PAGES_QUEUE))
+CELERY_TASK_ROUTES = {
+    "tickets.tasks.send_requester_notification": {"queue": REQUESTER_MAIL_QUEUE},
+    "escalation.tasks.send_notification": {"queue": PAGES_QUEUE},
+    "escalation.tasks.send_page": {"queue": PAGES_QUEUE},
+}
 
 # --- Cache ---------------------------------------------------------------------------------------
 # Rate limits and throttles count per client across every web process, so production shares one cache:

@@ -123,3 +123,6 @@ def test_requester_mail_has_a_queue_of_its_own_that_the_procfile_consumes():
     assert app.amqp.router.route({}, "escalation.tasks.fire_alarm")["queue"].name == "celery"
     procfile = (Path(__file__).resolve().parents[2] / "Procfile").read_text()
     assert "worker -Q celery " in procfile and "worker -Q mail " in procfile
+    assert "worker -Q pages " in procfile  # the pages' own queue (escalation/paging/README.md)
+    for task in ("escalation.tasks.send_notification", "escalation.tasks.send_page"):
+        assert app.amqp.router.route({}, task)["queue"].name == django_settings.PAGES_QUEUE == "pages"

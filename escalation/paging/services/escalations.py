@@ -17,7 +17,9 @@ due in the same minute cannot be fired that way on a small machine. So every ala
    clock still runs (`is_running`);
 4. writes for all of them with a few statements: the existence check, the `Escalation` rows, the
    timeline events, the notifications (`notifications_create(save=False)` builds each ticket's exactly
-   as alone; `notifications_create_many` inserts them and sends each after commit, as today), the
+   as alone; `pages_place_many` puts the SMS and calls in their recipients' grouping windows, one page
+   lock per recipient; `notifications_create_many` inserts them and sends those not grouped after
+   commit), the
    tickets' SLA fields (`tickets_sla_save_many`), and last one ledger append for all the breaches
    (`ledger_append_many`: the same rows, seqs and hashes as appending them one by one).
 
@@ -41,6 +43,7 @@ from escalation.paging.models import Alarm, Channel, Escalation, Notification, P
 from escalation.paging.schedule import WARNING_STEP
 from escalation.paging.services.alarms import is_running
 from escalation.paging.services.notifications import notifications_create, notifications_create_many
+from escalation.paging.services.pages import pages_place_many
 from escalation.roster import routing
 from escalation.roster.services.roster import Roster, assign_to_candidate
 from escalation.sla.services.clock import sla_breach_append_locked, sla_breach_row
@@ -304,6 +307,7 @@ def escalations_fire_many(
             if row is not None:
                 breaches.append(row)
     ticket_events_record_many(events=events)
+    pages_place_many(notifications=notifications, now=now)
     notifications_create_many(notifications=notifications)
     tickets_sla_save_many(changes=changes)
     # Last in the transaction: the ledger's chain head stays locked from here to the commit only.

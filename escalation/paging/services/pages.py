@@ -11,6 +11,7 @@ claimed and does nothing.
 """
 
 import logging
+from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -117,6 +118,65 @@ def page_place_locked(*, notification: Notification, now: datetime) -> bool:
         notification.grouped = not alone
         return alone
     raise TransientSendError("could not place the notification in a window (contention); will retry")
+
+
+def pages_place_many(*, notifications: list[Notification], now: datetime) -> None:
+    """Place the queued SMS and calls of a firing batch in their recipients' windows before they are
+    inserted: one page lock per (recipient, channel), not one task and one lock per notification.
+
+    A storm's batch to one engineer becomes at most one message at once (the first of a quiet period,
+    `grouped=False`, still queued to send) and the rest `grouped` onto the window, which sends its one
+    message when it closes (enqueued after commit). Each notification gets the window it would get placed
+    alone, one after the other. Recipients are locked in sorted order, so two batches never deadlock on
+    pages; a window another transaction opens first leaves that recipient's notifications unplaced, and
+    `send_notification` places them itself, as it does every notification created outside a batch.
+    """
+    if not grouping_on():
+        return
+    by_recipient: dict[tuple[str, str], list[Notification]] = defaultdict(list)
+    for notification in notifications:
+        if notification.channel in GROUPED_CHANNELS and notification.status == Notification.Status.QUEUED:
+            by_recipient[(notification.recipient, notification.channel)].append(notification)
+    for (recipient, channel), members in sorted(by_recipient.items()):
+        last_page = (
+            Page.objects.select_for_update()
+            .filter(recipient=recipient, channel=channel)
+            .order_by("-sequence")
+            .first()
+        )
+        last = _last_window(last_page, now)
+        for notification in members:
+            window = grouping.place(last, now=now, length=window_length())
+            if window.placement == grouping.Placement.JOIN:
+                page = last_page
+            else:
+                try:
+                    with transaction.atomic():
+                        page = Page.objects.create(
+                            recipient=recipient,
+                            recipient_user_id=notification.recipient_user_id,
+                            channel=channel,
+                            sequence=window.sequence,
+                            opened_at=window.opened_at,
+                            closes_at=window.closes_at,
+                            updated_at=now,
+                        )
+                except IntegrityError:
+                    break  # opened by another transaction a moment ago: the send task places the rest
+                transaction.on_commit(lambda page=page: enqueue.send_page(page.pk, page.closes_at))
+            alone = window.placement == grouping.Placement.OPEN_ALONE
+            notification.page = page
+            notification.grouped = not alone
+            if not alone:
+                notification.status = Notification.Status.GROUPED
+            last_page = page
+            last = grouping.LastWindow(
+                sequence=page.sequence,
+                opened_at=page.opened_at,
+                closes_at=page.closes_at,
+                collecting=True,
+                sends_message=not alone,
+            )
 
 
 # --- what the page says ---------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
 
-from escalation.models import Alarm, Escalation, LedgerEntry, Notification, Region
+from escalation.models import Alarm, Escalation, LedgerEntry, Notification, Page, Region
 from escalation.paging.services import alarms as alarm_service
 from escalation.paging.services.alarms import (
     alarms_enqueue_due,
@@ -16,6 +16,7 @@ from escalation.paging.services.alarms import (
     plan_waves,
 )
 from escalation.paging.services.escalations import alarm_fire, alarms_fire_batch
+from escalation.paging.services.notifications import notification_send
 from escalation.sla.services.ledger import ledger_verify
 from tests.factories import CustomerFactory, EngineerFactory, UserFactory, make_ticket
 from tickets import services
@@ -155,6 +156,51 @@ def test_a_batch_is_a_few_statements_whatever_its_size(storm, django_assert_max_
         result = alarms_fire_batch(now=now)
     assert len(result.fired) == sum(t.severity == Severity.MAJOR for t in storm)  # urgent: due at 30 min
     assert {e.step for e in result.fired} == {1}
+
+
+def placements() -> dict:
+    """Where each SMS and call went: its window (or none), grouped or alone, its status; and the windows."""
+    return {
+        "notifications": sorted(
+            (n.ticket_id, n.escalation.step, n.channel, n.recipient, n.grouped, n.status,
+             n.page.sequence if n.page else None)
+            for n in Notification.objects.select_related("escalation", "page").filter(channel__in=("sms", "voice"))
+        ),  # fmt: skip
+        "pages": sorted(
+            Page.objects.values_list("recipient", "channel", "sequence", "opened_at", "closes_at", "status")
+        ),
+    }
+
+
+def send_queued(now) -> None:
+    for pk in Notification.objects.filter(status="queued").order_by("pk").values_list("pk", flat=True):
+        notification_send(notification_id=pk, now=now)
+
+
+def test_a_batch_places_its_pages_in_windows_as_sending_one_by_one_would(storm, twilio, settings):
+    """A storm's batch groups its SMS and calls per recipient as it fires (one page lock per recipient),
+    instead of leaving each to a send task of its own: the same windows, the same notifications grouped,
+    and only the first of each recipient's quiet period left to send at once."""
+    settings.TWILIO_MESSAGES_PER_SECOND = 1000  # the sender's pacing is not what this test is about
+    now = AT + 16 * MINUTE + 20 * timedelta(seconds=7)  # every warning and step 1 due
+    with pytest.raises(Rollback), transaction.atomic():
+        fire_one_by_one(now)
+        send_queued(now)
+        alone = placements()
+        raise Rollback
+    assert Page.objects.count() == 0
+    fire_in_batches(now)
+    waiting = Notification.objects.filter(status="queued", channel__in=("sms", "voice"))
+    assert waiting.count() == waiting.filter(grouped=False, page__isnull=False).count()
+    assert waiting.count() == Page.objects.count()  # one message at once per recipient and channel
+    send_queued(now)
+    batched = placements()
+
+    assert batched == alone
+    grouped = [n for n in batched["notifications"] if n[4]]
+    assert len(grouped) > len(batched["pages"])  # a storm: several tickets behind one message
+    assert {n[5] for n in grouped} == {"grouped"}  # they go out with their window's message at its close
+    assert len(twilio.sms()) + len(twilio.calls()) == 2 * len(batched["pages"])  # alone ones, both runs
 
 
 def test_replays_and_stale_duplicates_are_no_ops(storm):
