@@ -160,12 +160,20 @@ def test_a_batch_is_a_few_statements_whatever_its_size(storm, django_assert_max_
 
 def placements() -> dict:
     """Where each SMS and call went: its window (or none), grouped or alone, its status; and the windows."""
+    paged = Notification.objects.select_related("escalation", "page").filter(channel__in=("sms", "voice"))
     return {
         "notifications": sorted(
-            (n.ticket_id, n.escalation.step, n.channel, n.recipient, n.grouped, n.status,
-             n.page.sequence if n.page else None)
-            for n in Notification.objects.select_related("escalation", "page").filter(channel__in=("sms", "voice"))
-        ),  # fmt: skip
+            (
+                n.ticket_id,
+                n.escalation.step,
+                n.channel,
+                n.recipient,
+                n.grouped,
+                n.status,
+                n.page_id and n.page.sequence,
+            )
+            for n in paged
+        ),
         "pages": sorted(
             Page.objects.values_list("recipient", "channel", "sequence", "opened_at", "closes_at", "status")
         ),
