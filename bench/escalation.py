@@ -9,10 +9,11 @@ beat on PostgreSQL and Redis.
 
 Lateness is measured from each step's due instant to its `escalated` event (`Escalation.fired_at`),
 read just before the transaction that fires the step: sending its SMS and calls comes after, in tasks
-of their own (`send_notification`, `send_page`), and is not in the figure. Those tasks run in the same
-worker's pool, though, so they can hold up a firing task's start: a send waits up to
-TWILIO_RATE_LIMIT_MAX_WAIT_SECONDS (1 s) for the sender's slot in a pool process, and every SMS and call
-is placed in its window by a task of its own (`--no-twilio` gives the figure without them).
+of their own (`send_notification`, `send_page`), and is not in the figure. As in the Procfile, those
+tasks run in a `pager` worker of their own (queue `pages`, 2 processes) beside the firing `worker`
+(queue `celery`, 4 processes); they share the machine's 2 cores (`--no-twilio` gives the figure
+without them). The firing batch places each SMS and call in its recipient's grouping window, so a
+storm leaves one send task per recipient and window, not one per notification.
 
 Data is generated with bulk_create (tickets, clocks and alarms as the services would plan them), not
 through the API.
@@ -160,7 +161,8 @@ def run(count: int, first_due_in: timedelta, span: timedelta, label: str, twilio
     rss_samples: list[float] = []
     stop = threading.Event()
     try:
-        worker = procs.worker(concurrency=4)
+        worker = procs.worker(concurrency=4, queues="celery")
+        procs.worker("pager", concurrency=2, queues="pages")
         procs.beat()
 
         def sample():
@@ -178,7 +180,7 @@ def run(count: int, first_due_in: timedelta, span: timedelta, label: str, twilio
         )  # fmt: skip
         time.sleep(5)  # anything that would fire twice has had time to
         if server:
-            # The SMS and calls are placed by a task each, behind the storm: allow for their backlog.
+            # The last windows close up to a window after the last step, and chain while the storm lasts.
             paging_settled(timeout=3 * PAGE_WINDOW.total_seconds() + 120 + count / 25)
             time.sleep(2)  # anything that would send a second message for a window has had time to
     finally:

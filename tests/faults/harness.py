@@ -101,9 +101,18 @@ class Processes:
         return process
 
     def worker(
-        self, name: str = "worker", concurrency: int = 2, pool: str = "prefork", wait: bool = True
+        self,
+        name: str = "worker",
+        concurrency: int = 2,
+        pool: str = "prefork",
+        wait: bool = True,
+        queues: str = "",
     ) -> subprocess.Popen:
+        """A Celery worker; with no `queues` it consumes CELERY_TASK_QUEUES (escalation and pages), as
+        a one-process install does; `queues="celery"` and `queues="pages"` split them as the Procfile."""
         argv = [str(BIN / "celery"), "-A", "support_desk", "worker", "--loglevel", "INFO", "-n", f"{name}@%h"]
+        if queues:
+            argv += ["-Q", queues]
         process = self.spawn(name, [*argv, "--pool", pool, "--concurrency", str(concurrency)])
         if wait:
             log = self.logdir / f"{name}-{self.count}.log"
