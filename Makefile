@@ -9,16 +9,27 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/support_desk
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
 
-.PHONY: install run test lint check-deploy bench clean
+.PHONY: install lock run test lint check-deploy bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+# The locked versions, with their hashes (requirements/dev.txt, made by `make lock` from pyproject.toml's
+# ranges): a fresh clone installs exactly what CI tested. Then the project itself, without resolving.
+$(STAMP): requirements/dev.txt pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade 'pip>=24'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# Refresh the lock after changing a range in pyproject.toml (or to take newer releases): the newest
+# versions the ranges allow today, for every Python the project supports, with hashes.
+# requirements/base.txt is what a deployment installs; requirements/dev.txt adds the test tools.
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile --quiet --universal --generate-hashes pyproject.toml -o requirements/base.txt
+	$(BIN)/uv pip compile --quiet --universal --generate-hashes --extra dev pyproject.toml -o requirements/dev.txt
 
 install: $(STAMP)
 
