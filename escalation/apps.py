@@ -20,7 +20,7 @@ class EscalationConfig(AppConfig):
 
         from django.db.models.signals import post_migrate
 
-        from escalation import receivers
+        from escalation import checks, receivers  # noqa: F401 - checks registers itself
         from escalation.roster.services.engineers import managers_group_grant_permissions
 
         receivers.connect()

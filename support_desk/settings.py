@@ -219,9 +219,15 @@ if not CELERY_BROKER_URL:
             "processed_folder": str(_broker_dir / "processed"),
             "store_processed": False,
         }
+# Redis hands a message a worker took but never acknowledged (the worker was killed) to another worker
+# after this many seconds. A worker holds an ETA task unacknowledged until its time comes, so the rule
+# is: no ETA or retry countdown may reach this far ahead, or its task runs twice (harmlessly, every task
+# is idempotent, but needlessly). The longest are the send retries' cap (300 s, a Retry-After included),
+# the alarms' horizon (60 s) and a grouping window (PAGE_GROUP_WINDOW_SECONDS); `manage.py check`
+# refuses a timeout that is not above them all (escalation/checks.py).
+BROKER_VISIBILITY_TIMEOUT = env.float("BROKER_VISIBILITY_TIMEOUT", default=600.0)
 if is_redis_url(CELERY_BROKER_URL):
-    # Redis redelivers any message not acknowledged within this window; ETAs stay far below it.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": BROKER_VISIBILITY_TIMEOUT}
 if CELERY_BROKER_URL.startswith(SENTINEL_PREFIX):
     CELERY_BROKER_TRANSPORT_OPTIONS["master_name"] = REDIS_SENTINEL_MASTER
 # No result backend: every task ignores its result (the database holds what a task did).
@@ -237,6 +243,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # the beat ticks re-send what could not be enqueued.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2.0
+# The worker retries a lost broker every BROKER_RECONNECT_SECONDS (Celery's own retries grow to 30 s), so
+# it is back within about that long of Redis answering again (support_desk/celery.py).
+BROKER_RECONNECT_SECONDS = env.float("BROKER_RECONNECT_SECONDS", default=1.0)
+CELERY_WORKER_CONSUMER = "support_desk.celery:PromptConsumer"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Customers' emails wait on mail servers (up to EMAIL_TIMEOUT each, with retries); pages must not wait
 # behind them. They have their own queue, consumed by the Procfile's `mailer` process, so a slow or

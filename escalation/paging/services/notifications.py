@@ -247,7 +247,10 @@ def retry_countdown(exc: TransientSendError, retries: int) -> float:
     provider (recorded on the row and carried by the error), not on the task's retries: waiting for a
     free slot must not stretch the backoff."""
     if isinstance(exc, RateLimited) and exc.retry_after > 0:
-        return exc.retry_after + random.uniform(0, 0.5)  # noqa: S311 - jitter, not security
+        # A long Retry-After holds the sender number (channels/rate_limit.py) for all of it; the task
+        # comes back at most every BACKOFF_CAP_SECONDS to find it held, so no ETA outlives the broker's
+        # visibility timeout (BROKER_VISIBILITY_TIMEOUT in settings).
+        return min(exc.retry_after + random.uniform(0, 0.5), BACKOFF_CAP_SECONDS)  # noqa: S311 - jitter
     return backoff_seconds(getattr(exc, "attempts", None) or retries)
 
 

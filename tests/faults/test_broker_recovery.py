@@ -1,0 +1,85 @@
+"""After Redis comes back, the worker is back within about BROKER_RECONNECT_SECONDS (not Celery's 30 s
+retry interval), and what a SIGKILLed worker held unacknowledged is handed out again within the
+visibility timeout plus kombu's restore pass, not after an hour (issue 20). Real worker, beat and a
+private redis-server."""
+
+import time
+
+import pytest
+import redis
+from django.utils import timezone
+
+from tests.factories import make_ticket
+from tests.faults.checks import assert_every_due_step_fired_exactly_once
+from tests.faults.conftest import database_url_for_processes, fast_major_policy, process_env
+from tests.faults.harness import Processes, wait_until
+from tests.faults.test_worker_faults import wait_for_steps
+from tickets.models import Severity, Ticket
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+VISIBILITY_TIMEOUT = 8  # seconds, for this test only: every ETA below stays under it
+RESTORE_PASS = 100  # kombu restores unacked messages on a worker's every 10th 10-second poll
+
+
+def connected_lines(procs, name: str) -> int:
+    return sum(path.read_text().count("Connected to redis") for path in procs.logdir.glob(f"{name}-*.log"))
+
+
+def test_the_worker_is_back_within_two_seconds_of_redis_returning(procs, broker, team, premium):
+    procs.worker()
+    assert connected_lines(procs, "worker") == 1
+    broker.stop()
+    time.sleep(25)  # long enough for Celery's own retry interval to have grown past 10 s
+    broker.start()
+    returned = time.monotonic()
+    wait_until(
+        lambda: connected_lines(procs, "worker") >= 2, 15, interval=0.05, what="the worker reconnected"
+    )
+    reconnect_s = time.monotonic() - returned
+    # and it consumes again: a ticket filed now is routed by the worker's task, not by a tick
+    ticket = make_ticket(email="back@streamco.example", severity=Severity.MAJOR, now=timezone.now())
+    wait_until(lambda: Ticket.objects.filter(pk=ticket.pk, assignee__isnull=False).exists(), 10)
+    routed_s = time.monotonic() - returned
+    print(
+        f"\nredis away 25 s: the worker reconnected {reconnect_s:.2f} s after it returned; "
+        f"a new ticket routed at {routed_s:.2f} s"
+    )
+    assert reconnect_s < 2.5
+
+
+def test_a_killed_workers_unacknowledged_messages_are_not_stranded(broker, team, premium, tmp_path):
+    env = process_env(database_url_for_processes(), broker.url, BROKER_VISIBILITY_TIMEOUT=VISIBILITY_TIMEOUT)
+    procs = Processes(env, tmp_path)
+    client = redis.Redis.from_url(broker.url)
+    try:
+        fast_major_policy(first_response_seconds=6, step_delays=(0, 1, 2))
+        procs.beat()
+        procs.worker()
+        tickets = [
+            make_ticket(email=f"noc{i}@streamco.example", severity=Severity.MAJOR, now=timezone.now())
+            for i in range(20)
+        ]
+        wait_until(lambda: client.hlen("unacked") >= 20, 10, what="the worker holding ETAs")
+        procs.kill("worker")  # SIGKILL: what it held stays in Redis's unacked hash
+        killed = time.monotonic()
+        held = client.hlen("unacked")
+        procs.worker(wait=False)  # a supervisor restarts it
+        wait_for_steps(tickets, (0, 1, 2, 3), procs, timeout=60)  # the tick hands the lost alarms over again
+        fired_s = time.monotonic() - killed
+        wait_until(
+            lambda: client.hlen("unacked") == 0,
+            VISIBILITY_TIMEOUT + RESTORE_PASS + 20,
+            interval=0.5,
+            what="the killed worker's messages handed out again",
+        )
+        stranded_s = time.monotonic() - killed
+        figures = assert_every_due_step_fired_exactly_once(tickets)  # the restored ones fired nothing twice
+    finally:
+        procs.stop_all()
+    print(
+        f"\nworker SIGKILL holding {held} messages: every step fired {fired_s:.1f} s after the kill; "
+        f"its messages back in the queue and done {stranded_s:.1f} s after it "
+        f"(visibility timeout {VISIBILITY_TIMEOUT} s); {figures}"
+    )
+    assert stranded_s < VISIBILITY_TIMEOUT + RESTORE_PASS + 20
