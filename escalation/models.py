@@ -1,9 +1,19 @@
 """The escalation app's models, each defined beside the rest of its artifact: `roster/models.py`
-(engineers), `sla/models.py` (calendars, targets, clocks, the ledger) and `paging/models.py` (policies,
-alarms, escalations, notifications). Django finds them through this module; the app label and the
+(engineers), `sla/models.py` (calendars, targets, clocks, the ledger), `paging/models.py` (policies,
+alarms, escalations, notifications) and `incidents/models.py` (integrations, incidents, alerts). Django finds them through this module; the app label and the
 migration history are the same as when they were one module, and the migrations' references
 (`escalation.models.default_workdays`, `validate_workdays`, `validate_notify`) resolve here."""
 
+from escalation.incidents.models import (
+    Alert,
+    AlertAction,
+    Impact,
+    Incident,
+    IncidentCustomer,
+    IncidentStatus,
+    Integration,
+    Kind,
+)
 from escalation.paging.models import (
     Alarm,
     Channel,
@@ -35,6 +45,8 @@ from escalation.sla.models import (
 __all__ = [
     "WORKDAYS_DEFAULT",
     "Alarm",
+    "Alert",
+    "AlertAction",
     "BusinessCalendar",
     "Channel",
     "Engineer",
@@ -42,6 +54,12 @@ __all__ = [
     "Escalation",
     "EscalationPolicy",
     "Holiday",
+    "Impact",
+    "Incident",
+    "IncidentCustomer",
+    "IncidentStatus",
+    "Integration",
+    "Kind",
     "LedgerEntry",
     "LedgerHead",
     "LedgerImmutable",
