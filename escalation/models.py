@@ -1,8 +1,9 @@
-"""The escalation app's models, each defined beside the rest of its artifact: `roster/models.py`
-(engineers), `sla/models.py` (calendars, targets, clocks, the ledger), `paging/models.py` (policies,
-alarms, escalations, notifications) and `incidents/models.py` (integrations, incidents, alerts). Django finds them through this module; the app label and the
-migration history are the same as when they were one module, and the migrations' references
-(`escalation.models.default_workdays`, `validate_workdays`, `validate_notify`) resolve here."""
+"""The escalation app's models, each defined beside the rest of its artifact: `roster/models.py` (engineers),
+`sla/models.py` (calendars, targets, clocks, the ledger), `paging/models.py` (policies, alarms,
+escalations, notifications) and `incidents/models.py` (integrations, incidents, alerts). Django finds them
+through this module; the app label and the migration history are the same as when they were one module, and
+the migrations' references (`escalation.models.default_workdays`, `validate_workdays`, `validate_notify`)
+resolve here."""
 
 from escalation.incidents.models import (
     Alert,

@@ -70,8 +70,9 @@ class Integration(models.Model):
 class Incident(models.Model):
     title = models.CharField(max_length=TITLE_MAX_LENGTH)
     status = models.CharField(max_length=20, choices=IncidentStatus.choices, default=IncidentStatus.TRIGGERED)
-    # None: only `info` alerts so far, recorded on the incident, no ticket severity.
-    severity = models.CharField(max_length=10, choices=Severity.choices, null=True, blank=True)
+    # NULL (not ""): only `info` alerts so far, recorded on the incident, no ticket severity; the API
+    # shows null, and "no severity" stays distinct from a severity.
+    severity = models.CharField(max_length=10, choices=Severity.choices, null=True, blank=True)  # noqa: DJ001
     impact = models.CharField(max_length=10, choices=Impact.choices, default=Impact.OUTAGE)
     started_at = models.DateTimeField()
     acknowledged_at = models.DateTimeField(null=True, blank=True)
@@ -97,10 +98,12 @@ class Incident(models.Model):
                 name="incident_open_once",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["triggered", "acknowledged", "resolved"]), name="incident_status_known"
+                condition=Q(status__in=["triggered", "acknowledged", "resolved"]),
+                name="incident_status_known",
             ),
             models.CheckConstraint(
-                condition=~Q(status="resolved") | Q(resolved_at__isnull=False), name="incident_resolved_has_time"
+                condition=~Q(status="resolved") | Q(resolved_at__isnull=False),
+                name="incident_resolved_has_time",
             ),
         ]
         indexes = [
@@ -121,8 +124,13 @@ class IncidentCustomer(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["incident", "customer"], name="incident_customer_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "customer"], name="incident_customer_once")
+        ]
         indexes = [models.Index(fields=["customer", "incident"], name="incident_customer_by_customer")]
+
+    def __str__(self) -> str:
+        return f"incident {self.incident_id} affects customer {self.customer_id}"
 
 
 class Alert(models.Model):
@@ -141,3 +149,6 @@ class Alert(models.Model):
     class Meta:
         ordering = ["received_at", "id"]
         indexes = [models.Index(fields=["incident", "received_at"], name="alert_incident_received")]
+
+    def __str__(self) -> str:
+        return f"{self.action} for incident {self.incident_id} at {self.received_at:%Y-%m-%d %H:%M:%S}"

@@ -22,7 +22,7 @@ _RANK = {None: 0, Severity.GENERAL.value: 1, Severity.URGENT.value: 2, Severity.
 def validate_severity_map(value) -> None:
     """A map from some of the four source severities to a ticket severity or null."""
     if not isinstance(value, dict):
-        raise ValidationError("An object such as {\"critical\": \"major\", \"info\": null}.")
+        raise ValidationError('An object such as {"critical": "major", "info": null}.')
     for source, target in value.items():
         if source not in SOURCE_SEVERITIES:
             raise ValidationError(f"Unknown source severity {source!r}; use {', '.join(SOURCE_SEVERITIES)}.")

@@ -89,8 +89,10 @@ def _current_incidents(integration: Integration, keys: list[str], now: datetime)
 def _preferred(candidate: Incident, held: Incident) -> bool:
     if (candidate.status != IncidentStatus.RESOLVED) != (held.status != IncidentStatus.RESOLVED):
         return candidate.status != IncidentStatus.RESOLVED
-    return candidate.resolved_at is not None and held.resolved_at is not None and (
-        candidate.resolved_at > held.resolved_at
+    return (
+        candidate.resolved_at is not None
+        and held.resolved_at is not None
+        and (candidate.resolved_at > held.resolved_at)
     )
 
 
