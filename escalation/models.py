@@ -2,8 +2,8 @@
 `sla/models.py` (calendars, targets, clocks, the ledger), `paging/models.py` (policies, alarms,
 escalations, notifications) and `incidents/models.py` (integrations, incidents, alerts). Django finds them
 through this module; the app label and the migration history are the same as when they were one module, and
-the migrations' references (`escalation.models.default_workdays`, `validate_workdays`, `validate_notify`)
-resolve here."""
+the migrations' references (`escalation.models.default_workdays`, `validate_workdays`, `validate_notify`,
+`default_severity_map`, `validate_severity_map`) resolve here."""
 
 from escalation.incidents.models import (
     Alert,
@@ -14,7 +14,9 @@ from escalation.incidents.models import (
     IncidentStatus,
     Integration,
     Kind,
+    default_severity_map,
 )
+from escalation.incidents.severity import validate_severity_map
 from escalation.paging.models import (
     Alarm,
     Channel,
@@ -74,7 +76,9 @@ __all__ = [
     "Target",
     "TicketClock",
     "TwilioWebhookReceipt",
+    "default_severity_map",
     "default_workdays",
     "validate_notify",
+    "validate_severity_map",
     "validate_workdays",
 ]

@@ -345,6 +345,7 @@ SPECTACULAR_SETTINGS = {
         "Region": "escalation.models.Region",
         "Channel": "escalation.models.Channel",
         "NotificationStatus": "escalation.models.Notification.Status",
+        "IntegrationKind": "escalation.models.Kind",
     },
 }
 

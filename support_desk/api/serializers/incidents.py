@@ -82,10 +82,13 @@ class IncidentSerializer(serializers.Serializer):
     customers = CustomerRefSerializer(many=True, source="customers.all")
     tickets = serializers.SerializerMethodField()
     alerts = serializers.SerializerMethodField()
-    commander = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    commander = serializers.SerializerMethodField(help_text="The commander's username, or null.")
 
     def get_integration(self, incident) -> dict:
         return {"id": incident.integration_id, "name": incident.integration.name}
+
+    def get_commander(self, incident) -> str | None:
+        return incident.commander.username if incident.commander_id else None
 
     def get_tickets(self, incident) -> list[str]:
         return []  # linked tickets come with phase 2 (issue 14)

@@ -24,6 +24,7 @@ from escalation.incidents.services.incidents import UNSET, IncidentChangeRefused
 from escalation.incidents.services.ingest import alerts_ingest
 from escalation.incidents.services.integrations import integration_create, integration_rotate_key
 
+from .. import examples as ex
 from ..filters import IncidentListQuery
 from ..permissions import IsEngineer, IsManager
 from ..schema import READ, WRITE, errors
@@ -48,7 +49,12 @@ def _with_key(integration: Integration, key: str) -> dict:
 class IntegrationCollectionView(ListApiView):
     permission_classes = [IsManager]
 
-    @extend_schema(summary="Integrations", responses={200: IntegrationSerializer(many=True), **errors(*READ)})
+    @extend_schema(
+        summary="Integrations",
+        description="Alert senders, without their keys. Managers only.",
+        responses={200: IntegrationSerializer(many=True), **errors(*READ)},
+        examples=[ex.example("A page of integrations", ex.INTEGRATION, status=200)],
+    )
     def get(self, request):
         return self.paginated(integration_list(), IntegrationSerializer)
 
@@ -58,6 +64,10 @@ class IntegrationCollectionView(ListApiView):
         "<key>`, an Events v2 sender as `routing_key`. Managers only.",
         request=IntegrationWriteSerializer,
         responses={201: IntegrationWithKeySerializer, **errors(*WRITE)},
+        examples=[
+            ex.example("An Alertmanager integration", ex.INTEGRATION_WRITE, request=True),
+            ex.example("The integration and its key", ex.INTEGRATION_WITH_KEY, status=201),
+        ],
     )
     def post(self, request):
         integration, key = integration_create(**self.body(IntegrationWriteSerializer))
@@ -73,6 +83,7 @@ class IntegrationRotateView(ApiView):
         request=None,
         parameters=[INTEGRATION_ID],
         responses={200: IntegrationWithKeySerializer, **errors(*WRITE, 404)},
+        examples=[ex.example("The new key", ex.INTEGRATION_WITH_KEY, status=200)],
     )
     def post(self, request, integration_id: int):
         if integration_get(integration_id=integration_id) is None:
@@ -121,6 +132,10 @@ class AlertmanagerView(AlertIntakeView):
         description="Prometheus Alertmanager's webhook body (version 4); `Authorization: Bearer <key>`.",
         request=OpenApiTypes.OBJECT,
         responses={202: OpenApiTypes.OBJECT, **errors(400, 401, 403, 413, 415, 429)},
+        examples=[
+            ex.example("A firing group", ex.ALERTMANAGER_BODY, request=True),
+            ex.example("Accepted", ex.ALERTMANAGER_ACCEPTED, status=202),
+        ],
     )
     def post(self, request):
         integration = self.integration()
@@ -175,6 +190,11 @@ class EventsView(AlertIntakeView):
         "`alerts/events/v2/enqueue` for clients that append that path to a base URL.",
         request=OpenApiTypes.OBJECT,
         responses={202: OpenApiTypes.OBJECT, **errors(400, 401, 403, 413, 415, 429)},
+        examples=[
+            ex.example("A trigger", ex.EVENT, request=True),
+            ex.example("Processed", ex.EVENT_ACCEPTED, status=202),
+            ex.example("Invalid", ex.EVENT_INVALID, status=400),
+        ],
     )
     def post(self, request):
         integration = self.integration()
@@ -201,6 +221,7 @@ class IncidentCollectionView(ListApiView):
         description="Newest first. Engineers and managers.",
         parameters=[IncidentListQuery],
         responses={200: IncidentSerializer(many=True), **errors(*READ)},
+        examples=[ex.example("A page of incidents", ex.INCIDENT, status=200)],
     )
     def get(self, request):
         query = self.query(IncidentListQuery)
@@ -221,6 +242,7 @@ class IncidentDetailView(ApiView):
         summary="One incident",
         parameters=[INCIDENT_ID],
         responses={200: IncidentSerializer, **errors(*READ, 404)},
+        examples=[ex.example("An incident", ex.INCIDENT, status=200)],
     )
     def get(self, request, incident_id: int):
         return Response(IncidentSerializer(_incident_or_404(incident_id)).data)
@@ -230,6 +252,12 @@ class IncidentDetailView(ApiView):
         parameters=[INCIDENT_ID],
         request=IncidentWriteSerializer(partial=True),
         responses={200: IncidentSerializer, **errors(*WRITE, 404)},
+        examples=[
+            ex.example(
+                "Acknowledge and take command", {"status": "acknowledged", "commander": "lena"}, request=True
+            ),
+            ex.example("The incident", ex.INCIDENT, status=200),
+        ],
     )
     def patch(self, request, incident_id: int):
         _incident_or_404(incident_id)
