@@ -116,3 +116,25 @@ class IncidentWriteSerializer(serializers.Serializer):
         if user is None or not is_engineer(user):
             raise serializers.ValidationError(f"{username} is not an active engineer.")
         return user
+
+
+class AlertmanagerAcceptedSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    alerts = serializers.IntegerField(help_text="Alerts in the post.")
+    opened = serializers.IntegerField(help_text="Incidents opened.")
+    reopened = serializers.IntegerField(help_text="Resolved incidents reopened (flapping).")
+    ignored = serializers.IntegerField(help_text="Resolves for keys without an incident.")
+
+
+class EventAcceptedSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    message = serializers.CharField()
+    dedup_key = serializers.CharField()
+
+
+class EventRefusedSerializer(serializers.Serializer):
+    """PagerDuty's error shape, which Events v2 senders log."""
+
+    status = serializers.CharField()
+    message = serializers.CharField()
+    errors = serializers.ListField(child=serializers.CharField())

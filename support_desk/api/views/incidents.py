@@ -5,7 +5,7 @@ import uuid
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
@@ -29,6 +29,9 @@ from ..filters import IncidentListQuery
 from ..permissions import IsEngineer, IsManager
 from ..schema import READ, WRITE, errors
 from ..serializers.incidents import (
+    AlertmanagerAcceptedSerializer,
+    EventAcceptedSerializer,
+    EventRefusedSerializer,
     IncidentSerializer,
     IncidentWriteSerializer,
     IntegrationSerializer,
@@ -40,6 +43,9 @@ from .base import ApiView, ListApiView
 
 INTEGRATION_ID = OpenApiParameter("integration_id", int, OpenApiParameter.PATH)
 INCIDENT_ID = OpenApiParameter("incident_id", int, OpenApiParameter.PATH)
+EVENT_REFUSED = OpenApiResponse(
+    response=EventRefusedSerializer, description="Refused, in PagerDuty's shape (status, message, errors)."
+)
 
 
 def _with_key(integration: Integration, key: str) -> dict:
@@ -131,7 +137,7 @@ class AlertmanagerView(AlertIntakeView):
         summary="Alertmanager webhook",
         description="Prometheus Alertmanager's webhook body (version 4); `Authorization: Bearer <key>`.",
         request=OpenApiTypes.OBJECT,
-        responses={202: OpenApiTypes.OBJECT, **errors(400, 401, 403, 413, 415, 429)},
+        responses={202: AlertmanagerAcceptedSerializer, **errors(400, 401, 403, 413, 415, 429)},
         examples=[
             ex.example("A firing group", ex.ALERTMANAGER_BODY, request=True),
             ex.example("Accepted", ex.ALERTMANAGER_ACCEPTED, status=202),
@@ -189,7 +195,10 @@ class EventsView(AlertIntakeView):
         description="PagerDuty's Events API v2 (`routing_key` is the integration's key). Also at "
         "`alerts/events/v2/enqueue` for clients that append that path to a base URL.",
         request=OpenApiTypes.OBJECT,
-        responses={202: OpenApiTypes.OBJECT, **errors(400, 401, 403, 413, 415, 429)},
+        responses={
+            202: EventAcceptedSerializer,
+            **{code: EVENT_REFUSED for code in (400, 401, 403, 413, 415, 429)},
+        },
         examples=[
             ex.example("A trigger", ex.EVENT, request=True),
             ex.example("Processed", ex.EVENT_ACCEPTED, status=202),
