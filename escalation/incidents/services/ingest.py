@@ -74,9 +74,15 @@ def _lock_keys(integration_id: int, keys: list[str]) -> None:
 
 
 def _current_incidents(integration: Integration, keys: list[str], now: datetime) -> dict[str, Incident]:
-    """Per key: its open incident, else its incident resolved within the reopen window, else none."""
-    candidates = Incident.objects.filter(integration=integration, dedup_key__in=keys).filter(
-        OPEN | Q(resolved_at__gte=now - reopen_window())
+    """Per key: its open incident, else its incident resolved within the reopen window, else none.
+
+    Locked (after the key locks, in id order): an engineer's change to one of them (`incident_update`,
+    which locks the row only) lands before or after this batch, never overwritten by it."""
+    candidates = (
+        Incident.objects.filter(integration=integration, dedup_key__in=keys)
+        .filter(OPEN | Q(resolved_at__gte=now - reopen_window()))
+        .order_by("id")
+        .select_for_update()
     )
     current: dict[str, Incident] = {}
     for incident in candidates:

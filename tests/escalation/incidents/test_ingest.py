@@ -198,3 +198,26 @@ def test_a_storm_of_ten_thousand_events_over_fifty_keys_makes_fifty_incidents():
     assert Incident.objects.aggregate(total=Sum("alert_count"))["total"] == 10_000
     assert Alert.objects.count() == 10_000
     assert Counter(Incident.objects.values_list("alert_count", flat=True)) == Counter({200: 50})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_engineers_resolve_racing_alerts_is_never_undone():
+    """Alerts and an engineer's resolve at once: the resolve holds (or a later trigger reopens it),
+    never a stale write putting the status back."""
+    from escalation.incidents.services.incidents import incident_update
+
+    source = integration()
+    for round_ in range(5):
+        key = f"race-{round_}"
+        alerts_ingest(integration=source, alerts=[alert(key=key)], now=NOW)
+        incident = Incident.objects.get(dedup_key=key)
+
+        def work(n: int, incident=incident, key=key) -> None:
+            if n == 0:
+                incident_update(incident_id=incident.pk, now=NOW + timedelta(seconds=1), status="resolved")
+            else:
+                alerts_ingest(integration=source, alerts=[alert("acknowledge", key=key)], now=NOW)
+
+        assert _in_threads(4, work) == []
+        incident.refresh_from_db()
+        assert incident.status == IncidentStatus.RESOLVED and incident.resolved_at is not None
