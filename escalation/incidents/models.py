@@ -86,8 +86,9 @@ class Incident(models.Model):
     )
     alert_count = models.PositiveIntegerField(default=0)
     last_alert_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Set by the services from their `now` (they never read the clock).
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
 
     class Meta:
         ordering = ["-started_at", "-id"]

@@ -8,7 +8,7 @@ from .keys import key_hash, well_formed
 from .models import Incident, Integration
 
 
-def integration_for_key(key) -> Integration | None:
+def integration_get_by_key(key) -> Integration | None:
     """The integration `key` belongs to; a key that could not have been issued is refused without a query."""
     if not well_formed(key):
         return None

@@ -1,6 +1,7 @@
 """Integrations (alert senders) and the incidents their alerts open."""
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from escalation.incidents.models import Impact, IncidentStatus, Kind
@@ -34,11 +35,9 @@ class IntegrationWithKeySerializer(IntegrationSerializer):
 
 
 def _validate_severity_map(value):
-    from django.core.exceptions import ValidationError
-
     try:
         validate_severity_map(value)
-    except ValidationError as refused:
+    except DjangoValidationError as refused:
         raise serializers.ValidationError(refused.messages) from None
     return value
 

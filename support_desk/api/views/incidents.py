@@ -16,8 +16,8 @@ from escalation.incidents.models import Integration, Kind
 from escalation.incidents.selectors import (
     incident_get,
     incident_list,
-    integration_for_key,
     integration_get,
+    integration_get_by_key,
     integration_list,
 )
 from escalation.incidents.services.incidents import UNSET, IncidentChangeRefused, incident_update
@@ -117,7 +117,7 @@ class AlertIntakeView(ApiView):
         key = alert_key_from(self.request)
         if key is None:
             raise KeyRefused(401, self.missing_key_message)
-        integration = integration_for_key(key)
+        integration = integration_get_by_key(key)
         if integration is None:
             raise KeyRefused(401, "The key is not an integration's key (unknown or rotated).")
         if not integration.enabled:

@@ -128,8 +128,12 @@ def test_the_same_key_on_two_integrations_is_two_incidents():
 def test_the_database_refuses_a_second_open_incident_for_a_key():
     source = integration()
     alerts_ingest(integration=source, alerts=[alert()], now=NOW)
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Incident.objects.create(title="dup", started_at=NOW, dedup_key="disk-full", integration=source)
+    fields = {"title": "dup", "started_at": NOW, "created_at": NOW, "updated_at": NOW}
+    with pytest.raises(IntegrityError, match="incident_open_once"), transaction.atomic():
+        Incident.objects.create(dedup_key="disk-full", integration=source, **fields)
+    Incident.objects.create(
+        dedup_key="disk-full", integration=source, status="resolved", resolved_at=NOW, **fields
+    )
 
 
 def test_a_thousand_alerts_take_a_fixed_number_of_queries(django_assert_max_num_queries):
