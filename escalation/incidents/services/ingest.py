@@ -102,12 +102,17 @@ def _preferred(candidate: Incident, held: Incident) -> bool:
     )
 
 
-def _customers_named(integration: Integration, alerts: Sequence[AlertIn]) -> dict[str, int]:
+def _as_id(value: str) -> int | None:
+    """A customer value read as an id: ASCII digits only ("²" is a digit to `isdigit`, not to `int`)."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+
+
+def _customers_named(alerts: Sequence[AlertIn]) -> dict[str, int]:
     """Each customer value the batch names -> a customer id (by exact name, else by numeric id)."""
     values = {value for alert in alerts for value in alert.customers}
     if not values:
         return {}
-    ids = {int(value) for value in values if value.isdigit() and len(value) <= 18}
+    ids = {_as_id(value) for value in values} - {None}
     found = Customer.objects.filter(Q(name__in=values) | Q(pk__in=ids)).values_list("pk", "name")
     by_name = {name: pk for pk, name in found}
     by_id = {pk: pk for pk, _ in found}
@@ -115,8 +120,8 @@ def _customers_named(integration: Integration, alerts: Sequence[AlertIn]) -> dic
     for value in values:
         if value in by_name:
             named[value] = by_name[value]
-        elif value.isdigit() and int(value) in by_id:
-            named[value] = int(value)
+        elif _as_id(value) in by_id:
+            named[value] = _as_id(value)
     return named
 
 
@@ -127,7 +132,7 @@ def alerts_ingest(*, integration: Integration, alerts: Sequence[AlertIn], now: d
     with transaction.atomic():
         _lock_keys(integration.pk, keys)
         current = _current_incidents(integration, keys, now)
-        named = _customers_named(integration, alerts)
+        named = _customers_named(alerts)
         opened: list[Incident] = []
         touched: dict[int, Incident] = {}
         reopened = ignored = 0

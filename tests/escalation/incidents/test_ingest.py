@@ -107,6 +107,7 @@ def test_customers_by_name_or_id_else_the_default_else_internal():
             alert(key="a", customers=("StreamCo", str(other.pk))),
             alert(key="b", customers=("Nobody we know",)),
             alert(key="c", customers=("77",)),
+            alert(key="e", customers=("²", "9" * 40)),  # digits to isdigit, not ids: nobody
         ],
         now=NOW,
     )
@@ -114,6 +115,7 @@ def test_customers_by_name_or_id_else_the_default_else_internal():
     assert set(by_key["a"].customers.all()) == {streamco, other}
     assert list(by_key["b"].customers.all()) == [fallback]
     assert list(by_key["c"].customers.all()) == [other]
+    assert list(by_key["e"].customers.all()) == [fallback]
     internal = integration()
     alerts_ingest(integration=internal, alerts=[alert(key="d")], now=NOW)
     assert not Incident.objects.get(dedup_key="d").customers.exists()
