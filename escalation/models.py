@@ -1,9 +1,22 @@
-"""The escalation app's models, each defined beside the rest of its artifact: `roster/models.py`
-(engineers), `sla/models.py` (calendars, targets, clocks, the ledger) and `paging/models.py` (policies,
-alarms, escalations, notifications). Django finds them through this module; the app label and the
-migration history are the same as when they were one module, and the migrations' references
-(`escalation.models.default_workdays`, `validate_workdays`, `validate_notify`) resolve here."""
+"""The escalation app's models, each defined beside the rest of its artifact: `roster/models.py` (engineers),
+`sla/models.py` (calendars, targets, clocks, the ledger), `paging/models.py` (policies, alarms,
+escalations, notifications) and `incidents/models.py` (integrations, incidents, alerts). Django finds them
+through this module; the app label and the migration history are the same as when they were one module, and
+the migrations' references (`escalation.models.default_workdays`, `validate_workdays`, `validate_notify`,
+`default_severity_map`, `validate_severity_map`) resolve here."""
 
+from escalation.incidents.models import (
+    Alert,
+    AlertAction,
+    Impact,
+    Incident,
+    IncidentCustomer,
+    IncidentStatus,
+    Integration,
+    Kind,
+    default_severity_map,
+)
+from escalation.incidents.severity import validate_severity_map
 from escalation.paging.models import (
     Alarm,
     Channel,
@@ -35,6 +48,8 @@ from escalation.sla.models import (
 __all__ = [
     "WORKDAYS_DEFAULT",
     "Alarm",
+    "Alert",
+    "AlertAction",
     "BusinessCalendar",
     "Channel",
     "Engineer",
@@ -42,6 +57,12 @@ __all__ = [
     "Escalation",
     "EscalationPolicy",
     "Holiday",
+    "Impact",
+    "Incident",
+    "IncidentCustomer",
+    "IncidentStatus",
+    "Integration",
+    "Kind",
     "LedgerEntry",
     "LedgerHead",
     "LedgerImmutable",
@@ -55,7 +76,9 @@ __all__ = [
     "Target",
     "TicketClock",
     "TwilioWebhookReceipt",
+    "default_severity_map",
     "default_workdays",
     "validate_notify",
+    "validate_severity_map",
     "validate_workdays",
 ]

@@ -305,6 +305,8 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
 # message when it closes; the first of a quiet period still goes out at once (escalation/paging/grouping.py).
 # 0 turns grouping off (every SMS and call on its own).
 PAGE_GROUP_WINDOW_SECONDS = env.float("PAGE_GROUP_WINDOW_SECONDS", default=30.0)
+# A trigger this soon after its incident resolved reopens that incident (flapping is one incident).
+INCIDENT_REOPEN_SECONDS = env.int("INCIDENT_REOPEN_SECONDS", default=300)
 # Twilio takes about one message a second per sender number; kept across workers in the shared cache.
 # A send whose slot is further off than the wait below is retried later instead of held in a worker.
 TWILIO_MESSAGES_PER_SECOND = env.float("TWILIO_MESSAGES_PER_SECOND", default=1.0)
@@ -326,6 +328,8 @@ REST_FRAMEWORK = {
         "ticket_intake": env.str("API_TICKET_INTAKE_RATE", default="20/minute"),
         "public_reply": env.str("API_PUBLIC_REPLY_RATE", default="30/minute"),
         "token_login": env.str("API_TOKEN_LOGIN_RATE", default="10/minute"),
+        # Per integration key, on the two alert endpoints.
+        "alert_intake": env.str("API_ALERT_INTAKE_RATE", default="600/minute"),
     },
     # Throttles count per client address: 0 trusts the socket's peer; behind N trusted proxies set N so
     # the address the outermost proxy saw counts (X-Forwarded-For is otherwise the client's to forge).
@@ -351,6 +355,7 @@ SPECTACULAR_SETTINGS = {
         "Region": "escalation.models.Region",
         "Channel": "escalation.models.Channel",
         "NotificationStatus": "escalation.models.Notification.Status",
+        "IntegrationKind": "escalation.models.Kind",
     },
 }
 

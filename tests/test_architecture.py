@@ -45,7 +45,7 @@ def test_the_layer_diagram_in_the_docs_is_the_contract():
 
 
 def test_each_escalation_artifact_has_the_same_parts_and_a_mirrored_test_folder():
-    for artifact in ("roster", "sla", "paging"):
+    for artifact in ("roster", "sla", "paging", "incidents"):
         folder = ROOT / "escalation" / artifact
         assert (folder / "models.py").is_file(), artifact
         assert (folder / "services").is_dir(), artifact

@@ -6,6 +6,7 @@ them into the keyword arguments of one selector.
 
 from rest_framework import serializers
 
+from escalation.incidents.models import IncidentStatus
 from escalation.models import Metric, Region
 from escalation.reports.periods import (
     TREND_DAILY_UP_TO_DAYS,
@@ -236,3 +237,16 @@ class IntegrityQuery(serializers.Serializer):
         default=False,
         help_text="`true`: walk the chain now instead of using the last result.",
     )
+
+
+class IncidentListQuery(serializers.Serializer):
+    status = serializers.ChoiceField(choices=IncidentStatus.choices, required=False)
+    customer = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, help_text="A customer id."
+    )
+
+    def selector_kwargs(self) -> dict:
+        return {
+            "status": self.validated_data.get("status"),
+            "customer_id": self.validated_data.get("customer"),
+        }

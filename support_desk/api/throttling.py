@@ -5,6 +5,9 @@ Rates are `REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`; the client address honours
 outermost of them saw). Counts live in the default cache, shared by the web processes when it is.
 """
 
+import hashlib
+
+from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from escalation.roster.services.engineers import is_engineer
@@ -34,3 +37,31 @@ class TokenLoginThrottle(ClientAddressThrottle):
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def alert_key_from(request) -> str | None:
+    """An alert endpoint's credential: `Authorization: Bearer <key>` (Alertmanager), else the body's
+    `routing_key` (Events API v2)."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, credentials = header.partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip()
+    data = request.data
+    key = data.get("routing_key") if isinstance(data, dict) else None
+    return key if isinstance(key, str) and key else None
+
+
+class AlertKeyThrottle(SimpleRateThrottle):
+    """Counts per integration key (a hash of it: the cache never holds a key); 429 with Retry-After.
+
+    A request without a key is counted per client address."""
+
+    scope = "alert_intake"
+
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+
+    def get_cache_key(self, request, view):
+        key = alert_key_from(request)
+        ident = hashlib.sha256(key.encode()).hexdigest()[:32] if key else self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}

@@ -12,6 +12,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from .views.auth import TokenView
 from .views.customers import CustomerCollectionView, CustomerDetailView
 from .views.engineers import EngineerCollectionView, EngineerDetailView, OnShiftView
+from .views.incidents import (
+    AlertmanagerView,
+    EventsView,
+    IncidentCollectionView,
+    IncidentDetailView,
+    IntegrationCollectionView,
+    IntegrationRotateView,
+)
 from .views.public import PublicTicketMessagesView, PublicTicketView
 from .views.reports import (
     BreachListView,
@@ -92,6 +100,16 @@ v1 = [
     path("reports/credits/", CreditsView.as_view(), name="credits"),
     path("reports/coverage/", CoverageView.as_view(), name="coverage"),
     path("reports/ledger-integrity/", LedgerIntegrityView.as_view(), name="ledger-integrity"),
+    path("integrations/", IntegrationCollectionView.as_view(), name="integrations"),
+    path(
+        "integrations/<id:integration_id>/rotate/", IntegrationRotateView.as_view(), name="integration-rotate"
+    ),
+    path("alerts/alertmanager/", AlertmanagerView.as_view(), name="alerts-alertmanager"),
+    path("alerts/events/", EventsView.as_view(), name="alerts-events"),
+    # For Events v2 clients that take a base URL and append PagerDuty's path (pdpyras, pagerduty).
+    path("alerts/events/v2/enqueue", EventsView.as_view(), name="alerts-events-enqueue"),
+    path("incidents/", IncidentCollectionView.as_view(), name="incidents"),
+    path("incidents/<id:incident_id>/", IncidentDetailView.as_view(), name="incident"),
 ]
 
 

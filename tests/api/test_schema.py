@@ -31,8 +31,19 @@ DESIGNED = {
     ("get", "/api/v1/sla/deadline/"),
     ("get", "/api/v1/sla-ledger/"),
     ("get", "/api/v1/reports/sla/"),
+    ("get", "/api/v1/integrations/"),
+    ("post", "/api/v1/integrations/"),
+    ("post", "/api/v1/integrations/{integration_id}/rotate/"),
+    ("post", "/api/v1/alerts/alertmanager/"),
+    ("post", "/api/v1/alerts/events/"),
+    ("get", "/api/v1/incidents/"),
+    ("get", "/api/v1/incidents/{incident_id}/"),
+    ("patch", "/api/v1/incidents/{incident_id}/"),
 }
-BODYLESS_WRITES = {("post", "/api/v1/tickets/{reference}/acknowledge/")}
+BODYLESS_WRITES = {
+    ("post", "/api/v1/tickets/{reference}/acknowledge/"),
+    ("post", "/api/v1/integrations/{integration_id}/rotate/"),
+}
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,10 @@ from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
-from escalation.models import Region, SlaTarget
+from escalation.incidents.formats import AlertIn
+from escalation.incidents.services.ingest import alerts_ingest
+from escalation.incidents.services.integrations import integration_create
+from escalation.models import Incident, Region, SlaTarget
 from tests.factories import NOW, CustomerFactory, make_engineer, make_page, make_ticket
 from tickets import services
 from tickets.models import Severity
@@ -75,12 +78,17 @@ def api_data(db, manager, engineer):
     services.ticket_reply(ticket=closed, author=engineer.user, body="Done", now=NOW)
     for status in ("resolved", "closed"):
         services.ticket_change_status(ticket=closed, status=status, actor=None, now=NOW)
+    integration, _key = integration_create(name="Grafana", kind="events_v2")
+    alerts_ingest(integration=integration, alerts=[AlertIn(action="trigger", dedup_key="edge-7")], now=NOW)
+    incident = Incident.objects.get()
     REAL_PATH_VALUES.update(
         reference=[ticket.reference, closed.reference],
         access_token=[ticket.access_token, closed.access_token],
         customer_id=[customer.pk],
         username=["lena", "aiko"],
         target_id=list(SlaTarget.objects.values_list("pk", flat=True)[:2]),
+        integration_id=[integration.pk],
+        incident_id=[incident.pk],
     )
     yield {"Authorization": f"Token {Token.objects.get_or_create(user=manager)[0].key}"}
     REAL_PATH_VALUES.clear()

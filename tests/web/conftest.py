@@ -1,12 +1,10 @@
-import fcntl
 import os
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+
+from tests.system_packages import ensure_installed
 
 
 @pytest.fixture(autouse=True)
@@ -51,53 +49,12 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-INSTALL_LOCK = Path(tempfile.gettempdir()) / "support-desk-chromium-install.lock"
-INSTALL_TIMEOUT_SECONDS = 900
-
-
-def _apt(*args: str) -> subprocess.CompletedProcess:
-    command = ["apt-get", *args]
-    if os.geteuid() != 0:
-        if not shutil.which("sudo"):
-            pytest.fail(
-                f"{CHROMIUM} is missing and this user cannot install it: run "
-                f"`apt-get install -y chromium` as root (or give this user sudo).",
-                pytrace=False,
-            )
-        command = ["sudo", "-n", *command]
-    return subprocess.run(
-        command,
-        capture_output=True,
-        text=True,
-        timeout=INSTALL_TIMEOUT_SECONDS,
-        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-    )
 
 
 def ensure_chromium() -> Path:
-    """Debian's Chromium, installed with apt when missing (CI machines start without it).
-
-    A file lock keeps parallel test processes from running apt at once. Never `playwright install`:
-    the product's tests use the distribution's browser, offline.
-    """
-    if CHROMIUM.exists():
-        return CHROMIUM
-    if not shutil.which("apt-get"):
-        pytest.fail(f"{CHROMIUM} is missing and there is no apt-get to install it with.", pytrace=False)
-    with INSTALL_LOCK.open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not CHROMIUM.exists():
-            for args in (("update",), ("install", "-y", "--no-install-recommends", *CHROMIUM_PACKAGES)):
-                result = _apt(*args)
-                if result.returncode != 0:
-                    pytest.fail(
-                        f"Installing Chromium failed at `apt-get {' '.join(args)}` "
-                        f"(exit {result.returncode}):\n{result.stderr[-3000:]}",
-                        pytrace=False,
-                    )
-    if not CHROMIUM.exists():
-        pytest.fail(f"apt-get reported success but {CHROMIUM} is still missing.", pytrace=False)
-    return CHROMIUM
+    """Debian's Chromium, installed with apt when missing (`tests/system_packages.py`). Never
+    `playwright install`: the product's tests use the distribution's browser, offline."""
+    return ensure_installed(CHROMIUM, CHROMIUM_PACKAGES)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,139 @@
+"""Integrations (alert senders) and the incidents their alerts open."""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from escalation.incidents.models import Impact, IncidentStatus, Kind
+from escalation.incidents.severity import validate_severity_map
+from escalation.roster.services.engineers import is_engineer
+from tickets.models import Customer, Severity
+
+
+class CustomerRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class IntegrationSerializer(serializers.Serializer):
+    """An integration as listed: never its key, only the key's first characters to tell keys apart."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    key_prefix = serializers.CharField(help_text="The first 8 characters of the key, to recognise it.")
+    enabled = serializers.BooleanField()
+    customer_label = serializers.CharField()
+    default_customer = CustomerRefSerializer(allow_null=True)
+    severity_map = serializers.DictField(child=serializers.CharField(allow_null=True))
+    auto_resolve = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+
+class IntegrationWithKeySerializer(IntegrationSerializer):
+    key = serializers.CharField(help_text="Shown in this answer only; stored hashed.")
+
+
+def _validate_severity_map(value):
+    try:
+        validate_severity_map(value)
+    except DjangoValidationError as refused:
+        raise serializers.ValidationError(refused.messages) from None
+    return value
+
+
+class IntegrationWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    customer_label = serializers.RegexField(
+        r"^[A-Za-z_][A-Za-z0-9_]{0,99}$",
+        default="customer",
+        help_text="The alert label (Alertmanager) or custom_details key (Events v2) naming the customer.",
+    )
+    default_customer = serializers.PrimaryKeyRelatedField(
+        queryset=Customer.objects.all(), allow_null=True, default=None
+    )
+    severity_map = serializers.JSONField(
+        required=False,
+        help_text='critical/error/warning/info to a ticket severity or null, e.g. {"warning": "urgent"}.',
+    )
+    auto_resolve = serializers.BooleanField(default=False)
+    enabled = serializers.BooleanField(default=True)
+
+    def validate_severity_map(self, value):
+        return _validate_severity_map(value)
+
+
+class IncidentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    status = serializers.ChoiceField(choices=IncidentStatus.choices)
+    severity = serializers.ChoiceField(
+        choices=Severity.choices, allow_null=True, help_text="null: only info alerts, recorded."
+    )
+    impact = serializers.ChoiceField(choices=Impact.choices)
+    started_at = serializers.DateTimeField()
+    acknowledged_at = serializers.DateTimeField(allow_null=True)
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    impact_ended_at = serializers.DateTimeField(allow_null=True)
+    dedup_key = serializers.CharField()
+    integration = serializers.SerializerMethodField()
+    customers = CustomerRefSerializer(many=True, source="customers.all")
+    tickets = serializers.SerializerMethodField()
+    alerts = serializers.SerializerMethodField()
+    commander = serializers.SerializerMethodField(help_text="The commander's username, or null.")
+
+    def get_integration(self, incident) -> dict:
+        return {"id": incident.integration_id, "name": incident.integration.name}
+
+    def get_commander(self, incident) -> str | None:
+        return incident.commander.username if incident.commander_id else None
+
+    def get_tickets(self, incident) -> list[str]:
+        return []  # linked tickets come with phase 2 (issue 14)
+
+    def get_alerts(self, incident) -> dict:
+        return {
+            "count": incident.alert_count,
+            "last_received_at": serializers.DateTimeField().to_representation(incident.last_alert_at)
+            if incident.last_alert_at
+            else None,
+        }
+
+
+class IncidentWriteSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[IncidentStatus.ACKNOWLEDGED, IncidentStatus.RESOLVED])
+    impact = serializers.ChoiceField(choices=Impact.choices)
+    commander = serializers.CharField(
+        max_length=150, allow_null=True, help_text="An engineer's username; null for nobody."
+    )
+
+    def validate_commander(self, username):
+        if username is None:
+            return None
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None or not is_engineer(user):
+            raise serializers.ValidationError(f"{username} is not an active engineer.")
+        return user
+
+
+class AlertmanagerAcceptedSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    alerts = serializers.IntegerField(help_text="Alerts in the post.")
+    opened = serializers.IntegerField(help_text="Incidents opened.")
+    reopened = serializers.IntegerField(help_text="Resolved incidents reopened (flapping).")
+    ignored = serializers.IntegerField(help_text="Resolves for keys without an incident.")
+
+
+class EventAcceptedSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    message = serializers.CharField()
+    dedup_key = serializers.CharField()
+
+
+class EventRefusedSerializer(serializers.Serializer):
+    """PagerDuty's error shape, which Events v2 senders log."""
+
+    status = serializers.CharField()
+    message = serializers.CharField()
+    errors = serializers.ListField(child=serializers.CharField())
