@@ -128,3 +128,22 @@ def test_every_migration_applies_to_a_fresh_sqlite_database_as_make_run_uses_wit
             check=False,
         )
         assert done.returncode == 0, done.stderr[-3000:]
+    # and alerts become incidents there too (the ingestion's advisory locks are PostgreSQL's only)
+    ingest = (
+        "from django.utils import timezone\n"
+        "from escalation.incidents.formats import event_read\n"
+        "from escalation.incidents.services.ingest import alerts_ingest\n"
+        "from escalation.incidents.services.integrations import integration_create\n"
+        "integration, _ = integration_create(name='prometheus', kind='events_v2')\n"
+        "event = {'event_action': 'trigger', 'dedup_key': 'sp-down',\n"
+        "         'payload': {'summary': 'Sao Paulo edge down', 'source': 'sp1', 'severity': 'critical'}}\n"
+        "alert, errors = event_read(event, customer_label='customer', new_dedup_key=lambda: 'x')\n"
+        "assert not errors, errors\n"
+        "print(alerts_ingest(integration=integration, alerts=[alert], now=timezone.now()).opened)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", ingest],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == "1"  # one incident opened
