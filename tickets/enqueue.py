@@ -91,6 +91,18 @@ def _client(app) -> redis.Redis:
     return client
 
 
+def broker_answers() -> bool | None:
+    """Whether the Redis broker answers a PING now (within the broker's connect timeout); None when the
+    broker is not Redis (the file-system broker of a bare `make run`)."""
+    app = current_app
+    if not is_redis_url(str(app.conf.broker_url)):
+        return None
+    try:
+        return bool(_client(app).ping())
+    except redis.RedisError:
+        return False
+
+
 def _envelope(app, name: str, args: tuple) -> tuple[str | None, dict]:
     """(queue, message) as kombu's Redis transport would LPUSH them for `app.send_task(name, args)`;
     (None, {}) when the route is not a plain queue on a direct exchange."""

@@ -311,3 +311,16 @@ class TwilioWebhookReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.sid} {self.detail}".strip()
+
+
+class Heartbeat(models.Model):
+    """When a periodic task last ran (`alarm-tick`: the beat's alarm tick, every ALARM_TICK_SECONDS), so
+    `/healthz?detail=1` can tell a stalled scheduler from a quiet one. One row per name, overwritten."""
+
+    ALARM_TICK = "alarm-tick"
+
+    name = models.CharField(max_length=40, primary_key=True)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -1,9 +1,12 @@
 """Paging reads: a ticket with everything the desk shows about it, the pages sent included; a grouped page
 with every ticket it covers."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db.models import Count, Prefetch, Q
 
-from escalation.paging.models import Notification, Page
+from escalation.paging.models import Alarm, Heartbeat, Notification, Page
 from escalation.sla.selectors import with_sla
 from tickets import selectors as ticket_selectors
 from tickets.models import Ticket
@@ -44,3 +47,17 @@ def page_list_with_escalations():
         escalation_count=Count("notifications__escalation", distinct=True),
         open_count=Count("notifications__escalation", filter=unacknowledged, distinct=True),
     )
+
+
+@dataclass(frozen=True)
+class SchedulerState:
+    last_tick_at: datetime | None  # the beat's alarm tick, last run
+    oldest_overdue_at: datetime | None  # the due time of the oldest alarm not fired yet, if past
+
+
+def scheduler_state(*, now: datetime) -> SchedulerState:
+    """What `/healthz?detail=1` reports of the scheduler: two indexed reads (the heartbeat's primary key,
+    the alarms' due-time index)."""
+    tick = Heartbeat.objects.filter(name=Heartbeat.ALARM_TICK).values_list("at", flat=True).first()
+    overdue = Alarm.objects.filter(due_at__lte=now).order_by("due_at").values_list("due_at", flat=True)
+    return SchedulerState(last_tick_at=tick, oldest_overdue_at=overdue.first())

@@ -28,7 +28,7 @@ from django.db.models import Q
 from django.db.models.functions import Greatest
 
 from escalation import enqueue
-from escalation.paging.models import Alarm, Escalation, EscalationPolicy
+from escalation.paging.models import Alarm, Escalation, EscalationPolicy, Heartbeat
 from escalation.paging.schedule import PlannedAlarm, RunningClock, Step, plan_alarms
 from escalation.sla import business_time, config_cache
 from escalation.sla.models import Metric, TicketClock
@@ -237,7 +237,9 @@ def _hand_over(page: list[tuple[int, datetime]], now: datetime) -> int:
 
 def alarms_enqueue_due(*, now: datetime) -> int:
     """The beat tick: hand over every alarm whose ETA looks lost, then every alarm due within the
-    horizon not handed over yet, a page per query (keyset-paginated), in waves. Returns how many."""
+    horizon not handed over yet, a page per query (keyset-paginated), in waves. Returns how many.
+    Each tick leaves its heartbeat (`/healthz?detail=1` reads it)."""
+    Heartbeat.objects.update_or_create(name=Heartbeat.ALARM_TICK, defaults={"at": now})
     sent = 0
     for key, select in (("lost_at", alarms_lost), ("due_at", alarms_never_handed_over)):
         fields = ("pk", "due_at", "lost_at") if key == "lost_at" else ("pk", "due_at")
