@@ -21,6 +21,7 @@ from kombu import Connection, Exchange, Queue
 from redis.sentinel import MasterNotFoundError, SentinelConnectionPool
 
 from escalation.sla import integrity
+from tests.conftest import sentinel_master_address
 from tests.tickets.test_enqueue import taken
 from tickets.redis_connection import redis_client, sentinel_url, url_db, with_db
 
@@ -126,7 +127,7 @@ print(json.dumps({
     )
     address = redis_sentinel.address
     assert seen["broker"] == f"sentinel://{address}/{db};sentinel://127.0.0.1:1/{db}"
-    assert seen["options"] == {"visibility_timeout": 3600, "master_name": redis_sentinel.master_name}
+    assert seen["options"] == {"visibility_timeout": 600.0, "master_name": redis_sentinel.master_name}
     assert seen["cache"]["LOCATION"] == [f"sentinel://{address}/{db + 1};sentinel://127.0.0.1:1/{db + 1}"]
     assert seen["cache"]["OPTIONS"]["master_name"] == redis_sentinel.master_name
     assert seen["master"] == ["127.0.0.1", 6379]
@@ -324,7 +325,7 @@ def test_the_helper_follows_a_failover_without_a_new_client(replicated):
     replicated["master"].wait()
     promoted = ("127.0.0.1", replicated["replica_port"])
     _wait(
-        lambda: tuple(replicated["sentinel"].sentinel_get_master_addr_by_name("failover")) == promoted,
+        lambda: sentinel_master_address(replicated["sentinel"], "failover") == promoted,
         30,
         f"the sentinel promoting the replica ({replicated['log']})",
     )
