@@ -112,8 +112,11 @@ def rows(results: dict) -> list[tuple[str, str, str, str, str]]:
                     target,
                     f"fired {r['fired']:,}, twice {r['fired_twice']}; all fired "
                     f"{r['all_fired_after_return_s']} s after the return "
-                    f"(first {r['first_fired_after_return_s']} s); tick query p50 "
-                    f"{query['p50']} ms, p99 {query['p99']} ms",
+                    f"(first {r['first_fired_after_return_s']} s); tick queries p50 "
+                    + ", ".join(
+                        f"{name.replace('_', ' ')} {f['p50']} ms (p99 {f['p99']} ms)"
+                        for name, f in query.get("per_query", {"slower": query}).items()
+                    ),
                     _yes(ok),
                 )
             )
