@@ -136,6 +136,16 @@ class RedisSentinel:
         return f"127.0.0.1:{self.port}"
 
 
+def stop_process(process: subprocess.Popen, grace: float = 10) -> None:
+    """SIGTERM a process the tests started, and SIGKILL it if it is still there `grace` seconds later."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def sentinel_master_address(client, master_name: str) -> tuple[str, int] | None:
     """(host, port) the sentinel names as `master_name`'s master, or None. Sent as a plain command:
     redis-py 6.4's `sentinel_get_master_addr_by_name` fails in its own reply parsing."""
@@ -196,9 +206,4 @@ def redis_sentinel(tmp_path_factory):
         yield RedisSentinel(port=port, master_name=master_name)
     finally:
         client.close()
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)

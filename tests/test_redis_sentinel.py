@@ -21,7 +21,7 @@ from kombu import Connection, Exchange, Queue
 from redis.sentinel import MasterNotFoundError, SentinelConnectionPool
 
 from escalation.sla import integrity
-from tests.conftest import sentinel_master_address
+from tests.conftest import sentinel_master_address, stop_process
 from tests.tickets.test_enqueue import taken
 from tickets.redis_connection import redis_client, sentinel_url, url_db, with_db
 
@@ -242,12 +242,7 @@ def test_a_worker_answers_and_runs_a_task_through_the_sentinel(redis_sentinel, p
         cache_db.delete(f"sd:1:{integrity.CACHE_KEY}")
         cache_db.close()
         probe.close()
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+        stop_process(worker, grace=20)
 
 
 # --- a failover -------------------------------------------------------------------------------------

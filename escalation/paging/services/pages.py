@@ -82,6 +82,28 @@ def _last_window(page: Page | None, now: datetime) -> grouping.LastWindow | None
     )
 
 
+def _open(
+    recipient: str, channel: str, user_id: int | None, window: grouping.Window, now: datetime
+) -> Page | None:
+    """Open `window` for the recipient, its closing message enqueued after commit; None when another
+    transaction opened it first (`page_window_once`)."""
+    try:
+        with transaction.atomic():
+            page = Page.objects.create(
+                recipient=recipient,
+                recipient_user_id=user_id,
+                channel=channel,
+                sequence=window.sequence,
+                opened_at=window.opened_at,
+                closes_at=window.closes_at,
+                updated_at=now,
+            )
+    except IntegrityError:
+        return None
+    transaction.on_commit(lambda: enqueue.send_page(page.pk, page.closes_at))
+    return page
+
+
 def page_place_locked(*, notification: Notification, now: datetime) -> bool:
     """Put a locked SMS or voice notification in its recipient's window; True when it goes out at once
     (it opened a quiet window), False when it is grouped and goes out with the page when the window closes.
@@ -99,20 +121,11 @@ def page_place_locked(*, notification: Notification, now: datetime) -> bool:
         if window.placement == grouping.Placement.JOIN:
             page = last
         else:
-            try:
-                with transaction.atomic():
-                    page = Page.objects.create(
-                        recipient=notification.recipient,
-                        recipient_user_id=notification.recipient_user_id,
-                        channel=notification.channel,
-                        sequence=window.sequence,
-                        opened_at=window.opened_at,
-                        closes_at=window.closes_at,
-                        updated_at=now,
-                    )
-            except IntegrityError:
+            page = _open(
+                notification.recipient, notification.channel, notification.recipient_user_id, window, now
+            )
+            if page is None:
                 continue  # another worker opened this window a moment ago: read again and join it
-            transaction.on_commit(lambda page=page: enqueue.send_page(page.pk, page.closes_at))
         alone = window.placement == grouping.Placement.OPEN_ALONE
         notification.page = page
         notification.grouped = not alone
@@ -150,20 +163,9 @@ def pages_place_many(*, notifications: list[Notification], now: datetime) -> Non
             if window.placement == grouping.Placement.JOIN:
                 page = last_page
             else:
-                try:
-                    with transaction.atomic():
-                        page = Page.objects.create(
-                            recipient=recipient,
-                            recipient_user_id=notification.recipient_user_id,
-                            channel=channel,
-                            sequence=window.sequence,
-                            opened_at=window.opened_at,
-                            closes_at=window.closes_at,
-                            updated_at=now,
-                        )
-                except IntegrityError:
+                page = _open(recipient, channel, notification.recipient_user_id, window, now)
+                if page is None:
                     break  # opened by another transaction a moment ago: the send task places the rest
-                transaction.on_commit(lambda page=page: enqueue.send_page(page.pk, page.closes_at))
             alone = window.placement == grouping.Placement.OPEN_ALONE
             notification.page = page
             notification.grouped = not alone

@@ -16,6 +16,7 @@ from django.db.models import Sum
 
 from escalation.incidents.models import Incident, IncidentStatus
 from escalation.incidents.services.integrations import integration_create
+from tests.conftest import stop_process
 from tests.factories import CustomerFactory
 from tests.system_packages import ensure_installed
 
@@ -112,12 +113,7 @@ def alertmanager(live_server, tmp_path):
         wait_for(ready, timeout=30, what="alertmanager to be ready")
         yield base, integration
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
         log.close()
 
 
