@@ -88,11 +88,13 @@ def _report_context(request: HttpRequest, asked: ReportRequest, now: datetime) -
         "credits_to_date": credit_list_for_month(month=asked.month_to_date, now=now)
         if asked.month_to_date
         else None,
+        "availability": availability_list_for_month(month=asked.month, now=now),
         "integrity": ledger_integrity_get(now=now),
         "csv": {
             "groups": f"{reverse('web:report-groups-csv')}?{query}",
             "breaches": f"{reverse('web:report-breaches-csv')}?{query}",
             "ledger": f"{reverse('web:report-ledger-csv')}?{query}",
+            "availability": f"{reverse('web:report-availability-csv')}?month={asked.month:%Y-%m}",
         },
         "api_url": f"{reverse('api:sla-report')}?{query}",
     }

@@ -3,6 +3,7 @@ ongoing outages), its query count, `GET /api/v1/reports/availability/` for every
 the credit table as data, and the CSV download giving the API's figures."""
 
 import csv
+import re
 import io
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -317,3 +318,16 @@ def test_the_csv_is_for_managers_and_refuses_bad_input(client, manager, lena):
         assert response.status_code == 400
         assert response["Content-Type"].startswith("text/plain")
     assert client.get(CSV).status_code == 200
+
+
+# --- the report page ----------------------------------------------------------------------------------
+
+
+def test_the_report_page_shows_the_apis_figures(client, manager, as_manager, outages):
+    """Read on 5 July, the page's credits month is June (the last complete one); availability too."""
+    client.force_login(manager)
+    page = client.get("/reports/sla/").content.decode()
+    shown = re.findall(r'data-customer="(\d+)" data-availability="([\d.]+)" data-credit="([\d.]+)"', page)
+    api = as_manager.get(API, JUNE).json()["results"]
+    assert shown == [(str(r["customer"]["id"]), r["availability"], r["credit_amount"]) for r in api]
+    assert 'href="/reports/availability.csv?month=2025-06"' in page
