@@ -3,8 +3,8 @@ ongoing outages), its query count, `GET /api/v1/reports/availability/` for every
 the credit table as data, and the CSV download giving the API's figures."""
 
 import csv
-import re
 import io
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from importlib import import_module
