@@ -217,6 +217,11 @@ class MonthQuery(serializers.Serializer):
 
 
 class AvailabilityQuery(MonthQuery):
+    month = MonthField(
+        required=False,
+        help_text="YYYY-MM, a calendar month in UTC. Default: the last complete month; the current month "
+        "gives the month to date, not final.",
+    )
     customer = serializers.IntegerField(
         min_value=1, max_value=MAX_ID, required=False, help_text="A customer id: only that customer."
     )

@@ -91,10 +91,7 @@ def test_downtime_minutes(windows, now, down):
     assert downtime_minutes(windows, start=start, end=end, now=now) == down
 
 
-SECOND_OF_JUNE = at(2, 10)
-
-
-def outage(minutes: int, *, since: datetime = SECOND_OF_JUNE) -> list[Window]:
+def outage(minutes: int, *, since: datetime = JUNE_START) -> list[Window]:
     return [Window(since, since + timedelta(minutes=minutes))]
 
 
