@@ -243,12 +243,12 @@ def test_percent_met_and_credit_follow_the_exact_fraction(month, down_fraction, 
     year, number = month
     minutes = month_minutes(year, number)
     down = int(down_fraction * minutes)
-    start, _ = month_bounds(year, number)
+    start, end = month_bounds(year, number)
     result = availability_for(
         year=year,
         month=number,
         windows=[Window(start, start + timedelta(minutes=down))],
-        now=AFTER,
+        now=end,  # read as the month ends (some months are after 2030)
         terms=chosen,
         monthly_fee=fee,
     )
