@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .models import (
+    AvailabilityCreditTier,
     CreditRule,
     Customer,
     CustomerDomain,
@@ -25,11 +26,25 @@ class CustomerAdmin(admin.ModelAdmin):
     inlines = [CustomerDomainInline]
 
 
+class AvailabilityCreditTierInline(admin.TabularInline):
+    model = AvailabilityCreditTier
+    extra = 1
+
+
 @admin.register(CreditRule)
 class CreditRuleAdmin(admin.ModelAdmin):
-    """The service-credit rule of each plan; the SLA report and the credits API apply it per UTC month."""
+    """The service-credit rule of each plan; the SLA report and the credits API apply it per UTC month,
+    the availability report its commitment and credit table."""
 
-    list_display = ["plan", "major_first_response_percent", "other_breach_percent", "cap_percent"]
+    list_display = [
+        "plan",
+        "major_first_response_percent",
+        "other_breach_percent",
+        "cap_percent",
+        "availability_commitment_percent",
+        "availability_credit_percent",
+    ]
+    inlines = [AvailabilityCreditTierInline]
 
 
 @admin.register(Requester)

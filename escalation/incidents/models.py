@@ -112,6 +112,12 @@ class Incident(models.Model):
             models.Index(fields=["status", "-started_at", "-id"], name="incident_status_started"),
             # The reopen window: the latest resolved incident of a key.
             models.Index(fields=["integration", "dedup_key", "-resolved_at"], name="incident_key_resolved"),
+            # The availability report: outage windows still open or ending after a month's start.
+            models.Index(
+                fields=["impact_ended_at", "started_at"],
+                condition=Q(impact="outage"),
+                name="incident_outage_ends",
+            ),
         ]
 
     def __str__(self) -> str:

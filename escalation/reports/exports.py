@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from escalation.reports.selectors.availability import CustomerAvailability, MonthAvailability
 from escalation.reports.selectors.filters import PERCENTILES
 from escalation.reports.selectors.sla_report import ReportRow, SlaReport
 from escalation.sla.models import LedgerEntry
@@ -188,3 +189,50 @@ def ledger_line(entry: LedgerEntry) -> list:
 
 def ledger_csv(entries: Iterable[LedgerEntry]) -> Iterator[str]:
     return csv_stream(LEDGER_HEADER, (ledger_line(entry) for entry in entries))
+
+
+# --- availability ---------------------------------------------------------------------------------
+
+AVAILABILITY_HEADER = [
+    "month",
+    "customer_id",
+    "customer",
+    "plan",
+    "minutes",
+    "downtime_minutes",
+    "availability",
+    "commitment",
+    "met",
+    "credit_percent",
+    "credit_amount",
+    "monthly_fee",
+    "currency",
+    "incidents",
+]
+
+
+def availability_line(month: str, row: CustomerAvailability) -> list:
+    """The API's figures written as the API writes them (percentages with 3 or 2 decimals, amounts with
+    2); `incidents` is their ids separated by spaces."""
+    figures = row.availability
+    return [
+        month,
+        row.customer_id,
+        text_cell(row.name),
+        row.plan,
+        figures.minutes,
+        figures.downtime_minutes,
+        f"{figures.availability:.3f}",
+        f"{figures.commitment:.3f}",
+        "true" if figures.met else "false",
+        f"{figures.credit_percent:.2f}",
+        f"{figures.credit_amount:.2f}",
+        f"{row.monthly_fee:.2f}",
+        row.currency,
+        " ".join(str(incident) for incident in row.incidents),
+    ]
+
+
+def availability_csv(report: MonthAvailability) -> Iterator[str]:
+    month = f"{report.month:%Y-%m}"
+    return csv_stream(AVAILABILITY_HEADER, (availability_line(month, row) for row in report.customers))

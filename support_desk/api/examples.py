@@ -375,6 +375,39 @@ INTEGRITY = {
 }
 
 
+AVAILABILITY = {
+    "month": "2025-06",
+    "final": True,
+    "from": "2025-06-01T00:00:00Z",
+    "to": "2025-07-01T00:00:00Z",
+    "terms": {
+        "premium": {
+            "commitment": "99.950",
+            "credit_percent": "10.00",
+            "tiers": [
+                {"below_percent": "99.000", "credit_percent": "25.00"},
+                {"below_percent": "95.000", "credit_percent": "100.00"},
+            ],
+        }
+    },
+    "results": [
+        {
+            "customer": {"id": 3, "name": "StreamCo", "plan": "premium"},
+            "minutes": 43200,
+            "downtime_minutes": 44,
+            "availability": "99.898",
+            "commitment": "99.950",
+            "met": False,
+            "credit_percent": "10.00",
+            "credit_amount": "1200.00",
+            "monthly_fee": "12000.00",
+            "currency": "EUR",
+            "incidents": [41, 44],
+        }
+    ],
+}
+
+
 def example(name: str, value, *, request: bool = False, status: int | None = None) -> OpenApiExample:
     return OpenApiExample(
         name,

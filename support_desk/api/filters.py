@@ -216,6 +216,17 @@ class MonthQuery(serializers.Serializer):
         return self.validated_data.get("month") or month_last_complete(self.context["now"])
 
 
+class AvailabilityQuery(MonthQuery):
+    month = MonthField(
+        required=False,
+        help_text="YYYY-MM, a calendar month in UTC. Default: the last complete month; the current month "
+        "gives the month to date, not final.",
+    )
+    customer = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, help_text="A customer id: only that customer."
+    )
+
+
 class CoverageQuery(serializers.Serializer):
     week = serializers.DateField(
         required=False, help_text="Any day of the week to show (YYYY-MM-DD). Default: this week."

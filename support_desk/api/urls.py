@@ -22,6 +22,7 @@ from .views.incidents import (
 )
 from .views.public import PublicTicketMessagesView, PublicTicketView
 from .views.reports import (
+    AvailabilityView,
     BreachListView,
     CoverageView,
     CreditsView,
@@ -98,6 +99,7 @@ v1 = [
     path("reports/sla/breaches/", BreachListView.as_view(), name="sla-breaches"),
     path("reports/sla/trends/", TrendsView.as_view(), name="sla-trends"),
     path("reports/credits/", CreditsView.as_view(), name="credits"),
+    path("reports/availability/", AvailabilityView.as_view(), name="availability"),
     path("reports/coverage/", CoverageView.as_view(), name="coverage"),
     path("reports/ledger-integrity/", LedgerIntegrityView.as_view(), name="ledger-integrity"),
     path("integrations/", IntegrationCollectionView.as_view(), name="integrations"),

@@ -210,3 +210,16 @@ class CoverageForm(forms.Form):
         if day is not None and not EARLIEST <= day <= LATEST:
             raise forms.ValidationError("Choose a week between 1970 and 2199.")
         return day
+
+
+class AvailabilityForm(forms.Form):
+    """The availability download's parameters, the API's: `month` (YYYY-MM, UTC) and `customer` (an id)."""
+
+    month = forms.DateField(required=False, input_formats=["%Y-%m"])
+    customer = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+
+    def clean_month(self):
+        month = self.cleaned_data.get("month")
+        if month is not None and not EARLIEST <= month <= LATEST:
+            raise forms.ValidationError("Choose a month between 1970 and 2199.")
+        return month

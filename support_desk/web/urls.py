@@ -51,5 +51,6 @@ urlpatterns = [
     path("reports/sla/groups.csv", reports.report_groups_csv, name="report-groups-csv"),
     path("reports/sla/breaches.csv", reports.report_breaches_csv, name="report-breaches-csv"),
     path("reports/sla/ledger.csv", reports.report_ledger_csv, name="report-ledger-csv"),
+    path("reports/availability.csv", reports.report_availability_csv, name="report-availability-csv"),
     path("reports/coverage/", reports.coverage, name="coverage"),
 ]

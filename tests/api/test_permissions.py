@@ -70,6 +70,7 @@ ENDPOINTS = {
     ),
     "ledger": ("get", "/api/v1/sla-ledger/", None, (401, 401, 403, 403, 200)),
     "report": ("get", "/api/v1/reports/sla/", None, (401, 401, 403, 403, 200)),
+    "availability": ("get", "/api/v1/reports/availability/?month=2025-06", None, (401, 401, 403, 403, 200)),
 }
 
 

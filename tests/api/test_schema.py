@@ -31,6 +31,7 @@ DESIGNED = {
     ("get", "/api/v1/sla/deadline/"),
     ("get", "/api/v1/sla-ledger/"),
     ("get", "/api/v1/reports/sla/"),
+    ("get", "/api/v1/reports/availability/"),
     ("get", "/api/v1/integrations/"),
     ("post", "/api/v1/integrations/"),
     ("post", "/api/v1/integrations/{integration_id}/rotate/"),

@@ -5,6 +5,7 @@ them here; the app label and the migration history are the same as when they wer
 
 from .customers import (
     PERCENT_VALIDATORS,
+    AvailabilityCreditTier,
     CreditRule,
     Customer,
     CustomerDomain,
@@ -53,6 +54,7 @@ __all__ = [
     "SEVERITY_RANK",
     "SUBJECT_MAX_LENGTH",
     "Attachment",
+    "AvailabilityCreditTier",
     "CreditRule",
     "Customer",
     "CustomerDomain",

@@ -51,8 +51,13 @@ PERCENT_VALIDATORS = [MinValueValidator(0), MaxValueValidator(100)]
 class CreditRule(models.Model):
     """The service credits a customer on `plan` is owed for a calendar month (UTC) of broken promises.
 
-    A percentage of the monthly fee per breached first response of a major ticket, another per other
-    breached metric cycle (first response or resolution), at most `cap_percent` in all.
+    Breaches: a percentage of the monthly fee per breached first response of a major ticket, another per
+    other breached metric cycle (first response or resolution), at most `cap_percent` in all.
+
+    Availability (`escalation/reports/availability.py`): the month's availability is promised to be at
+    least `availability_commitment_percent`; below it the customer is owed `availability_credit_percent`
+    of the fee, or the highest of the plan's `availability_tiers` whose threshold it is below. The two
+    credits are separate figures; the cap is the breaches' only.
     """
 
     plan = models.CharField(max_length=20, choices=Plan.choices, unique=True)
@@ -65,6 +70,20 @@ class CreditRule(models.Model):
     cap_percent = models.DecimalField(
         max_digits=5, decimal_places=2, default=Decimal(30), validators=PERCENT_VALIDATORS
     )
+    availability_commitment_percent = models.DecimalField(
+        max_digits=6,
+        decimal_places=3,
+        default=Decimal("99.900"),
+        validators=PERCENT_VALIDATORS,
+        help_text="The monthly availability promised, e.g. 99.900 (standard) or 99.950 (premium).",
+    )
+    availability_credit_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(10),
+        validators=PERCENT_VALIDATORS,
+        help_text="Of the monthly fee, owed when the month's availability is below the commitment.",
+    )
 
     class Meta:
         ordering = ["plan"]
@@ -75,10 +94,37 @@ class CreditRule(models.Model):
                 & Q(cap_percent__gte=0, cap_percent__lte=100),
                 name="credit_rule_percentages",
             ),
+            models.CheckConstraint(
+                condition=Q(availability_commitment_percent__gte=0, availability_commitment_percent__lte=100)
+                & Q(availability_credit_percent__gte=0, availability_credit_percent__lte=100),
+                name="credit_rule_availability_percentages",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"credit rule ({self.plan})"
+
+
+class AvailabilityCreditTier(models.Model):
+    """A deeper miss of a plan's availability: below `below_percent`, `credit_percent` of the fee is owed."""
+
+    rule = models.ForeignKey(CreditRule, on_delete=models.CASCADE, related_name="availability_tiers")
+    below_percent = models.DecimalField(max_digits=6, decimal_places=3, validators=PERCENT_VALIDATORS)
+    credit_percent = models.DecimalField(max_digits=5, decimal_places=2, validators=PERCENT_VALIDATORS)
+
+    class Meta:
+        ordering = ["rule", "-below_percent"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "below_percent"], name="availability_tier_once"),
+            models.CheckConstraint(
+                condition=Q(below_percent__gte=0, below_percent__lte=100)
+                & Q(credit_percent__gte=0, credit_percent__lte=100),
+                name="availability_tier_percentages",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"below {self.below_percent} %: {self.credit_percent} % of the fee"
 
 
 class CustomerDomain(models.Model):

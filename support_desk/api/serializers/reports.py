@@ -209,6 +209,82 @@ class MonthCreditsSerializer(serializers.Serializer):
         }
 
 
+class AvailabilityTierSerializer(serializers.Serializer):
+    below_percent = serializers.DecimalField(max_digits=6, decimal_places=3)
+    credit_percent = serializers.DecimalField(max_digits=5, decimal_places=2)
+
+
+class AvailabilityTermsSerializer(serializers.Serializer):
+    commitment = serializers.DecimalField(
+        source="commitment_percent", max_digits=6, decimal_places=3, help_text="Per cent of the month."
+    )
+    credit_percent = serializers.DecimalField(
+        source="missed_credit_percent",
+        max_digits=5,
+        decimal_places=2,
+        help_text="Of the monthly fee, owed below the commitment.",
+    )
+    tiers = AvailabilityTierSerializer(many=True, help_text="Deeper misses: below `below_percent`, more.")
+
+
+class CustomerAvailabilitySerializer(serializers.Serializer):
+    customer = serializers.SerializerMethodField()
+    minutes = serializers.IntegerField(source="availability.minutes", help_text="The whole month's (UTC).")
+    downtime_minutes = serializers.IntegerField(
+        source="availability.downtime_minutes",
+        help_text="Minutes of the month touched by an outage of the customer's incidents, overlaps once.",
+    )
+    availability = serializers.DecimalField(
+        source="availability.availability",
+        max_digits=6,
+        decimal_places=3,
+        help_text="Per cent, rounded down to 3 decimals.",
+    )
+    commitment = serializers.DecimalField(source="availability.commitment", max_digits=6, decimal_places=3)
+    met = serializers.BooleanField(source="availability.met")
+    credit_percent = serializers.DecimalField(
+        source="availability.credit_percent", max_digits=5, decimal_places=2, help_text="Of the monthly fee."
+    )
+    credit_amount = serializers.DecimalField(
+        source="availability.credit_amount", max_digits=14, decimal_places=2
+    )
+    monthly_fee = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField()
+    incidents = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Ids of the outage incidents counted in the month, oldest first.",
+    )
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "plan": {"type": "string"}},
+        }
+    )
+    def get_customer(self, row) -> dict:
+        return {"id": row.customer_id, "name": row.name, "plan": row.plan}
+
+
+class MonthAvailabilitySerializer(serializers.Serializer):
+    """A `MonthAvailability`: every customer (or the one asked for), by name."""
+
+    month = MonthField()
+    final = serializers.BooleanField(
+        help_text="Whether the month has ended: false for the month to date, whose downtime still grows."
+    )
+    terms = serializers.DictField(child=AvailabilityTermsSerializer(), help_text="The terms of each plan.")
+    results = CustomerAvailabilitySerializer(source="customers", many=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        return {
+            "month": fields.pop("month"),
+            "from": serializers.DateTimeField(source="period.start"),
+            "to": serializers.DateTimeField(source="period.end"),
+            **fields,
+        }
+
+
 class IntervalSerializer(serializers.Serializer):
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()

@@ -1,10 +1,12 @@
-"""Manager reporting: the SLA report, the breach list, trends, service credits, coverage of the roster and
-the ledger's integrity. Managers only. CSV exports of the same data are web downloads (`/reports/sla/`)."""
+"""Manager reporting: the SLA report, the breach list, trends, service credits, availability, coverage of
+the roster and the ledger's integrity. Managers only. CSV exports of the same data are web downloads
+(`/reports/sla/`, `/reports/availability.csv`)."""
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
+from escalation.reports.selectors.availability import availability_list_for_month
 from escalation.reports.selectors.breaches import breach_list
 from escalation.reports.selectors.coverage import coverage_get
 from escalation.reports.selectors.credits import credit_list_for_month
@@ -14,13 +16,22 @@ from escalation.roster.selectors import manager_zone_get
 from escalation.sla.integrity import ledger_integrity_get
 
 from .. import examples as ex
-from ..filters import CoverageQuery, IntegrityQuery, MonthQuery, ReportFilterQuery, ReportQuery, TrendQuery
+from ..filters import (
+    AvailabilityQuery,
+    CoverageQuery,
+    IntegrityQuery,
+    MonthQuery,
+    ReportFilterQuery,
+    ReportQuery,
+    TrendQuery,
+)
 from ..permissions import IsManager
 from ..schema import READ, errors
 from ..serializers.reports import (
     BreachSerializer,
     CoverageSerializer,
     LedgerIntegritySerializer,
+    MonthAvailabilitySerializer,
     MonthCreditsSerializer,
     ReportSerializer,
     TrendsSerializer,
@@ -111,6 +122,33 @@ class CreditsView(ApiView):
         now = timezone.now()
         query = self.query(MonthQuery, now=now)
         return Response(MonthCreditsSerializer(credit_list_for_month(month=query.first_day(), now=now)).data)
+
+
+class AvailabilityView(ApiView):
+    permission_classes = [IsManager]
+
+    @extend_schema(
+        summary="Availability and its credits",
+        description="Per customer (every customer by name, or the one asked for) for a calendar month in "
+        "UTC: the month's minutes, the minutes touched by an outage of its incidents (`impact` outage "
+        "only; degraded is up; overlapping incidents count once; an outage still going on counts up to "
+        "now), availability in per cent rounded down to 3 decimals, the commitment of its plan (by "
+        "default 99.9 % standard, 99.95 % premium), whether it was met, and the credit owed: below the "
+        "commitment 10 % of the monthly fee, below 99.0 % 25 %, below 95.0 % 100 % by default (managers "
+        "edit the credit rules in the admin). Without `month`, the last complete month; the current "
+        "month gives the month to date (`final` false), its minutes still the whole month's. The same "
+        "figures as CSV: `/reports/availability.csv?month=`. Managers only.",
+        parameters=[AvailabilityQuery],
+        responses={200: MonthAvailabilitySerializer, **errors(*READ)},
+        examples=[ex.example("June", ex.AVAILABILITY, status=200)],
+    )
+    def get(self, request):
+        now = timezone.now()
+        query = self.query(AvailabilityQuery, now=now)
+        report = availability_list_for_month(
+            month=query.first_day(), now=now, customer_id=query.validated_data.get("customer")
+        )
+        return Response(MonthAvailabilitySerializer(report).data)
 
 
 class CoverageView(ApiView):

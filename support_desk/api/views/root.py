@@ -24,6 +24,7 @@ ROOTS = [
     ("sla_breaches", "api:sla-breaches"),
     ("sla_trends", "api:sla-trends"),
     ("credits", "api:credits"),
+    ("availability", "api:availability"),
     ("coverage", "api:coverage"),
     ("ledger_integrity", "api:ledger-integrity"),
     ("schema", "api:schema"),

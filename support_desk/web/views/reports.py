@@ -1,5 +1,6 @@
 """The managers' pages: the SLA report (grouped table, trends, breaches, service credits, the ledger's
-integrity), the roster's coverage, and CSV downloads of the grouped table, the breaches and the ledger.
+integrity), the roster's coverage, and CSV downloads of the grouped table, the breaches, the ledger and
+the month's availability.
 
 Managers only (`manager_required`): anonymous visitors log in first, engineers get 403. The query
 string is the API's, read by `ReportForm`; the CSV links carry the instants the page resolved.
@@ -16,6 +17,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from escalation.reports import exports
+from escalation.reports.periods import month_last_complete
+from escalation.reports.selectors.availability import availability_list_for_month
 from escalation.reports.selectors.breaches import breach_list
 from escalation.reports.selectors.coverage import coverage_get
 from escalation.reports.selectors.credits import credit_list_for_month
@@ -31,7 +34,7 @@ from escalation.sla.integrity import ledger_integrity_get
 from ..permissions import manager_required
 from ..presenters import compact_duration
 from ..report_charts import breach_lines, coverage_rows, heatmap_rows, row_text, trend_chart
-from ..report_forms import CoverageForm, ReportForm, ReportRequest
+from ..report_forms import AvailabilityForm, CoverageForm, ReportForm, ReportRequest
 
 BREACHES_PER_PAGE = 25
 EXPORT_CHUNK_ROWS = 2000
@@ -85,11 +88,13 @@ def _report_context(request: HttpRequest, asked: ReportRequest, now: datetime) -
         "credits_to_date": credit_list_for_month(month=asked.month_to_date, now=now)
         if asked.month_to_date
         else None,
+        "availability": availability_list_for_month(month=asked.month, now=now),
         "integrity": ledger_integrity_get(now=now),
         "csv": {
             "groups": f"{reverse('web:report-groups-csv')}?{query}",
             "breaches": f"{reverse('web:report-breaches-csv')}?{query}",
             "ledger": f"{reverse('web:report-ledger-csv')}?{query}",
+            "availability": f"{reverse('web:report-availability-csv')}?month={asked.month:%Y-%m}",
         },
         "api_url": f"{reverse('api:sla-report')}?{query}",
     }
@@ -118,13 +123,17 @@ def sla_report(request: HttpRequest) -> HttpResponse:
 # --- CSV downloads --------------------------------------------------------------------------------
 
 
+def _refused(form) -> HttpResponse:
+    problems = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
+    return HttpResponseBadRequest(
+        f"The report parameters were refused: {problems}", content_type="text/plain"
+    )
+
+
 def _csv_request(request: HttpRequest, now: datetime) -> ReportRequest | HttpResponse:
     form = ReportForm(request.GET, zone=manager_zone_get(request.user), now=now)
     if not form.is_valid():
-        problems = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
-        return HttpResponseBadRequest(
-            f"The report parameters were refused: {problems}", content_type="text/plain"
-        )
+        return _refused(form)
     return form.report_request()
 
 
@@ -169,6 +178,22 @@ def report_ledger_csv(request: HttpRequest) -> HttpResponse:
         return asked
     rows = ledger_list_for_export(filters=asked.filters).iterator(chunk_size=EXPORT_CHUNK_ROWS)
     return _download(exports.ledger_csv(rows), "sla-ledger", asked)
+
+
+@require_safe
+@manager_required
+def report_availability_csv(request: HttpRequest) -> HttpResponse:
+    """The month's availability and credits per customer, as `/api/v1/reports/availability/` gives them."""
+    now = timezone.now()
+    form = AvailabilityForm(request.GET)
+    if not form.is_valid():
+        return _refused(form)
+    month = form.cleaned_data.get("month") or month_last_complete(now)
+    report = availability_list_for_month(month=month, now=now, customer_id=form.cleaned_data.get("customer"))
+    response = StreamingHttpResponse(exports.availability_csv(report), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="availability-{month:%Y-%m}.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 # --- coverage -------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ PAGE = "/reports/sla/"
 GROUPS_CSV = "/reports/sla/groups.csv"
 BREACHES_CSV = "/reports/sla/breaches.csv"
 LEDGER_CSV = "/reports/sla/ledger.csv"
+AVAILABILITY_CSV = "/reports/availability.csv"
 COVERAGE = "/reports/coverage/"
 
 
@@ -303,7 +304,7 @@ def test_the_page_says_when_the_ledger_does_not_verify(desk, history):
 
 # --- who may see the pages ----------------------------------------------------------------------------
 
-PAGES = [PAGE, GROUPS_CSV, BREACHES_CSV, LEDGER_CSV, COVERAGE]
+PAGES = [PAGE, GROUPS_CSV, BREACHES_CSV, LEDGER_CSV, AVAILABILITY_CSV, COVERAGE]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -338,11 +339,12 @@ def test_bad_csv_parameters_are_a_400_in_words(desk):
 # session, user, manager check, manager's zone, customers and engineers to filter by; the report and the
 # trends, each in a transaction without JIT (in a test a savepoint, the report settings, release): the groups,
 # the total, the trend buckets, the heatmap; the breaches (count, page); the credits of the last complete
-# month and of the month to date beside it (counts, rules, each); and
+# month and of the month to date beside it (counts, rules, each); the availability of the credits' month
+# (customers, outage windows, credit rules, their tiers); and
 # the ledger's verification when no recent one is cached: the chain head (small enough to walk here?),
 # then its own transaction (in a test a savepoint and its release; in production SET TRANSACTION), the
 # chain head, the walk (one server-side cursor), the head again.
-PAGE_QUERIES = 23  # 22, and the storms: grouped pages with their ticket counts (one query)
+PAGE_QUERIES = 27  # 22, the storms (grouped pages with their ticket counts), the availability (4)
 VERIFY_QUERIES = 6
 
 
@@ -368,8 +370,9 @@ def test_the_report_page_runs_the_same_queries_for_few_rows_or_many(
 
 
 def test_the_csv_downloads_run_a_fixed_number_of_queries(desk, history, django_assert_max_num_queries):
-    # session, user, manager check, manager's zone, then the rows (one server-side cursor) or the report
-    for path, queries in ((BREACHES_CSV, 5), (LEDGER_CSV, 5), (GROUPS_CSV, 9)):
+    # session, user, manager check, manager's zone, then the rows (one server-side cursor) or the report;
+    # the availability: session, user, manager check, then customers, outage windows, rules, tiers
+    for path, queries in ((BREACHES_CSV, 5), (LEDGER_CSV, 5), (GROUPS_CSV, 9), (AVAILABILITY_CSV, 7)):
         with django_assert_max_num_queries(queries):
             b"".join(desk.get(path, JUNE).streaming_content)
 
