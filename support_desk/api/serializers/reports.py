@@ -157,14 +157,41 @@ class TrendsSerializer(PeriodMixin):
         return HeatmapCellSerializer(cells, many=True).data
 
 
+class CustomerOfRowMixin(serializers.Serializer):
+    """`customer` ({id, name, plan}) of a per-customer month row."""
+
+    customer = serializers.SerializerMethodField()
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "plan": {"type": "string"}},
+        }
+    )
+    def get_customer(self, row) -> dict:
+        return {"id": row.customer_id, "name": row.name, "plan": row.plan}
+
+
+class MonthMixin(serializers.Serializer):
+    """`month`, then `from` (inclusive) and `to` (exclusive) of a month report's `period` (UTC)."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        return {
+            "month": fields.pop("month"),
+            "from": serializers.DateTimeField(source="period.start"),
+            "to": serializers.DateTimeField(source="period.end"),
+            **fields,
+        }
+
+
 class CreditTermsSerializer(serializers.Serializer):
     major_first_response_percent = serializers.DecimalField(max_digits=5, decimal_places=2)
     other_breach_percent = serializers.DecimalField(max_digits=5, decimal_places=2)
     cap_percent = serializers.DecimalField(max_digits=5, decimal_places=2)
 
 
-class CustomerCreditSerializer(serializers.Serializer):
-    customer = serializers.SerializerMethodField()
+class CustomerCreditSerializer(CustomerOfRowMixin):
     monthly_fee = serializers.DecimalField(max_digits=12, decimal_places=2)
     currency = serializers.CharField()
     major_first_response_breaches = serializers.IntegerField(source="credit.major_first_response_breaches")
@@ -179,17 +206,8 @@ class CustomerCreditSerializer(serializers.Serializer):
     credit = serializers.DecimalField(source="credit.amount", max_digits=14, decimal_places=2)
     terms = CreditTermsSerializer(help_text="The rule of the customer's plan.")
 
-    @extend_schema_field(
-        {
-            "type": "object",
-            "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "plan": {"type": "string"}},
-        }
-    )
-    def get_customer(self, row) -> dict:
-        return {"id": row.customer_id, "name": row.name, "plan": row.plan}
 
-
-class MonthCreditsSerializer(serializers.Serializer):
+class MonthCreditsSerializer(MonthMixin):
     """A `MonthCredits`: customers with a breach in the month (UTC), by name."""
 
     month = MonthField()
@@ -198,15 +216,6 @@ class MonthCreditsSerializer(serializers.Serializer):
     )
     terms = serializers.DictField(child=CreditTermsSerializer(), help_text="The rule of each plan.")
     results = CustomerCreditSerializer(source="customers", many=True)
-
-    def get_fields(self):
-        fields = super().get_fields()
-        return {
-            "month": fields.pop("month"),
-            "from": serializers.DateTimeField(source="period.start"),
-            "to": serializers.DateTimeField(source="period.end"),
-            **fields,
-        }
 
 
 class AvailabilityTierSerializer(serializers.Serializer):
@@ -227,8 +236,7 @@ class AvailabilityTermsSerializer(serializers.Serializer):
     tiers = AvailabilityTierSerializer(many=True, help_text="Deeper misses: below `below_percent`, more.")
 
 
-class CustomerAvailabilitySerializer(serializers.Serializer):
-    customer = serializers.SerializerMethodField()
+class CustomerAvailabilitySerializer(CustomerOfRowMixin):
     minutes = serializers.IntegerField(source="availability.minutes", help_text="The whole month's (UTC).")
     downtime_minutes = serializers.IntegerField(
         source="availability.downtime_minutes",
@@ -255,17 +263,8 @@ class CustomerAvailabilitySerializer(serializers.Serializer):
         help_text="Ids of the outage incidents counted in the month, oldest first.",
     )
 
-    @extend_schema_field(
-        {
-            "type": "object",
-            "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "plan": {"type": "string"}},
-        }
-    )
-    def get_customer(self, row) -> dict:
-        return {"id": row.customer_id, "name": row.name, "plan": row.plan}
 
-
-class MonthAvailabilitySerializer(serializers.Serializer):
+class MonthAvailabilitySerializer(MonthMixin):
     """A `MonthAvailability`: every customer (or the one asked for), by name."""
 
     month = MonthField()
@@ -274,15 +273,6 @@ class MonthAvailabilitySerializer(serializers.Serializer):
     )
     terms = serializers.DictField(child=AvailabilityTermsSerializer(), help_text="The terms of each plan.")
     results = CustomerAvailabilitySerializer(source="customers", many=True)
-
-    def get_fields(self):
-        fields = super().get_fields()
-        return {
-            "month": fields.pop("month"),
-            "from": serializers.DateTimeField(source="period.start"),
-            "to": serializers.DateTimeField(source="period.end"),
-            **fields,
-        }
 
 
 class IntervalSerializer(serializers.Serializer):
