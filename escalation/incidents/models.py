@@ -159,3 +159,90 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} for incident {self.incident_id} at {self.received_at:%Y-%m-%d %H:%M:%S}"
+
+
+class IncidentTicket(models.Model):
+    """A ticket of an incident: opened for one of its customers (`customer` set, once per customer:
+    `incident_ticket_per_customer_once`), or a customer's own ticket linked by an engineer. A ticket
+    belongs to one incident at most."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="ticket_links")
+    ticket = models.OneToOneField("tickets.Ticket", on_delete=models.CASCADE, related_name="incident_link")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    opened_for_incident = models.BooleanField(default=False)
+    linked_at = models.DateTimeField()
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["linked_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "customer"],
+                condition=Q(opened_for_incident=True),
+                name="incident_ticket_per_customer_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(opened_for_incident=False) | Q(customer__isnull=False),
+                name="incident_ticket_opened_names_customer",
+            ),
+        ]
+        indexes = [models.Index(fields=["incident", "linked_at"], name="incident_ticket_linked")]
+
+    def __str__(self) -> str:
+        return f"ticket {self.ticket_id} of incident {self.incident_id}"
+
+
+class IncidentUpdate(models.Model):
+    """A public update: a public reply on every linked ticket and an email to the customers' contacts."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="updates")
+    body = models.TextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["incident", "created_at"], name="incident_update_created")]
+
+    def __str__(self) -> str:
+        return f"update {self.pk} of incident {self.incident_id}"
+
+
+class IncidentEventType(models.TextChoices):
+    OPENED = "opened", "Opened"
+    REOPENED = "reopened", "Reopened"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    RESOLVED = "resolved", "Resolved"
+    IMPACT_CHANGED = "impact_changed", "Impact changed"
+    IMPACT_WINDOW_EDITED = "impact_window_edited", "Impact window edited"
+    COMMANDER_ASSIGNED = "commander_assigned", "Commander assigned"
+    COMMANDER_PAGED = "commander_paged", "Commander paged"
+    CUSTOMERS_CHANGED = "customers_changed", "Customers changed"
+    TICKET_OPENED = "ticket_opened", "Ticket opened for a customer"
+    TICKET_LINKED = "ticket_linked", "Ticket linked"
+    TICKET_UNLINKED = "ticket_unlinked", "Ticket unlinked"
+    PUBLIC_UPDATE = "public_update", "Public update"
+    TICKETS_RESOLVED = "tickets_resolved", "Linked tickets resolved"
+
+
+class IncidentEvent(models.Model):
+    """One entry of an incident's timeline (with its alerts): who changed what, and why. Every change to
+    the impact window is one, with the manager's reason: the availability report's figures are never a
+    silent edit."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=30, choices=IncidentEventType.choices)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["incident", "at"], name="incident_event_at")]
+
+    def __str__(self) -> str:
+        return f"{self.type} of incident {self.incident_id}"

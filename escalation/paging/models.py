@@ -136,12 +136,22 @@ class Escalation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     acknowledged_via = models.CharField(max_length=20, blank=True)
+    # A ticket of an open incident: the one escalation per incident step that pages (its tickets share
+    # the incident's deadline; the rest are recorded, breached and on the ledger, but page nobody).
+    paged_for_incident = models.ForeignKey(
+        "escalation.Incident", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["fired_at", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["ticket", "metric", "cycle", "step"], name="escalation_step_once"
+            ),
+            models.UniqueConstraint(
+                fields=["paged_for_incident", "metric", "step"],
+                condition=Q(paged_for_incident__isnull=False),
+                name="escalation_incident_step_pages_once",
             ),
         ]
         indexes = [
@@ -179,8 +189,15 @@ class Notification(models.Model):
         WARNING = "warning", "SLA warning"
         ESCALATION = "escalation", "Escalation"
         ON_CALL_PAGE = "on_call_page", "On-call page"
+        INCIDENT_PAGE = "incident_page", "Incident commander page"
 
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="notifications")
+    # Null for an incident's commander page (`incident`): an internal incident has no ticket.
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    incident = models.ForeignKey(
+        "escalation.Incident", on_delete=models.CASCADE, null=True, blank=True, related_name="pages"
+    )
     escalation = models.ForeignKey(
         Escalation, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )
@@ -216,6 +233,15 @@ class Notification(models.Model):
                 fields=["ticket", "purpose", "channel", "recipient"],
                 name="on_call_page_once",
                 condition=Q(purpose="on_call_page"),
+            ),
+            models.UniqueConstraint(
+                fields=["incident", "channel", "recipient"],
+                name="incident_page_once",
+                condition=Q(purpose="incident_page"),
+            ),
+            models.CheckConstraint(
+                condition=Q(ticket__isnull=False) | Q(purpose="incident_page", incident__isnull=False),
+                name="notification_has_subject",
             ),
         ]
         indexes = [

@@ -145,6 +145,44 @@ class CustomerDomain(models.Model):
         return self.domain
 
 
+class ContactLanguage(models.TextChoices):
+    """The languages the desk writes to customers in (issue 17 adds their catalogs)."""
+
+    ENGLISH = "en", "English"
+    CHINESE_SIMPLIFIED = "zh-hans", "简体中文"
+    SPANISH = "es", "Español"
+    PORTUGUESE_BRAZIL = "pt-br", "Português (Brasil)"
+    JAPANESE = "ja", "日本語"
+    ARABIC = "ar", "العربية"
+
+
+class CustomerContact(models.Model):
+    """A person at a customer whom the desk tells of incidents (`notify_incidents`), in their language
+    and their local time. Managed by managers (`/api/v1/customers/<id>/contacts/`)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
+    email = models.EmailField(max_length=254)  # stored lower-cased
+    name = models.CharField(max_length=200, blank=True)
+    language = models.CharField(
+        max_length=10, choices=ContactLanguage.choices, default=ContactLanguage.ENGLISH
+    )
+    timezone = TimeZoneField(default="UTC", use_pytz=False)
+    notify_incidents = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["customer", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "email"], name="customer_contact_once"),
+            models.CheckConstraint(
+                condition=Q(email=models.functions.Lower("email")), name="customer_contact_email_lowercase"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>" if self.name else self.email
+
+
 class Requester(models.Model):
     email = models.EmailField(max_length=254, unique=True)  # stored lower-cased
     name = models.CharField(max_length=200, blank=True)

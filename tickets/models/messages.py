@@ -51,6 +51,9 @@ class EventType(models.TextChoices):
     BREACHED = "breached", "SLA breached"
     ESCALATED = "escalated", "Escalated"
     ACKNOWLEDGED = "acknowledged", "Page acknowledged"
+    INCIDENT_LINKED = "incident_linked", "Linked to an incident"
+    INCIDENT_UNLINKED = "incident_unlinked", "Unlinked from an incident"
+    INCIDENT_NOTICE = "incident_notice", "Incident notice to the customer's contacts"
 
 
 class Event(models.Model):
@@ -111,7 +114,9 @@ class Attachment(models.Model):
 
 
 class RequesterNotification(models.Model):
-    """One email to a ticket's requester about one event of its life, whatever channel caused it.
+    """One email to a ticket's requester about one event of its life, whatever channel caused it; or, for
+    a ticket opened for an incident, to each of its customer's incident contacts (`incident_notice`,
+    `incident_update`: the recipient is the contact).
 
     Written by the service in the transaction that writes the event, so it exists exactly when the event
     does; the worker sends it after commit (record the attempt, send, record the outcome). The unique
@@ -122,6 +127,8 @@ class RequesterNotification(models.Model):
         RECEIVED = "received", "Ticket received"
         REPLY = "reply", "Engineer's reply"
         STATUS = "status", "Status changed"
+        INCIDENT_NOTICE = "incident_notice", "Incident detected (to a customer contact)"
+        INCIDENT_UPDATE = "incident_update", "Incident update (to a customer contact)"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -144,7 +151,10 @@ class RequesterNotification(models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["event", "kind"], name="requester_notification_once"),
+            # Per recipient: an incident's notice goes to each of the customer's contacts.
+            models.UniqueConstraint(
+                fields=["event", "kind", "recipient"], name="requester_notification_once_each"
+            ),
         ]
         indexes = [
             models.Index(
