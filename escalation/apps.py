@@ -18,6 +18,12 @@ class EscalationConfig(AppConfig):
 
         register_shift_book(RosterShiftBook())
 
+        from escalation.incidents.selectors import open_incident_by_ticket
+        from escalation.paging.services.escalations import register_incident_lookup
+
+        # Paging pages once per incident step; which incident a ticket belongs to is the incidents'.
+        register_incident_lookup(open_incident_by_ticket)
+
         from django.db.models.signals import post_migrate
 
         from escalation import checks, receivers  # noqa: F401 - checks registers itself

@@ -24,6 +24,7 @@ FIRE_ALARMS = "escalation.tasks.fire_alarms"
 SEND_NOTIFICATION = "escalation.tasks.send_notification"
 VERIFY_LEDGER_CHAIN = "escalation.tasks.verify_ledger_chain"
 SEND_PAGE = "escalation.tasks.send_page"
+RESPOND_TO_INCIDENT = "escalation.tasks.respond_to_incident"
 
 
 def route_ticket(ticket_id: int) -> bool:
@@ -82,3 +83,18 @@ def send_page(page_id: int, closes_at: datetime) -> bool:
         logger.warning("could not enqueue page %s (%s); it will be re-sent", page_id, exc)
         return False
     return True
+
+
+def respond_to_incidents(incident_ids) -> int:
+    """One task per incident: its commander, page, tickets and notices (the minute's sweep finds any
+    the broker did not take). Returns how many were sent."""
+    sent = 0
+    for incident_id in incident_ids:
+        try:
+            send_task(RESPOND_TO_INCIDENT, (incident_id,))
+            sent += 1
+        except Exception as exc:
+            logger.warning(
+                "could not enqueue the response to incident %s (%s); the sweep will", incident_id, exc
+            )
+    return sent

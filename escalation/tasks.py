@@ -5,6 +5,7 @@ import time
 from celery import shared_task
 from django.utils import timezone
 
+from escalation.incidents.services.response import incident_respond, incidents_respond_pending
 from escalation.paging.channels import TransientSendError
 from escalation.paging.services.alarms import alarms_enqueue_due
 from escalation.paging.services.escalations import alarms_fire_batch
@@ -118,3 +119,15 @@ def send_page(self, page_id: int) -> str:
         return page_send(page_id=page_id, now=timezone.now())
     except TransientSendError as exc:
         raise self.retry(exc=exc, countdown=retry_countdown(exc, self.request.retries + 1)) from exc
+
+
+@shared_task(acks_late=True)
+def respond_to_incident(incident_id: int) -> int:
+    """An incident's commander, page, customers' tickets and notices, whatever is still missing."""
+    return len(incident_respond(incident_id=incident_id, now=timezone.now()).tickets_opened)
+
+
+@shared_task(acks_late=True)
+def respond_to_pending_incidents() -> int:
+    """The sweep behind `respond_to_incident`: a task the broker lost, a commander nobody could be."""
+    return incidents_respond_pending(now=timezone.now())

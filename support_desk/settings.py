@@ -386,6 +386,7 @@ CELERY_BEAT_SCHEDULE = {
     "enqueue-due-alarms": _every("escalation.tasks.enqueue_due_alarms", ALARM_TICK_SECONDS),
     "route-waiting-tickets": _every("escalation.tasks.route_waiting_tickets", ROUTING_TICK_SECONDS),
     "hand-off-ended-shifts": _every("escalation.tasks.hand_off_ended_shifts", 60.0),
+    "respond-to-pending-incidents": _every("escalation.tasks.respond_to_pending_incidents", 60.0),
     "requeue-stale-notifications": _every("escalation.tasks.requeue_stale_notifications", 60.0),
     "requeue-stale-requester-notifications": _every(
         "tickets.tasks.requeue_stale_requester_notifications", 60.0

@@ -16,6 +16,7 @@ import logging
 import random
 import smtplib
 from datetime import datetime, timedelta
+from email.utils import parseaddr
 from typing import Protocol
 
 from django.conf import settings
@@ -25,7 +26,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from . import enqueue
-from .models import Event, Message, RequesterNotification, Ticket
+from .models import Event, EventType, Message, RequesterNotification, Ticket
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +89,33 @@ def requester_notification_new(
         created_at=now,
         updated_at=now,
     )
+
+
+def contacts_notification_record(
+    *, ticket: Ticket, kind: str, recipients: list[str], now: datetime, **data
+) -> int:
+    """An incident's news to a customer's contacts on the customer's ticket: one `incident_notice`
+    event naming them and one email each, sent after commit. Returns how many were recorded."""
+    if not recipients:
+        return 0
+    event = Event.objects.create(
+        ticket=ticket,
+        type=EventType.INCIDENT_NOTICE,
+        at=now,
+        actor=None,
+        data={"kind": kind, "contacts": recipients, **data},
+    )
+    rows = RequesterNotification.objects.bulk_create(
+        [
+            RequesterNotification(
+                ticket=ticket, event=event, kind=kind, recipient=recipient, created_at=now, updated_at=now
+            )
+            for recipient in recipients
+        ]
+    )
+    for row in rows:
+        requester_notification_send_on_commit(row)
+    return len(rows)
 
 
 def requester_notification_send_on_commit(notification: RequesterNotification) -> None:
@@ -159,6 +187,10 @@ def requester_notification_send(*, notification_id: int, now: datetime) -> str:
     notification = _claim(notification_id, now)
     if notification is None:
         return "skipped"
+    if notification.recipient.lower() == parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower():
+        # A ticket opened for an incident of a customer with no contacts is in the desk's own name.
+        _finish(notification, now, status=Status.FAILED, last_error="not sent: the desk's own address")
+        return Status.FAILED
     try:
         subject, body = requester_mail().render(notification=notification, now=now)
     except Exception as exc:

@@ -5,7 +5,7 @@ from django.db.models import Prefetch, QuerySet
 from tickets.models import Customer
 
 from .keys import key_hash, well_formed
-from .models import Incident, Integration
+from .models import Incident, IncidentStatus, IncidentTicket, Integration
 
 
 def integration_get_by_key(key) -> Integration | None:
@@ -37,3 +37,12 @@ def incident_list(*, status: str | None = None, customer_id: int | None = None) 
 
 def incident_get(*, incident_id: int) -> Incident | None:
     return incident_list().filter(pk=incident_id).first()
+
+
+def open_incident_by_ticket(ticket_ids: list[int]) -> dict[int, int]:
+    """Ticket id -> the open (not resolved) incident it belongs to; one query (paging's lookup)."""
+    return dict(
+        IncidentTicket.objects.filter(ticket_id__in=ticket_ids)
+        .exclude(incident__status=IncidentStatus.RESOLVED)
+        .values_list("ticket_id", "incident_id")
+    )

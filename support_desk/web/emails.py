@@ -4,13 +4,16 @@ the action commits, whichever channel acted); this words them, registered in `We
 Links point at PUBLIC_BASE_URL: the worker has no request to build them from.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
-from tickets.models import RequesterNotification, Status, Ticket
+from escalation.incidents.models import Incident, IncidentUpdate
+from escalation.zones import clock_words
+from tickets.models import CustomerContact, RequesterNotification, Status, Ticket
 
 from .presenters import SEVERITY_PLAIN, customer_promise
 
@@ -41,12 +44,45 @@ def customer_link(ticket: Ticket) -> str:
     return base + reverse("web:customer-ticket", args=[ticket.access_token])
 
 
+def _incident_mail(notification: RequesterNotification, context: dict, now: datetime) -> tuple[str, str]:
+    """An incident's notice or update to one of the customer's contacts: in their language (Django's
+    translation, active while it is worded) and their local time."""
+    ticket = notification.ticket
+    contact = CustomerContact.objects.filter(
+        customer_id=ticket.customer_id, email=notification.recipient
+    ).first()
+    zone = contact.timezone if contact is not None else (ticket.customer.timezone if ticket.customer else UTC)
+    language = contact.language if contact is not None else settings.LANGUAGE_CODE
+    data = notification.event.data
+    incident = Incident.objects.filter(pk=data.get("incident")).first()
+    title = incident.title if incident is not None else ticket.subject
+    started = incident.started_at if incident is not None else ticket.created_at
+    with translation.override(language):
+        context |= {
+            "name": contact.name if contact is not None else "",
+            "title": title,
+            "since": clock_words(started, zone, today=now),
+            "since_iso": started.astimezone(zone).isoformat(timespec="minutes"),
+        }
+        if notification.kind == Kind.INCIDENT_NOTICE:
+            subject = f"[{ticket.reference}] " + translation.gettext("We detected a problem: %(title)s") % {
+                "title": title
+            }
+            return subject, render_to_string("emails/incident_notice.txt", context)
+        update = IncidentUpdate.objects.filter(pk=data.get("update")).first()
+        context |= {"body": update.body if update is not None else ""}
+        subject = f"[{ticket.reference}] " + translation.gettext("Update: %(title)s") % {"title": title}
+        return subject, render_to_string("emails/incident_update.txt", context)
+
+
 class RequesterMailTemplates:
     """The `tickets.notifications.RequesterMail` of this deployment: the templates in templates/emails/."""
 
     def render(self, *, notification: RequesterNotification, now: datetime) -> tuple[str, str]:
         ticket = notification.ticket
         context = {"ticket": ticket, "link": customer_link(ticket)}
+        if notification.kind in (Kind.INCIDENT_NOTICE, Kind.INCIDENT_UPDATE):
+            return _incident_mail(notification, context, now)
         if notification.kind == Kind.RECEIVED:
             context |= {"promise": customer_promise(ticket, now), "severity": SEVERITY_PLAIN[ticket.severity]}
             subject = f"[{ticket.reference}] We received your ticket: {ticket.subject}"

@@ -15,6 +15,7 @@ from django.db import transaction
 from .. import signals
 from ..assignment import AssigneeOffShift, shift_book
 from ..models import (
+    Customer,
     Event,
     EventType,
     Message,
@@ -34,6 +35,7 @@ from .chain import Link, insert_chain
 from .requesters import customer_for_email, requester_link
 
 AUTO_CLOSE_AFTER = timedelta(days=7)
+UNSET = object()
 
 
 def _event(ticket: Ticket, type: str, now: datetime, actor=None, **data) -> Event:
@@ -65,16 +67,23 @@ def ticket_file(
     now: datetime,
     requester_timezone: ZoneInfo | None = None,
     follow_up_of: Ticket | None = None,
+    customer: Customer | object | None = UNSET,
+    acknowledge_receipt: bool = True,
 ) -> FiledTicket:
     """File a ticket for the requester with `email`: its promises, clock and alarms, the description
     as its first message, and a `created` event. Routing is asked for, and the requester is sent the
     ticket's reference and link, once the transaction commits.
 
+    The customer (and so the plan) is the one the requester's domain names, unless `customer` says
+    (an incident opens a ticket for each customer it affects, and tells their contacts itself:
+    `acknowledge_receipt=False` sends no "received" email).
+
     The requester, the ticket, its message, its event, the email, its clock and its alarms are written
     in one statement. No savepoint: a caller's own transaction fails whole if filing fails (every
     caller lets it)."""
     requester = requester_link(email=email, name=name)
-    customer = customer_for_email(requester.obj.email)
+    if customer is UNSET:
+        customer = customer_for_email(requester.obj.email)
     ticket = Ticket(
         subject=subject,
         description=description,
@@ -105,8 +114,12 @@ def ticket_file(
             **({"follow_up_of": follow_up_of.reference} if follow_up_of else {}),
         },
     )
-    notification = requester_notification_new(
-        ticket=ticket, event=event, kind=RequesterNotification.Kind.RECEIVED, now=now
+    notification = (
+        requester_notification_new(
+            ticket=ticket, event=event, kind=RequesterNotification.Kind.RECEIVED, now=now
+        )
+        if acknowledge_receipt
+        else None
     )
     insert_chain(
         {
@@ -114,14 +127,19 @@ def ticket_file(
             "ticket": Link(ticket, refs={"requester": "requester"}),
             "message": Link(message, refs={"ticket": "ticket"}),
             "event": Link(event, refs={"ticket": "ticket"}),
-            "notification": Link(notification, refs={"ticket": "ticket", "event": "event"}),
+            **(
+                {"notification": Link(notification, refs={"ticket": "ticket", "event": "event"})}
+                if notification is not None
+                else {}
+            ),
             **{name: Link(rows, refs={"ticket": "ticket"}) for name, rows in started.rows.items()},
         }
     )
     started.inserted()
     if follow_up_of is not None:
         _event(follow_up_of, EventType.FOLLOW_UP, now, follow_up=ticket.reference)
-    requester_notification_send_on_commit(notification)
+    if notification is not None:
+        requester_notification_send_on_commit(notification)
     signals.send_on_commit(signals.ticket_created, ticket)
     return FiledTicket(ticket=ticket, message=message, event=event)
 

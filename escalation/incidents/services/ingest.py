@@ -28,11 +28,13 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 
+from escalation import enqueue
 from tickets.models import Customer
 
 from .. import severity as sev
 from ..formats import AlertIn
 from ..models import Alert, Incident, IncidentCustomer, IncidentStatus, Integration
+from .incidents import incident_pages_acknowledge
 
 OPEN = ~Q(status=IncidentStatus.RESOLVED)
 CHANGED_FIELDS = [
@@ -55,6 +57,9 @@ class Ingested:
     updated: int
     ignored: int
     dedup_keys: tuple[str, ...]
+    # Incidents whose response (commander, tickets, notices) the batch may have changed: opened,
+    # reopened, severity raised or customers added. Responded to after commit (`services/response.py`).
+    to_respond: tuple[int, ...] = ()
 
 
 def reopen_window() -> timedelta:
@@ -141,6 +146,8 @@ def alerts_ingest(*, integration: Integration, alerts: Sequence[AlertIn], now: d
         reopened = ignored = 0
         rows: list[tuple[Incident, AlertIn]] = []
         links: list[tuple[Incident, int]] = []
+        respond: list[Incident] = []  # by identity: new incidents have no pk yet
+        acknowledged: list[Incident] = []
         for alert in alerts:
             incident = current.get(alert.dedup_key)
             if alert.action == "trigger":
@@ -148,15 +155,20 @@ def alerts_ingest(*, integration: Integration, alerts: Sequence[AlertIn], now: d
                     incident = _new_incident(integration, alert, now)
                     opened.append(incident)
                     current[alert.dedup_key] = incident
+                    respond.append(incident)
                 elif incident.status == IncidentStatus.RESOLVED:
                     incident.status = IncidentStatus.TRIGGERED
                     incident.acknowledged_at = incident.resolved_at = incident.impact_ended_at = None
                     reopened += 1
+                    respond.append(incident)
                 else:
                     incident.impact_ended_at = None
-                incident.severity = sev.highest(
+                severity = sev.highest(
                     incident.severity, sev.mapped(integration.severity_map, alert.source_severity)
                 )
+                if severity != incident.severity:
+                    respond.append(incident)
+                incident.severity = severity
             elif incident is None:
                 ignored += 1
                 continue
@@ -164,6 +176,7 @@ def alerts_ingest(*, integration: Integration, alerts: Sequence[AlertIn], now: d
                 if incident.status == IncidentStatus.TRIGGERED:
                     incident.status = IncidentStatus.ACKNOWLEDGED
                     incident.acknowledged_at = now
+                    acknowledged.append(incident)
             elif incident.status != IncidentStatus.RESOLVED:  # resolve
                 if incident.impact_ended_at is None:
                     incident.impact_ended_at = min(alert.occurred_at or now, now)
@@ -185,6 +198,12 @@ def alerts_ingest(*, integration: Integration, alerts: Sequence[AlertIn], now: d
         if touched:
             Incident.objects.bulk_update(list(touched.values()), CHANGED_FIELDS, batch_size=1000)
         if links:
+            linked_before = set(
+                IncidentCustomer.objects.filter(incident_id__in={i.pk for i, _ in links}).values_list(
+                    "incident_id", "customer_id"
+                )
+            )
+            respond += [i for i, c in links if (i.pk, c) not in linked_before]
             IncidentCustomer.objects.bulk_create(
                 [
                     IncidentCustomer(incident_id=incident.pk, customer_id=customer_id)
@@ -208,12 +227,20 @@ def alerts_ingest(*, integration: Integration, alerts: Sequence[AlertIn], now: d
             ],
             batch_size=1000,
         )
+        for incident in dict.fromkeys(i.pk for i in acknowledged):
+            incident_pages_acknowledge(incident_id=incident, user=None, via="alert", now=now)
+        to_respond = tuple(
+            dict.fromkeys(i.pk for i in respond if i.status != IncidentStatus.RESOLVED and i.severity)
+        )
+        if to_respond:
+            transaction.on_commit(lambda: enqueue.respond_to_incidents(to_respond))
     return Ingested(
         opened=len(opened),
         reopened=reopened,
         updated=len(touched),
         ignored=ignored,
         dedup_keys=tuple(dict.fromkeys(alert.dedup_key for alert in alerts)),
+        to_respond=to_respond,
     )
 
 

@@ -131,3 +131,21 @@ def acknowledge_notification(*, notification_id: int, now: datetime) -> Escalati
     """`acknowledge_call`, answering with the latest step acknowledged (None if none)."""
     acknowledged = acknowledge_call(notification_id=notification_id, now=now)
     return acknowledged[0] if acknowledged else None
+
+
+def escalations_acknowledge_for_tickets(*, ticket_ids: list[int], user, via: str, now: datetime) -> int:
+    """Acknowledge every open page of these tickets (an incident acknowledged acknowledges its tickets'
+    pages), in the caller's transaction. Returns how many steps were acknowledged."""
+    if not ticket_ids:
+        return 0
+    escalations = list(_open_pages().filter(ticket_id__in=ticket_ids).order_by("pk"))
+    for escalation in escalations:
+        _acknowledge(escalation, user=user, via=via, now=now)
+    return len(escalations)
+
+
+def incident_pages_cancel(*, incident_id: int, now: datetime) -> int:
+    """Cancel an incident's commander pages that have not gone out (it was acknowledged first)."""
+    return Notification.objects.filter(
+        incident_id=incident_id, status__in=(Notification.Status.QUEUED, Notification.Status.GROUPED)
+    ).update(status=Notification.Status.CANCELLED, updated_at=now)

@@ -34,6 +34,7 @@ backlog and the per-step cost falls. The unique constraints (`escalation_step_on
 transaction, and its alarms are still there for the next.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -58,6 +59,45 @@ from tickets.sla_writes import (
 )
 
 BATCH_SIZE = 200  # alarms fired in one transaction at most
+
+
+# --- one page per incident step ------------------------------------------------------------------------
+#
+# The tickets an incident opens share its deadline, so their steps come due together: the first of them
+# to fire a step pages for the incident (`Escalation.paged_for_incident`, unique per incident, metric
+# and step); the others are recorded, breached and on the ledger as ever, and page nobody (their event
+# says which incident paged). Which open incident a ticket belongs to is the incidents artifact's to
+# say (it sits above paging): it registers the lookup when the app is ready.
+
+IncidentLookup = Callable[[list[int]], dict[int, int]]
+_incident_of: IncidentLookup = lambda ticket_ids: {}  # noqa: E731 - until the incidents artifact registers
+
+
+def register_incident_lookup(lookup: IncidentLookup) -> None:
+    global _incident_of
+    _incident_of = lookup
+
+
+def _incident_pager(ticket_ids: list[int]):
+    """A function (ticket id, metric, step) -> (incident id or None, pages?): the first escalation of an
+    incident's step pages, every later one (in this batch or before it) does not."""
+    incidents = _incident_of(ticket_ids)
+    paged = set(
+        Escalation.objects.filter(paged_for_incident__in=set(incidents.values())).values_list(
+            "paged_for_incident", "metric", "step"
+        )
+    ) if incidents else set()  # fmt: skip
+
+    def decide(ticket_id: int, metric: str, step: int) -> tuple[int | None, bool]:
+        incident_id = incidents.get(ticket_id)
+        if incident_id is None:
+            return None, True
+        if (incident_id, metric, step) in paged:
+            return incident_id, False
+        paged.add((incident_id, metric, step))
+        return incident_id, True
+
+    return decide
 
 
 def alarm_fire(*, alarm_id: int, now: datetime) -> Escalation | None:
@@ -100,9 +140,11 @@ def escalation_fire(
     """
     if Escalation.objects.filter(ticket=ticket, metric=metric, cycle=cycle, step=step).exists():
         return None
+    incident_id, pages = _incident_pager([ticket.pk])(ticket.pk, metric, step)
     escalation = Escalation.objects.create(
-        ticket=ticket, metric=metric, cycle=cycle, step=step, due_at=due_at, fired_at=now
-    )
+        ticket=ticket, metric=metric, cycle=cycle, step=step, due_at=due_at, fired_at=now,
+        paged_for_incident_id=incident_id if pages else None,
+    )  # fmt: skip
     policy_step = (
         PolicyStep.objects.filter(policy__severity=ticket.severity, number=step).first()
         if step != WARNING_STEP
@@ -113,6 +155,8 @@ def escalation_fire(
 
     dirty: list[str] = []  # ticket fields to save once, at the end
     events, notify, purpose = _step_plan(step, policy_step)
+    if not pages:
+        notify, common["paged_with_incident"] = [], incident_id
     if step != WARNING_STEP:
         dirty += ticket_sla_mark(ticket=ticket, escalation_level=step, save=False)
     ticket_events_record(ticket_id=ticket.pk, types=events, at=now, data=common)
@@ -274,13 +318,15 @@ def escalations_fire_many(
             plain.append((alarm, policy_step))
     if not plain:
         return fired
+    decide = _incident_pager([a.ticket_id for a, _ in plain])
+    paging = [decide(a.ticket_id, a.metric, a.step) for a, _ in plain]
     escalations = Escalation.objects.bulk_create(
         [
             Escalation(
                 ticket=tickets[a.ticket_id], metric=a.metric, cycle=a.cycle, step=a.step,
-                due_at=a.due_at, fired_at=now,
+                due_at=a.due_at, fired_at=now, paged_for_incident_id=incident_id if pages else None,
             )
-            for a, _ in plain
+            for (a, _), (incident_id, pages) in zip(plain, paging, strict=True)
         ]
     )  # fmt: skip
     roster = Roster()
@@ -288,13 +334,17 @@ def escalations_fire_many(
     notifications: list[Notification] = []
     changes: list[tuple[Ticket, list[str]]] = []
     breaches = []
-    for (alarm, policy_step), escalation in zip(plain, escalations, strict=True):
+    for (alarm, policy_step), escalation, (incident_id, pages) in zip(
+        plain, escalations, paging, strict=True
+    ):
         ticket = tickets[alarm.ticket_id]
         kinds, notify, purpose = _step_plan(alarm.step, policy_step)
         dirty: list[str] = []
         if alarm.step != WARNING_STEP:
             dirty += ticket_sla_mark(ticket=ticket, escalation_level=alarm.step, save=False)
         data = _event_data(alarm.metric, alarm.cycle, alarm.step, alarm.due_at, now)
+        if not pages:
+            notify, data["paged_with_incident"] = [], incident_id
         events += [(ticket.pk, kind, now, data) for kind in kinds]
         notifications += notifications_create(
             ticket=ticket, escalation=escalation, purpose=purpose, notify=notify, metric=alarm.metric,

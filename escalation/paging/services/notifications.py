@@ -222,6 +222,59 @@ def notifications_create_many(*, notifications: list[Notification]) -> list[Noti
     return created
 
 
+# The commander's page for a new incident, by its severity: a major incident rings as well.
+INCIDENT_PAGE_CHANNELS = {
+    "major": (Channel.SMS, Channel.VOICE),
+    "urgent": (Channel.SMS,),
+    "general": (Channel.SMS,),
+}
+
+
+def incident_page_create(
+    *, incident_id: int, title: str, severity: str, started_at: datetime, customers: int, user, now: datetime
+) -> list[Notification]:
+    """Page `user`, the incident's commander, once per channel its severity calls for (`incident_page_once`
+    makes a second call a no-op); sent after commit, alone (never held in a grouping window: one page
+    for the whole incident). Returns the rows written now."""
+    engineer = Engineer.objects.filter(user=user).first()
+    person = _recipient(user, engineer)
+    twilio_ready = twilio_client.configured()
+    affected = f"{customers} customer{'s' if customers != 1 else ''} affected" if customers else "internal"
+    link = f"{settings.PUBLIC_BASE_URL.rstrip('/')}/incidents/{incident_id}/"
+    since = clock_words(started_at, person.zone, today=now)
+    created = []
+    for channel in INCIDENT_PAGE_CHANNELS.get(severity, ()):
+        if channel == Channel.VOICE:
+            body = (
+                f"Support Desk incident {incident_id}, severity {severity}. {title[:120]}. "
+                f"Since {since}. {affected}. You are its commander."
+            )
+        else:
+            body = f"INCIDENT {incident_id} ({severity}): {title[:100]}. Since {since}; {affected}. {link}"
+        notification = Notification(
+            ticket=None,
+            incident_id=incident_id,
+            purpose=Notification.Purpose.INCIDENT_PAGE,
+            channel=channel,
+            recipient=person.phone or f"user:{person.username}",
+            recipient_user_id=person.user_id,
+            body=body,
+            **_initial_state(channel, person.phone, person.username, "phone number", twilio_ready),
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            with transaction.atomic():
+                notification.save(force_insert=True)
+        except IntegrityError:
+            continue  # paged before for this incident (incident_page_once)
+        created.append(notification)
+    queued = [n.pk for n in created if n.status == Notification.Status.QUEUED]
+    if queued:
+        transaction.on_commit(lambda: enqueue.send_notifications(queued))
+    return created
+
+
 def _initial_state(channel: str, address: str, username: str, missing: str, twilio_ready: bool) -> dict:
     """Queued to send; `failed` with the reason when there is nowhere to send it; `logged` (not sent)
     when the provider has no credentials here, so no task is spent on it."""
@@ -266,6 +319,7 @@ def _claim(notification_id: int, now: datetime) -> Notification | str:
         if notification is None or notification.status not in SENDABLE:
             return "skipped"  # sent, failed for good, cancelled by an acknowledgement, logged, or grouped
         placeable = notification.channel in pages.GROUPED_CHANNELS and notification.page_id is None
+        placeable = placeable and notification.incident_id is None  # one page for a whole incident
         placeable = placeable and pages.grouping_on()
         if placeable and not pages.page_place_locked(notification=notification, now=now):
             notification.status = Notification.Status.GROUPED
