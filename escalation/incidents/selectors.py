@@ -24,9 +24,16 @@ def integration_get(*, integration_id: int) -> Integration | None:
 
 
 def incident_list(*, status: str | None = None, customer_id: int | None = None) -> QuerySet[Incident]:
-    """Newest first; integration and commander joined, customers prefetched (one more query)."""
+    """Newest first; integration and commander joined, customers and ticket links prefetched (two more
+    queries)."""
     incidents = Incident.objects.select_related("integration", "commander").prefetch_related(
-        Prefetch("customers", queryset=Customer.objects.only("id", "name").order_by("name"))
+        Prefetch("customers", queryset=Customer.objects.only("id", "name").order_by("name")),
+        Prefetch(
+            "ticket_links",
+            queryset=IncidentTicket.objects.select_related("ticket")
+            .only("incident_id", "ticket_id", "ticket__id")
+            .order_by("-opened_for_incident", "linked_at", "id"),
+        ),
     )
     if status is not None:
         incidents = incidents.filter(status=status)

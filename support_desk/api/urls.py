@@ -19,6 +19,7 @@ from .views.incidents import (
     IncidentDetailView,
     IntegrationCollectionView,
     IntegrationRotateView,
+    TicketIncidentView,
 )
 from .views.public import PublicTicketMessagesView, PublicTicketView
 from .views.reports import (
@@ -80,6 +81,7 @@ v1 = [
         TicketAcknowledgeView.as_view(),
         name="ticket-acknowledge",
     ),
+    path("tickets/<reference:reference>/incident/", TicketIncidentView.as_view(), name="ticket-incident"),
     path("public/tickets/<access_token:access_token>/", PublicTicketView.as_view(), name="public-ticket"),
     path(
         "public/tickets/<access_token:access_token>/messages/",

@@ -380,10 +380,12 @@ def test_the_incident_list_takes_the_same_queries_for_one_or_many(
             world, {**EVENT, "dedup_key": f"k{n}", "payload": {**EVENT["payload"], "custom_details": details}}
         )
     client = world.clients["engineer"]
-    with django_assert_num_queries(4):  # token, count, page (integration, commander joined), customers
+    with django_assert_num_queries(
+        5
+    ):  # token, count, page (integration, commander joined), customers, tickets
         response = client.get("/api/v1/incidents/")
     assert len(response.json()["results"]) == incidents
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         client.get(f"/api/v1/incidents/?status=triggered&customer={customers[0].pk}")
 
 

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from escalation.incidents.models import Impact, IncidentStatus, Kind
+from escalation.incidents.services.incidents import UPDATE_MAX_LENGTH
 from escalation.incidents.severity import validate_severity_map
 from escalation.roster.services.engineers import is_engineer
 from tickets.models import Customer, Severity
@@ -90,7 +91,8 @@ class IncidentSerializer(serializers.Serializer):
         return incident.commander.username if incident.commander_id else None
 
     def get_tickets(self, incident) -> list[str]:
-        return []  # linked tickets come with phase 2 (issue 14)
+        """References of its tickets: those opened for its customers, then those linked to it."""
+        return [link.ticket.reference for link in incident.ticket_links.all()]
 
     def get_alerts(self, incident) -> dict:
         return {
@@ -105,8 +107,44 @@ class IncidentWriteSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=[IncidentStatus.ACKNOWLEDGED, IncidentStatus.RESOLVED])
     impact = serializers.ChoiceField(choices=Impact.choices)
     commander = serializers.CharField(
-        max_length=150, allow_null=True, help_text="An engineer's username; null for nobody."
+        max_length=150, allow_null=True, help_text="An engineer's username (paged at once); null for nobody."
     )
+    customers = serializers.PrimaryKeyRelatedField(
+        queryset=Customer.objects.all(),
+        many=True,
+        help_text="The affected customers' ids (all of them: a replacement); each new one gets its ticket "
+        "and its contacts a notice.",
+    )
+    public_update = serializers.CharField(
+        max_length=UPDATE_MAX_LENGTH,
+        trim_whitespace=True,
+        help_text="Posted as a public reply on every linked ticket that is not closed, and emailed to the "
+        "affected customers' incident contacts. With `status: resolved` it is the final word.",
+    )
+    resolve_tickets = serializers.BooleanField(
+        help_text="With `status: resolved`: resolve every linked ticket too (after the update).",
+    )
+    started_at = serializers.DateTimeField(
+        help_text="Managers: correct the impact window's start (needs `reason`)."
+    )
+    impact_ended_at = serializers.DateTimeField(
+        allow_null=True, help_text="Managers: correct the impact window's end, or null (needs `reason`)."
+    )
+    reason = serializers.CharField(
+        max_length=500, help_text="Why the impact window changes; kept on the incident's timeline."
+    )
+
+    def validate(self, attrs):
+        window = {"started_at", "impact_ended_at"} & set(attrs)
+        if window and not attrs.get("reason", "").strip():
+            raise serializers.ValidationError({"reason": ["Say why the impact window changes."]})
+        if "reason" in attrs and not window:
+            raise serializers.ValidationError(
+                {"reason": ["A reason goes with started_at or impact_ended_at."]}
+            )
+        if attrs.get("resolve_tickets") and attrs.get("status") != IncidentStatus.RESOLVED:
+            raise serializers.ValidationError({"resolve_tickets": ["Only together with status: resolved."]})
+        return attrs
 
     def validate_commander(self, username):
         if username is None:
@@ -115,6 +153,17 @@ class IncidentWriteSerializer(serializers.Serializer):
         if user is None or not is_engineer(user):
             raise serializers.ValidationError(f"{username} is not an active engineer.")
         return user
+
+
+class TicketIncidentSerializer(serializers.Serializer):
+    incident = serializers.IntegerField(
+        allow_null=True, min_value=1, help_text="The incident to link the ticket to; null unlinks it."
+    )
+
+
+class TicketIncidentLinkSerializer(serializers.Serializer):
+    ticket = serializers.CharField(help_text="The ticket's reference.")
+    incident = serializers.IntegerField(allow_null=True)
 
 
 class AlertmanagerAcceptedSerializer(serializers.Serializer):

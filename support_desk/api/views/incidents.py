@@ -3,6 +3,7 @@ incidents (engineers and managers)."""
 
 import uuid
 
+from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -20,13 +21,20 @@ from escalation.incidents.selectors import (
     integration_get_by_key,
     integration_list,
 )
-from escalation.incidents.services.incidents import UNSET, IncidentChangeRefused, incident_update
+from escalation.incidents.services.incidents import (
+    UNSET,
+    IncidentChangeRefused,
+    incident_impact_window_edit,
+    incident_update,
+    ticket_incident_link,
+)
 from escalation.incidents.services.ingest import alerts_ingest
 from escalation.incidents.services.integrations import integration_create, integration_rotate_key
+from tickets.selectors import ticket_get
 
 from .. import examples as ex
 from ..filters import IncidentListQuery
-from ..permissions import IsEngineer, IsManager
+from ..permissions import IsEngineer, IsManager, is_api_manager
 from ..schema import READ, WRITE, errors
 from ..serializers.incidents import (
     AlertmanagerAcceptedSerializer,
@@ -37,12 +45,17 @@ from ..serializers.incidents import (
     IntegrationSerializer,
     IntegrationWithKeySerializer,
     IntegrationWriteSerializer,
+    TicketIncidentLinkSerializer,
+    TicketIncidentSerializer,
 )
 from ..throttling import AlertKeyThrottle, alert_key_from
 from .base import ApiView, ListApiView
 
 INTEGRATION_ID = OpenApiParameter("integration_id", int, OpenApiParameter.PATH)
 INCIDENT_ID = OpenApiParameter("incident_id", int, OpenApiParameter.PATH)
+REFERENCE = OpenApiParameter(
+    "reference", str, OpenApiParameter.PATH, description="The ticket's reference, e.g. SD-1042."
+)
 EVENT_REFUSED = OpenApiResponse(
     response=EventRefusedSerializer, description="Refused, in PagerDuty's shape (status, message, errors)."
 )
@@ -257,7 +270,12 @@ class IncidentDetailView(ApiView):
         return Response(IncidentSerializer(_incident_or_404(incident_id)).data)
 
     @extend_schema(
-        summary="Acknowledge, resolve, set the impact or the commander",
+        summary="Acknowledge, resolve, post an update, set the impact, customers or commander",
+        description="Acknowledging acknowledges the pages of the incident's tickets. `public_update` is "
+        "a public reply on every linked ticket and an email to the affected customers' incident contacts. "
+        "A new commander is paged at once. Each customer added gets a ticket and its contacts a notice. "
+        "`started_at`/`impact_ended_at` with a `reason` correct the impact window the availability "
+        "report counts (managers only; the change is on the incident's timeline).",
         parameters=[INCIDENT_ID],
         request=IncidentWriteSerializer(partial=True),
         responses={200: IncidentSerializer, **errors(*WRITE, 404)},
@@ -271,14 +289,62 @@ class IncidentDetailView(ApiView):
     def patch(self, request, incident_id: int):
         _incident_or_404(incident_id)
         changes = self.body(IncidentWriteSerializer, partial=True)
+        window = {k: changes[k] for k in ("started_at", "impact_ended_at") if k in changes}
+        if window and not is_api_manager(request.user):
+            raise exceptions.PermissionDenied("Only managers may correct an impact window.")
+        now = timezone.now()
         try:
-            incident_update(
-                incident_id=incident_id,
-                now=timezone.now(),
-                status=changes.get("status", UNSET),
-                impact=changes.get("impact", UNSET),
-                commander=changes.get("commander", UNSET),
-            )
+            with transaction.atomic():
+                if window:
+                    incident_impact_window_edit(
+                        incident_id=incident_id,
+                        reason=changes["reason"],
+                        actor=request.user,
+                        now=now,
+                        **window,
+                    )
+                incident_update(
+                    incident_id=incident_id,
+                    now=now,
+                    actor=request.user,
+                    status=changes.get("status", UNSET),
+                    impact=changes.get("impact", UNSET),
+                    commander=changes.get("commander", UNSET),
+                    customers=changes.get("customers", UNSET),
+                    public_update=changes.get("public_update", ""),
+                    resolve_tickets=changes.get("resolve_tickets", False),
+                )
         except IncidentChangeRefused as refused:
             raise exceptions.ValidationError({refused.field: [refused.reason]}) from None
         return Response(IncidentSerializer(_incident_or_404(incident_id)).data)
+
+
+class TicketIncidentView(ApiView):
+    """`POST /api/v1/tickets/<reference>/incident/`: link a customer's own ticket to an incident."""
+
+    permission_classes = [IsEngineer]
+
+    @extend_schema(
+        summary="Link a ticket to an incident, or unlink it",
+        description="The ticket then gets the incident's public updates. `null` unlinks it; a ticket the "
+        "incident opened for its customer stays linked (400).",
+        parameters=[REFERENCE],
+        request=TicketIncidentSerializer,
+        responses={200: TicketIncidentLinkSerializer, **errors(*WRITE, 404)},
+        examples=[
+            ex.example("Link", {"incident": 7}, request=True),
+            ex.example("Linked", {"ticket": "SD-1042", "incident": 7}, status=200),
+        ],
+    )
+    def post(self, request, reference: str):
+        ticket = ticket_get(reference=reference)
+        if ticket is None:
+            raise NotFound(f"No ticket {reference}.")
+        incident_id = self.body(TicketIncidentSerializer)["incident"]
+        try:
+            ticket_incident_link(
+                ticket=ticket, incident_id=incident_id, actor=request.user, now=timezone.now()
+            )
+        except IncidentChangeRefused as refused:
+            raise exceptions.ValidationError({refused.field: [refused.reason]}) from None
+        return Response({"ticket": ticket.reference, "incident": incident_id})
