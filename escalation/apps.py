@@ -24,6 +24,12 @@ class EscalationConfig(AppConfig):
         # Paging pages once per incident step; which incident a ticket belongs to is the incidents'.
         register_incident_lookup(open_incident_by_ticket)
 
+        from escalation.incidents.services.incidents import incident_acknowledge_by_page
+        from escalation.paging.services.acknowledgements import register_incident_acknowledger
+
+        # Answering the commander's page acknowledges the incident.
+        register_incident_acknowledger(incident_acknowledge_by_page)
+
         from django.db.models.signals import post_migrate
 
         from escalation import checks, receivers  # noqa: F401 - checks registers itself

@@ -19,7 +19,12 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
 from escalation.paging.models import TwilioWebhookReceipt as Receipt
-from escalation.paging.services.acknowledgements import acknowledge_call, acknowledge_group_by_phone
+from escalation.paging.services.acknowledgements import (
+    acknowledge_call,
+    acknowledge_group_by_phone,
+    acknowledge_incident_by_phone,
+    acknowledge_incident_call,
+)
 from escalation.paging.services.notifications import PROVIDER_STATUS, notification_status_update
 from escalation.paging.services.webhooks import twilio_webhook_once
 
@@ -118,7 +123,14 @@ def inbound_sms(request: HttpRequest) -> HttpResponse:
         response = MessagingResponse()
         if body.upper().startswith("ACK"):
             escalations = acknowledge_group_by_phone(phone=request.POST.get("From", ""), text=body, now=now)
-            if not escalations:
+            incident = (
+                None
+                if escalations
+                else acknowledge_incident_by_phone(phone=request.POST.get("From", ""), now=now)
+            )
+            if incident is not None:
+                response.message(f"Support Desk: acknowledged incident {incident} and its tickets' pages.")
+            elif not escalations:
                 response.message("Support Desk: nothing to acknowledge for this number.")
             else:
                 response.message(f"Support Desk: acknowledged {_tickets_words(escalations)}. "
@@ -141,7 +153,12 @@ def voice_acknowledge(request: HttpRequest, notification_id: int) -> HttpRespons
         response = VoiceResponse()
         if request.POST.get("Digits") == "1":
             escalations = acknowledge_call(notification_id=notification_id, now=now)
-            if len(escalations) > 1:
+            incident = (
+                None if escalations else acknowledge_incident_call(notification_id=notification_id, now=now)
+            )
+            if incident is not None:
+                response.say(f"Incident {incident} acknowledged. Thank you.")
+            elif len(escalations) > 1:
                 response.say(f"Acknowledged {len(escalations)} tickets. Thank you.")
             else:
                 words = "Acknowledged. Thank you." if escalations else "This page was already acknowledged."

@@ -65,6 +65,18 @@ def incident_pages_acknowledge(*, incident_id: int, user, via: str, now: datetim
     return acknowledged
 
 
+def incident_acknowledge_by_page(*, incident_id: int, user, via: str, now: datetime) -> bool:
+    """The commander's page answered (ACK by SMS, 1 on the call): acknowledge the incident if it is
+    still triggered. True when this acknowledged it (paging's acknowledger, see `escalation/apps.py`)."""
+    if not Incident.objects.filter(pk=incident_id, status=IncidentStatus.TRIGGERED).exists():
+        return False
+    try:
+        incident_update(incident_id=incident_id, status=IncidentStatus.ACKNOWLEDGED, actor=user, now=now)
+    except IncidentChangeRefused:
+        return False
+    return True
+
+
 def incident_update(
     *,
     incident_id: int,

@@ -4,6 +4,7 @@ A grouped page (one message for a storm's tickets, `services/pages.py`) is ackno
 `ACK` reply, or 1 pressed on its call, acknowledges every escalation whose notification went out in it.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 
 from django.db import transaction
@@ -149,3 +150,52 @@ def incident_pages_cancel(*, incident_id: int, now: datetime) -> int:
     return Notification.objects.filter(
         incident_id=incident_id, status__in=(Notification.Status.QUEUED, Notification.Status.GROUPED)
     ).update(status=Notification.Status.CANCELLED, updated_at=now)
+
+
+# --- an incident's commander page --------------------------------------------------------------------
+#
+# Acknowledging the commander's page acknowledges the incident (and so its tickets' pages). Incidents
+# sit above paging: the incidents artifact registers what acknowledging one means.
+
+IncidentAcknowledger = Callable[..., bool]
+_incident_acknowledger: IncidentAcknowledger = lambda **kwargs: False  # noqa: E731 - until registered
+
+
+def register_incident_acknowledger(acknowledger: IncidentAcknowledger) -> None:
+    global _incident_acknowledger
+    _incident_acknowledger = acknowledger
+
+
+def acknowledge_incident_by_phone(*, phone: str, now: datetime) -> int | None:
+    """A bare `ACK` whose latest page to this number was an incident's commander page: acknowledge the
+    incident as the engineer with that number. Returns the incident's id, or None."""
+    number = to_python(phone)
+    if number is None or not number.is_valid():
+        return None
+    engineer = Engineer.objects.select_related("user").filter(phone=number).first()
+    if engineer is None:
+        return None
+    latest = (
+        Notification.objects.filter(recipient=number.as_e164, status__in=WENT_OUT)
+        .order_by("-created_at", "-pk")
+        .values("incident_id", "purpose")
+        .first()
+    )
+    if latest is None or latest["purpose"] != Notification.Purpose.INCIDENT_PAGE:
+        return None
+    incident_id = latest["incident_id"]
+    acknowledged = _incident_acknowledger(incident_id=incident_id, user=engineer.user, via="sms", now=now)
+    return incident_id if acknowledged else None
+
+
+def acknowledge_incident_call(*, notification_id: int, now: datetime) -> int | None:
+    """1 pressed on an incident's commander call: acknowledge the incident. Its id, or None."""
+    notification = Notification.objects.filter(
+        pk=notification_id, purpose=Notification.Purpose.INCIDENT_PAGE
+    ).first()
+    if notification is None or notification.recipient_user is None:
+        return None
+    acknowledged = _incident_acknowledger(
+        incident_id=notification.incident_id, user=notification.recipient_user, via="voice", now=now
+    )
+    return notification.incident_id if acknowledged else None

@@ -30,7 +30,9 @@ from escalation.incidents.services.response import (
 )
 from escalation.paging.models import Alarm, Escalation, Notification
 from escalation.paging.services.escalations import alarms_fire_batch
+from escalation.paging.services.notifications import notification_send
 from tests.escalation.incidents.helpers import alert, integration
+from tests.escalation.paging.test_notifications import sid, signed_post
 from tests.factories import NOW, CustomerFactory, make_engineer, make_ticket
 from tickets.models import CustomerContact, Event, EventType, RequesterNotification, Status, Ticket
 from tickets.notifications import requester_notification_send
@@ -273,3 +275,38 @@ def test_the_sweep_finds_what_a_lost_task_left(world):
     assert incidents_needing_response() == [incident.pk]
     incidents_respond_pending(now=NOW + timedelta(minutes=2))
     assert Ticket.objects.filter(incident_link__incident=incident, customer=newcomer).count() == 1
+
+
+def test_the_commander_answers_the_page_by_sms_or_by_call_and_acknowledges_the_incident(
+    world, twilio, client
+):
+    incident = open_incident()
+    incident_respond(incident_id=incident.pk, now=NOW)
+    sms = Notification.objects.get(incident=incident, channel="sms")
+    call = Notification.objects.get(incident=incident, channel="voice")
+    assert notification_send(notification_id=sms.pk, now=NOW) == "sent"  # through the loopback Twilio
+    [sent] = twilio.sms()
+    assert sent.form["To"] == "+15005550006" and f"INCIDENT {incident.pk}" in sent.form["Body"]
+
+    answer = signed_post(
+        client, "/twilio/sms/inbound/", {"MessageSid": sid("SM", 7), "From": "+15005550006", "Body": "ACK"}
+    )
+    assert answer.status_code == 200
+    assert f"acknowledged incident {incident.pk}" in answer.content.decode()
+    incident.refresh_from_db()
+    assert incident.status == IncidentStatus.ACKNOWLEDGED and incident.acknowledged_at is not None
+    assert IncidentEvent.objects.get(incident=incident, type="acknowledged").actor == world["kim"].user
+
+    # The call, answered later, finds the incident acknowledged: nothing more to do.
+    pressed = signed_post(client, f"/twilio/voice/ack/{call.pk}/", {"CallSid": sid("CA", 8), "Digits": "1"})
+    assert pressed.status_code == 200 and "already acknowledged" in pressed.content.decode()
+
+
+def test_pressing_1_on_the_commander_call_acknowledges_the_incident(world, twilio, client):
+    incident = open_incident()
+    incident_respond(incident_id=incident.pk, now=NOW)
+    call = Notification.objects.get(incident=incident, channel="voice")
+    pressed = signed_post(client, f"/twilio/voice/ack/{call.pk}/", {"CallSid": sid("CA", 9), "Digits": "1"})
+    assert f"Incident {incident.pk} acknowledged" in pressed.content.decode()
+    incident.refresh_from_db()
+    assert incident.status == IncidentStatus.ACKNOWLEDGED
