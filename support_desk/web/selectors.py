@@ -139,7 +139,9 @@ def ticket_get_for_requester(*, access_token: str) -> Ticket | None:
     public = Message.objects.filter(internal=False).select_related("author").prefetch_related("attachments")
     return ticket_get_by_access_token(
         access_token=access_token,
-        queryset=Ticket.objects.select_related("requester", "customer", "clock__calendar").prefetch_related(
+        queryset=Ticket.objects.select_related(
+            "requester", "customer", "clock__calendar", "incident_link__incident"
+        ).prefetch_related(
             Prefetch("messages", queryset=public, to_attr="public_messages"),
             "clock__calendar__holidays",
             "follow_ups",

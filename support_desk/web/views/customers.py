@@ -7,6 +7,7 @@ and ask search engines not to index them.
 from functools import wraps
 
 from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -121,8 +122,30 @@ def ticket_received(request: HttpRequest, access_token: str) -> HttpResponse:
     return response
 
 
+# An incident as its customers read it: what the desk is doing about it, not its internal state.
+INCIDENT_WORDS = {
+    "triggered": "We are investigating.",
+    "acknowledged": "Our engineers are working on it.",
+    "resolved": "Resolved.",
+}
+
+
+def _incident(ticket: Ticket) -> dict | None:
+    """The known incident this ticket is part of, for the banner on the customer's page."""
+    try:
+        incident = ticket.incident_link.incident
+    except ObjectDoesNotExist:
+        return None
+    return {
+        "title": incident.title,
+        "started_at": incident.started_at,
+        "state": INCIDENT_WORDS[incident.status],
+    }
+
+
 def _customer_page(request: HttpRequest, ticket: Ticket, form: CustomerReplyForm, now) -> HttpResponse:
     context = {
+        "incident": _incident(ticket),
         "ticket": ticket,
         "thread": ticket.public_messages,
         "promise": customer_promise(ticket, now),
