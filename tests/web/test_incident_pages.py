@@ -21,12 +21,14 @@ from escalation.incidents.models import (
 from escalation.incidents.selectors import (
     PAGE_ALERTS_LIMIT,
     EntryKind,
+    TimelineEntry,
     incident_for_page,
     incidents_for_queue,
 )
 from escalation.incidents.services.ingest import alerts_ingest
 from escalation.models import Notification
 from escalation.roster.services.engineers import manager_ensure
+from support_desk.web.presenters import describe_incident_entry
 from tests.escalation.incidents.helpers import alert, integration
 from tests.factories import NOW, CustomerFactory, UserFactory, make_engineer, make_ticket
 from tickets.models import Severity
@@ -438,3 +440,50 @@ def test_the_queue_selector_is_one_query_for_2_and_20_incidents(streamco, pixel,
     by_key = {i.dedup_key: i for i in many.incidents}
     assert by_key["key-2"].customer_names == ["Pixel", "StreamCo"] and by_key["key-2"].linked_tickets == 2
     assert by_key["key-3"].customer_names == [] and by_key["key-3"].linked_tickets == 0
+
+
+# --- the timeline in words (pure) ------------------------------------------------------------------
+
+EVENT_DATA = {
+    IncidentEventType.OPENED: ({}, "Opened by an alert"),
+    IncidentEventType.REOPENED: ({}, "Reopened: the alert fired again soon after it resolved"),
+    IncidentEventType.ACKNOWLEDGED: ({}, "Acknowledged by Lena Fischer"),
+    IncidentEventType.RESOLVED: ({}, "Resolved by Lena Fischer"),
+    IncidentEventType.IMPACT_CHANGED: (
+        {"from": "outage", "to": "degraded"},
+        "Impact outage → degraded by Lena Fischer",
+    ),
+    IncidentEventType.IMPACT_WINDOW_EDITED: (
+        {"reason": "The CDN was up until 10:05", "started_at": {}, "impact_ended_at": {}},
+        "Impact window edited by Lena Fischer: The CDN was up until 10:05",
+    ),
+    IncidentEventType.COMMANDER_ASSIGNED: ({"commander": "aiko"}, "Commander: Aiko Tanaka by Lena Fischer"),
+    IncidentEventType.COMMANDER_PAGED: (
+        {"commander": "aiko", "channels": ["sms", "voice"], "statuses": ["sent", "queued"]},
+        "Commander Aiko Tanaka paged (sms, voice)",
+    ),
+    IncidentEventType.CUSTOMERS_CHANGED: (
+        {"added": ["Pixel"], "removed": [3]},
+        "Customers changed: added Pixel; removed 1 by Lena Fischer",
+    ),
+    IncidentEventType.TICKET_OPENED: (
+        {"ticket": "SD-1001", "customer": "StreamCo"},
+        "Ticket SD-1001 opened for StreamCo",
+    ),
+    IncidentEventType.TICKET_LINKED: ({"ticket": "SD-1002"}, "Ticket SD-1002 linked by Lena Fischer"),
+    IncidentEventType.TICKET_UNLINKED: ({"ticket": "SD-1002"}, "Ticket SD-1002 unlinked by Lena Fischer"),
+    IncidentEventType.PUBLIC_UPDATE: ({"update": 4}, "Public update posted by Lena Fischer"),
+    IncidentEventType.TICKETS_RESOLVED: (
+        {"resolved": ["SD-1001", "SD-1002"], "refused": {"SD-1003": "closed"}},
+        "Linked tickets resolved: 2, 1 could not be",
+    ),
+}
+
+
+def test_every_event_type_has_its_words():
+    assert set(EVENT_DATA) == set(IncidentEventType.values)
+    lena = UserFactory.build(username="lena", first_name="Lena", last_name="Fischer")
+    for kind, (data, words) in EVENT_DATA.items():
+        event = IncidentEvent(type=kind, at=NOW, actor=lena, data=data)
+        entry = TimelineEntry(NOW, EntryKind.EVENT, event)
+        assert describe_incident_entry(entry, {"aiko": "Aiko Tanaka"}) == words, kind
