@@ -1,11 +1,25 @@
-"""Reads: integrations (by key, for the alert endpoints) and incidents with what the list shows."""
+"""Reads: integrations (by key, for the alert endpoints), incidents with what the list shows, one
+incident with its merged timeline (its page), and the open incidents at the top of the queue."""
 
-from django.db.models import Prefetch, QuerySet
+from dataclasses import dataclass
+from datetime import datetime
 
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery, Window
+from django.db.models.functions import Coalesce
+
+from escalation.paging.models import Notification
 from tickets.models import Customer
 
 from .keys import key_hash, well_formed
-from .models import Incident, IncidentStatus, IncidentTicket, Integration
+from .models import (
+    Alert,
+    Incident,
+    IncidentEvent,
+    IncidentStatus,
+    IncidentTicket,
+    IncidentUpdate,
+    Integration,
+)
 
 
 def integration_get_by_key(key) -> Integration | None:
@@ -53,3 +67,116 @@ def open_incident_by_ticket(ticket_ids: list[int]) -> dict[int, int]:
         .exclude(incident__status=IncidentStatus.RESOLVED)
         .values_list("ticket_id", "incident_id")
     )
+
+
+# --- the incident page and the queue's incident rows -----------------------------------------------
+
+PAGE_ALERTS_LIMIT = 200
+QUEUE_INCIDENTS_LIMIT = 20
+
+
+class EntryKind:
+    ALERT = "alert"
+    EVENT = "event"
+    UPDATE = "update"
+    PAGE = "page"
+
+
+# Within one instant: what happened (alert, event), then what was said (update), then who was paged.
+_KIND_ORDER = {EntryKind.ALERT: 0, EntryKind.EVENT: 1, EntryKind.UPDATE: 2, EntryKind.PAGE: 3}
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str  # EntryKind
+    item: Alert | IncidentEvent | IncidentUpdate | Notification
+
+
+@dataclass(frozen=True)
+class IncidentPage:
+    incident: Incident  # integration and commander joined, customers prefetched (by name)
+    ticket_links: list[IncidentTicket]  # ticket, its customer and requester joined, oldest link first
+    timeline: list[TimelineEntry]  # oldest first
+    alerts_total: int  # every alert of the incident; the timeline holds the latest PAGE_ALERTS_LIMIT
+    alerts_shown: int
+
+    @property
+    def alerts_hidden(self) -> int:
+        return self.alerts_total - self.alerts_shown
+
+
+def incident_for_page(*, incident_id: int) -> IncidentPage | None:
+    """One incident as its page shows it, in 7 queries however many alerts, events, updates, pages
+    and tickets it has (1 when there is no such incident): the incident (+ integration, commander),
+    its customers, its ticket links (+ ticket, customer, requester), its latest alerts with their
+    total (a window count, in the same query), its events (+ actor), updates (+ author) and the
+    commander's pages (+ recipient)."""
+    incident = (
+        Incident.objects.select_related("integration", "commander")
+        .prefetch_related(
+            Prefetch("customers", queryset=Customer.objects.only("id", "name").order_by("name"))
+        )
+        .filter(pk=incident_id)
+        .first()
+    )
+    if incident is None:
+        return None
+    links = list(
+        IncidentTicket.objects.filter(incident=incident)
+        .select_related("ticket__customer", "ticket__requester")
+        .order_by("linked_at", "id")
+    )
+    alerts = list(
+        Alert.objects.filter(incident=incident)
+        .annotate(total=Window(Count("id")))
+        .order_by("-received_at", "-id")[:PAGE_ALERTS_LIMIT]
+    )
+    events = IncidentEvent.objects.filter(incident=incident).select_related("actor")
+    updates = IncidentUpdate.objects.filter(incident=incident).select_related("author")
+    pages = Notification.objects.filter(incident=incident).select_related("recipient_user")
+    entries = [
+        *(TimelineEntry(alert.received_at, EntryKind.ALERT, alert) for alert in alerts),
+        *(TimelineEntry(event.at, EntryKind.EVENT, event) for event in events),
+        *(TimelineEntry(update.created_at, EntryKind.UPDATE, update) for update in updates),
+        *(TimelineEntry(page.created_at, EntryKind.PAGE, page) for page in pages),
+    ]
+    entries.sort(key=lambda entry: (entry.at, _KIND_ORDER[entry.kind], entry.item.pk))
+    return IncidentPage(
+        incident=incident,
+        ticket_links=links,
+        timeline=entries,
+        alerts_total=alerts[0].total if alerts else 0,
+        alerts_shown=len(alerts),
+    )
+
+
+@dataclass(frozen=True)
+class QueueIncidents:
+    incidents: list[Incident]  # each with `customer_names` (sorted) and `linked_tickets` annotated
+    total: int  # every open incident; `incidents` holds the newest `limit`
+
+
+def incidents_for_queue(*, limit: int = QUEUE_INCIDENTS_LIMIT) -> QueueIncidents:
+    """The open (not resolved) incidents, newest first, for the top of the queue: one query, whatever
+    their number, with each one's linked tickets counted in SQL and the total of open incidents as a
+    window count, and one more for their customers' names when there are any (a prefetch: `make run`'s
+    SQLite has no array aggregate)."""
+    linked = (
+        IncidentTicket.objects.filter(incident=OuterRef("pk"))
+        .order_by()
+        .values("incident")
+        .annotate(count=Count("id"))
+        .values("count")
+    )
+    incidents = list(
+        Incident.objects.exclude(status=IncidentStatus.RESOLVED)
+        .annotate(linked_tickets=Coalesce(Subquery(linked), 0), open_total=Window(Count("id")))
+        .prefetch_related(
+            Prefetch("customers", queryset=Customer.objects.only("id", "name").order_by("name"))
+        )
+        .order_by("-started_at", "-id")[:limit]
+    )
+    for incident in incidents:
+        incident.customer_names = [customer.name for customer in incident.customers.all()]
+    return QueueIncidents(incidents=incidents, total=incidents[0].open_total if incidents else 0)

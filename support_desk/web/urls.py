@@ -4,7 +4,7 @@ from django.urls import path, register_converter
 
 from tickets.models import ACCESS_TOKEN_PATTERN
 
-from .views import customers, desk, pages, reports
+from .views import customers, desk, incidents, pages, reports
 
 
 class PrivateTokenConverter:
@@ -46,6 +46,7 @@ urlpatterns = [
     path("tickets/<str:reference>/acknowledge/", desk.ticket_acknowledge, name="ticket-acknowledge"),
     path("tickets/<str:reference>/files/<int:attachment_id>/", desk.desk_attachment, name="desk-attachment"),
     path("pages/<int:page_id>/", pages.page_detail, name="page"),
+    path("incidents/<int:incident_id>/", incidents.incident_detail, name="incident"),
     # Managers.
     path("reports/sla/", reports.sla_report, name="report"),
     path("reports/sla/groups.csv", reports.report_groups_csv, name="report-groups-csv"),

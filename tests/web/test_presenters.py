@@ -273,10 +273,7 @@ def test_the_sla_panel_explains_weekends_and_pauses(engineer):
     first, resolution = presenters.clock_panels(ticket, [], list(ticket.events.all()), now)
 
     assert (first.state, first.breached, first.elapsed) == ("met", False, timedelta(hours=2))
-    assert (
-        first.explanation[0]
-        == "Started Friday 2025-06-13 17:00 UTC, inside business hours 09:00-18:00."
-    )
+    assert first.explanation[0] == "Started Friday 2025-06-13 17:00 UTC, inside business hours 09:00-18:00."
     assert "Skipped Saturday and Sunday (no business hours)." in first.explanation
     assert first.explanation[-1] == "Due Monday 2025-06-16 12:00 UTC."
     assert resolution.state == "running"

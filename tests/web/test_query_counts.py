@@ -14,7 +14,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from escalation.incidents.models import IncidentTicket
+from escalation.incidents.services.ingest import alerts_ingest
 from escalation.models import BusinessCalendar, Holiday, Notification
+from tests.escalation.incidents.helpers import alert, integration
 from tests.factories import NOW, CustomerFactory, make_engineer, make_page, make_ticket
 from tickets import services
 from tickets.models import Plan, Severity, Status
@@ -24,10 +27,10 @@ pytestmark = pytest.mark.django_db
 LATER = NOW + timedelta(hours=1)
 
 # session, user, policies, scope counts from the tallies (also the page count), roster (+ users,
-# load from the tallies), engineer's zone,
-# page of tickets (+ customer, requester, assignee, clock, calendar), their calendars' holidays,
-# my tickets (+ the same), their calendars' holidays
-QUEUE_QUERIES = 10
+# load from the tallies), engineer's zone, the open incidents (linked tickets and total in the same
+# query), their customers' names, page of tickets (+ customer, requester, assignee, clock,
+# calendar), their calendars' holidays, my tickets (+ the same), their calendars' holidays
+QUEUE_QUERIES = 12
 # session, user, ticket (+ requester, customer, assignee, follow-up-of, clock, calendar), messages (+
 # authors), their attachments, events (+ actors), follow-ups, holidays, ledger, pages (+ who
 # acknowledged), their notifications, the names of engineers the timeline mentions, engineer's zone,
@@ -42,6 +45,7 @@ CUSTOMER_PAGE_QUERIES = 5
 # requester, ticket, message, event, the confirmation email, the clock and
 # the alarms in one statement; the savepoint's release
 FORM_FILING_QUERIES = 5
+
 
 @pytest.fixture(autouse=True)
 def frozen():
@@ -99,6 +103,23 @@ def fill_queue(count: int, team) -> None:
                 )
 
 
+def fill_incidents(count: int, start: int = 0) -> None:
+    """Open incidents: internal ones and ones affecting one or both customers, some with tickets."""
+    source = integration()
+    names = cycle([(), ("StreamCo",), ("StreamCo", "Pixel")])
+    for n in range(start, start + count):
+        key = f"edge-{n}"
+        alerts_ingest(
+            integration=source,
+            alerts=[alert(key=key, customers=next(names), occurred_at=NOW - timedelta(minutes=n))],
+            now=NOW,
+        )
+        if n % 2:
+            IncidentTicket.objects.create(
+                incident=source.incidents.get(dedup_key=key), ticket=make_ticket(now=NOW), linked_at=NOW
+            )
+
+
 def count_queries(client, url: str) -> int:
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
@@ -106,14 +127,19 @@ def count_queries(client, url: str) -> int:
 
 
 @pytest.mark.parametrize("url", ["/queue/", "/queue/live/", "/queue/?scope=mine&status=any&page=2"])
-def test_the_queue_runs_the_same_queries_for_1_and_40_tickets(desk, team, url, django_assert_max_num_queries):
+def test_the_queue_runs_the_same_queries_for_1_and_40_tickets_and_2_and_22_incidents(
+    desk, team, url, django_assert_max_num_queries
+):
     fill_queue(1, team)
+    fill_incidents(2)
     desk.get(url)  # warm up the session
     few = count_queries(desk, url)
     fill_queue(39, team)
+    fill_incidents(20, start=2)
     with django_assert_max_num_queries(few):
         response = desk.get(url)
     assert response.context["page"].paginator.count >= 10
+    assert len(response.context["incidents"]) == 20 and response.context["incidents_more"] == 2
     assert few == QUEUE_QUERIES
 
 

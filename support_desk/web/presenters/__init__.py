@@ -5,9 +5,15 @@ returns plain values for the templates. Times always carry their zone.
 
 One module per part of the page: `times` (times, durations, calendars), `promise` (the customer's
 promise), `queue` (a queue row), `sla_panel` (the ticket's clocks and why), `timeline` (events and
-pages).
+pages), `incident` (an incident's timeline and customers).
 """
 
+from .incident import (
+    INTERNAL,
+    customers_words,
+    describe_incident_entry,
+    usernames_in,
+)
 from .promise import (
     Promise,
     customer_promise,
@@ -45,6 +51,7 @@ from .times import (
 )
 
 __all__ = [
+    "INTERNAL",
     "SEVERITY_PLAIN",
     "ClockPanel",
     "LedgerLine",
@@ -60,7 +67,9 @@ __all__ = [
     "compact_duration",
     "countdown_text",
     "customer_promise",
+    "customers_words",
     "describe_event",
+    "describe_incident_entry",
     "ledger_lines",
     "local_stamp",
     "local_words",
@@ -68,6 +77,7 @@ __all__ = [
     "pauses_in_cycle",
     "person",
     "queue_row",
+    "usernames_in",
     "warning_instant",
     "zone_name",
 ]

@@ -1,4 +1,5 @@
-"""The engineers' pages: the queue and one ticket. Every view is for engineers only (`engineer_required`).
+"""The engineers' pages: the queue (open incidents above the tickets) and one ticket. Every view is for
+engineers only (`engineer_required`).
 
 Actions are POSTs to their own URL that redirect back to the ticket (POST-redirect-GET); a refused
 action renders the ticket page again with the error next to the form that caused it.
@@ -14,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from escalation.incidents.selectors import incidents_for_queue
 from escalation.paging.services.acknowledgements import NothingToAcknowledge, escalation_acknowledge
 from escalation.roster.selectors import engineer_shift_at, manager_zone_get
 from support_desk.paging import CountedPaginator
@@ -26,7 +28,15 @@ from tickets.states import TRANSITIONS, InvalidTransition
 from .. import selectors
 from ..forms import AssignForm, NoteForm, QueueFilterForm, ReplyForm, SeverityForm, StatusForm
 from ..permissions import engineer_required
-from ..presenters import clock_panels, describe_event, ledger_lines, page_label, person, queue_row
+from ..presenters import (
+    clock_panels,
+    customers_words,
+    describe_event,
+    ledger_lines,
+    page_label,
+    person,
+    queue_row,
+)
 from ..selectors import QueueFilters, Scope
 from .files import attachment_response
 
@@ -60,6 +70,7 @@ def _queue_context(request: HttpRequest, now: datetime) -> dict:
     ).get_page(request.GET.get("page"))
     on_shift, upcoming = selectors.engineer_list_roster(now=now)
     page_query = _query_string(filters, page=_page_param(page.number))
+    open_incidents = incidents_for_queue()
     tabs = [
         {
             "scope": scope,
@@ -73,6 +84,10 @@ def _queue_context(request: HttpRequest, now: datetime) -> dict:
     return {
         "now": now,
         "zone": manager_zone_get(user),
+        "incidents": [
+            (incident, customers_words(incident.customer_names)) for incident in open_incidents.incidents
+        ],
+        "incidents_more": open_incidents.total - len(open_incidents.incidents),
         "filters": filters,
         "filter_form": QueueFilterForm(initial={"severity": filters.severity, "status": filters.status}),
         "tabs": tabs,
