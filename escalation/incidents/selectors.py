@@ -180,3 +180,18 @@ def incidents_for_queue(*, limit: int = QUEUE_INCIDENTS_LIMIT) -> QueueIncidents
     for incident in incidents:
         incident.customer_names = [customer.name for customer in incident.customers.all()]
     return QueueIncidents(incidents=incidents, total=incidents[0].open_total if incidents else 0)
+
+
+SUGGESTIONS_LIMIT = 5
+
+
+def incidents_suggested_for_ticket(*, ticket) -> list[Incident]:
+    """Open incidents affecting the ticket's customer that started before it was filed (the customer
+    may be writing about them), newest first; none for a ticket without a customer. One query."""
+    if ticket.customer_id is None:
+        return []
+    return list(
+        Incident.objects.exclude(status=IncidentStatus.RESOLVED)
+        .filter(incidentcustomer__customer_id=ticket.customer_id, started_at__lte=ticket.created_at)
+        .order_by("-started_at", "-id")[:SUGGESTIONS_LIMIT]
+    )

@@ -12,12 +12,14 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.html import format_html
 
+from escalation.incidents.models import Impact
+from escalation.incidents.services.incidents import UPDATE_MAX_LENGTH
 from escalation.roster.selectors import engineer_shift_at
 from escalation.roster.services.engineers import DEACTIVATED_MESSAGE, login_deactivated
 from tickets.assignment import AssigneeOffShift
 from tickets.models import ATTACHMENT_MAX_BYTES, DESCRIPTION_MAX_LENGTH, SUBJECT_MAX_LENGTH, Severity, Status
 
-from .presenters import SEVERITY_PLAIN, assignee_label
+from .presenters import SEVERITY_PLAIN, assignee_label, person
 from .selectors import STATUS_ACTIVE, STATUS_ANY, QueueFilters, Scope
 from .uploads import ACCEPT_ATTRIBUTE, ALLOWED_DESCRIPTION, AttachmentRejected, attachment_content_type
 
@@ -260,3 +262,83 @@ class QueueFilterForm(forms.Form):
             severity=values["severity"] or defaults.severity,
             status=values["status"] or defaults.status,
         )
+
+
+# --- an incident's actions (web/views/incidents.py) ----------------------------------------------------
+
+
+class IncidentUpdateForm(forms.Form):
+    body = forms.CharField(
+        label="Public update",
+        max_length=UPDATE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="A public reply on every linked ticket, and an email to the customers' incident contacts.",
+        error_messages={"required": "Write the update first."},
+    )
+
+
+class IncidentResolveForm(forms.Form):
+    final_update = forms.CharField(
+        label="Final update (optional)",
+        required=False,
+        max_length=UPDATE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Sent like any public update, before the incident resolves.",
+    )
+    resolve_tickets = forms.BooleanField(required=False, initial=True, label="Resolve the linked tickets too")
+
+
+class IncidentCommanderForm(forms.Form):
+    commander = forms.TypedChoiceField(
+        coerce=int,
+        label="Commander",
+        help_text="Paged at once; takes the incident's tickets.",
+        error_messages={"invalid_choice": "Choose an active engineer."},
+    )
+
+    def __init__(self, *args, engineers, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.engineers = {user.pk: user for user in engineers}  # read once, for the choices and the answer
+        self.fields["commander"].choices = [(pk, person(user)) for pk, user in self.engineers.items()]
+
+    def clean_commander(self):
+        return self.engineers[self.cleaned_data["commander"]]
+
+
+class ImpactWindowForm(forms.Form):
+    """A manager corrects the outage window the availability report counts, in their own zone."""
+
+    impact = forms.ChoiceField(label="Impact", choices=Impact.choices)
+    started_at = forms.DateTimeField(
+        label="Impact started", widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": 60})
+    )
+    impact_ended_at = forms.DateTimeField(
+        label="Impact ended",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": 60}),
+        help_text="Empty while it is still going on.",
+    )
+    reason = forms.CharField(
+        label="Why", max_length=500, error_messages={"required": "Say why the window changes."}
+    )
+
+    def __init__(self, *args, zone, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+
+    def _aware(self, value):
+        if value is None:
+            return None
+        return value.replace(tzinfo=self.zone) if value.tzinfo is None else value
+
+    def clean_started_at(self):
+        return self._aware(self.cleaned_data["started_at"])
+
+    def clean_impact_ended_at(self):
+        return self._aware(self.cleaned_data.get("impact_ended_at"))
+
+
+class TicketIncidentForm(forms.Form):
+    incident = forms.IntegerField(
+        label="Incident number", required=False, min_value=1, help_text="Empty unlinks the ticket."
+    )

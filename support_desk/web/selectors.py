@@ -155,7 +155,9 @@ def ticket_get_for_desk(*, reference: str) -> Ticket | None:
     if pk is None:
         return None
     return (
-        Ticket.objects.select_related("requester", "customer", "assignee", "follow_up_of", "clock__calendar")
+        Ticket.objects.select_related(
+            "requester", "customer", "assignee", "follow_up_of", "clock__calendar", "incident_link__incident"
+        )
         .prefetch_related(
             Prefetch(
                 "messages",

@@ -303,11 +303,15 @@ def test_the_timeline_holds_the_latest_alerts_and_counts_them_all(desk, lena, se
     assert "5 earlier alerts not shown: the timeline holds the latest 200." in page
 
 
-def test_the_actions_have_their_place_on_the_page_and_render_nothing_yet(desk):
+def test_the_actions_are_on_an_open_incidents_page_and_gone_once_it_is_resolved(desk, lena):
     incident = open_incident()
-    response = desk.get(f"/incidents/{incident.pk}/")
-    assert "web/partials/incident_actions.html" in [t.name for t in response.templates]
-    assert "<form" not in html(response).split('id="main"', 1)[-1]
+    page = html(desk.get(f"/incidents/{incident.pk}/"))
+    for action in ("acknowledge", "update", "commander", "resolve"):
+        assert f'action="/incidents/{incident.pk}/{action}/"' in page
+    assert f'action="/incidents/{incident.pk}/impact/"' not in page  # managers only
+    desk.post(f"/incidents/{incident.pk}/resolve/", {"resolve-final_update": ""})
+    page = html(desk.get(f"/incidents/{incident.pk}/"))
+    assert f'action="/incidents/{incident.pk}/update/"' not in page
 
 
 # --- the queue's incident rows ---------------------------------------------------------------------
@@ -366,8 +370,9 @@ def test_the_queue_page_says_how_many_open_incidents_it_leaves_out(desk):
 # latest alerts with their total, events (+ actor), updates (+ author), the commander's pages
 # (+ recipient)
 INCIDENT_SELECTOR_QUERIES = 7
-# session, user, the selector's 7, the names of the commanders the events mention, engineer's zone
-INCIDENT_PAGE_QUERIES = 11
+# session, user, the selector's 7, the names of the commanders the events mention, engineer's zone,
+# whether the viewer is a manager (the impact window's form), the engineers who may command it
+INCIDENT_PAGE_QUERIES = 13
 
 
 def count_queries(client, url: str) -> int:

@@ -84,7 +84,24 @@ def describe_event(event: Event, names: Mapping[str, str] | None = None) -> str:
     if kind == EventType.BREACHED:
         return f"Breached: the {_metric_words(data.get('metric'))} deadline passed"
     if kind == EventType.ESCALATED:
-        return f"Escalated to level {data.get('step')} ({_metric_words(data.get('metric'))})"
+        text = f"Escalated to level {data.get('step')} ({_metric_words(data.get('metric'))})"
+        if data.get("paged_with_incident"):
+            text += f"; paged once for incident {data['paged_with_incident']}, not for this ticket"
+        return text
+    if kind == EventType.INCIDENT_LINKED:
+        if data.get("opened_for_incident"):
+            return f"Opened for incident {data.get('incident')}"
+        return f"Linked to incident {data.get('incident')}" + (f" by {actor}" if event.actor else "")
+    if kind == EventType.INCIDENT_UNLINKED:
+        return f"Unlinked from incident {data.get('incident')}" + (f" by {actor}" if event.actor else "")
+    if kind == EventType.INCIDENT_NOTICE:
+        contacts = data.get("contacts") or []
+        what = "Incident update" if data.get("kind") == "incident_update" else "Incident notice"
+        return (
+            f"{what} emailed to {len(contacts)} contact{'s' if len(contacts) != 1 else ''}: "
+            + ", ".join(contacts[:5])
+            + (" and more" if len(contacts) > 5 else "")
+        )
     if kind == EventType.ACKNOWLEDGED:
         return (
             f"{actor} acknowledged the level {data.get('step')} page "

@@ -9,13 +9,14 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from escalation.incidents.selectors import incidents_for_queue
+from escalation.incidents.selectors import incidents_for_queue, incidents_suggested_for_ticket
 from escalation.paging.services.acknowledgements import NothingToAcknowledge, escalation_acknowledge
 from escalation.roster.selectors import engineer_shift_at, manager_zone_get
 from support_desk.paging import CountedPaginator
@@ -147,6 +148,10 @@ def _ticket_page(request: HttpRequest, reference: str, now: datetime, **bound) -
     names = selectors.user_names_by_username(
         usernames={e.data.get(key) for e in events for key in ("from", "to") if isinstance(e.data, dict)}
     )
+    try:
+        incident_link = ticket.incident_link
+    except ObjectDoesNotExist:
+        incident_link = None
     context = {
         "ticket": ticket,
         "now": now,
@@ -167,6 +172,8 @@ def _ticket_page(request: HttpRequest, reference: str, now: datetime, **bound) -
         "assign_form": bound.get("assign_form")
         or AssignForm(engineers=engineers, now=now, initial={"assignee": ticket.assignee_id}),
         "severity_form": bound.get("severity_form") or SeverityForm(initial={"severity": ticket.severity}),
+        "incident_link": incident_link,
+        "incident_suggestions": [] if incident_link else incidents_suggested_for_ticket(ticket=ticket),
     }
     return render(request, "web/ticket_detail.html", context)
 
