@@ -1,6 +1,6 @@
 """Reads: integrations (by key, for the alert endpoints) and incidents with what the list shows."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
 from tickets.models import Customer
 
@@ -37,3 +37,10 @@ def incident_list(*, status: str | None = None, customer_id: int | None = None) 
 
 def incident_get(*, incident_id: int) -> Incident | None:
     return incident_list().filter(pk=incident_id).first()
+
+
+def incident_list_for_admin() -> QuerySet[Incident]:
+    """The admin's incident list: commander and integration joined, affected customers counted (one query)."""
+    return Incident.objects.select_related("integration", "commander").annotate(
+        customer_count=Count("incidentcustomer", distinct=True)
+    )
