@@ -195,3 +195,10 @@ def incidents_suggested_for_ticket(*, ticket) -> list[Incident]:
         .filter(incidentcustomer__customer_id=ticket.customer_id, started_at__lte=ticket.created_at)
         .order_by("-started_at", "-id")[:SUGGESTIONS_LIMIT]
     )
+
+
+def incident_list_for_admin() -> QuerySet[Incident]:
+    """The admin's incident list: commander and integration joined, affected customers counted (one query)."""
+    return Incident.objects.select_related("integration", "commander").annotate(
+        customer_count=Count("incidentcustomer", distinct=True)
+    )

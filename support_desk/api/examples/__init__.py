@@ -1,0 +1,54 @@
+"""Examples for the OpenAPI schema: what integrators see in /api/docs/ next to each endpoint.
+
+One module per API area; the views import this package (`from .. import examples as ex`) and find every
+example here by its name."""
+
+from .customers import CUSTOMER
+from .engineers import ENGINEER, ENGINEER_READ_ONLY
+from .incidents import (
+    ALERTMANAGER_ACCEPTED,
+    ALERTMANAGER_BODY,
+    EVENT,
+    EVENT_ACCEPTED,
+    EVENT_INVALID,
+    INCIDENT,
+    INTEGRATION,
+    INTEGRATION_WITH_KEY,
+    INTEGRATION_WRITE,
+)
+from .openapi import example
+from .reports import AVAILABILITY, BREACH, COVERAGE, CREDITS, INTEGRITY, REPORT, REPORT_ROW, TRENDS
+from .sla import DEADLINE, LEDGER_ENTRY, SLA_TARGET
+from .tickets import FILED_TICKET_DETAIL, PUBLIC_TICKET, SLA, TICKET, TICKET_DETAIL
+
+__all__ = [
+    "ALERTMANAGER_ACCEPTED",
+    "ALERTMANAGER_BODY",
+    "AVAILABILITY",
+    "BREACH",
+    "COVERAGE",
+    "CREDITS",
+    "CUSTOMER",
+    "DEADLINE",
+    "ENGINEER",
+    "ENGINEER_READ_ONLY",
+    "EVENT",
+    "EVENT_ACCEPTED",
+    "EVENT_INVALID",
+    "FILED_TICKET_DETAIL",
+    "INCIDENT",
+    "INTEGRATION",
+    "INTEGRATION_WITH_KEY",
+    "INTEGRATION_WRITE",
+    "INTEGRITY",
+    "LEDGER_ENTRY",
+    "PUBLIC_TICKET",
+    "REPORT",
+    "REPORT_ROW",
+    "SLA",
+    "SLA_TARGET",
+    "TICKET",
+    "TICKET_DETAIL",
+    "TRENDS",
+    "example",
+]
