@@ -153,6 +153,15 @@ CUSTOMER = {
     "created_at": "2025-01-02T12:00:00Z",
 }
 
+CUSTOMER_CONTACT = {
+    "id": 12,
+    "email": "noc@streamco.example",
+    "name": "Beatriz Souza",
+    "language": "pt-br",
+    "timezone": "America/Sao_Paulo",
+    "notify_incidents": True,
+}
+
 ENGINEER = {
     "username": "aiko",
     "name": "Aiko Tanaka",
