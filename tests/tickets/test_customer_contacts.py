@@ -80,12 +80,28 @@ def test_an_update_changes_only_what_is_given_and_refuses_a_taken_address():
     assert list(customer.contacts.values_list("email", flat=True)) == ["ops@streamco.example"]
 
 
+def _a_backend_waits_on_a_lock(timeout: float = 10.0) -> bool:
+    """True as soon as another session of this database waits on a lock (the unique index's row)."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")  # else the transaction sees its first look
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0]:
+                return True
+            time.sleep(0.02)
+    return False
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_requests_adding_the_same_address_at_once_one_wins_the_other_gets_a_field_error():
     """The second insert runs while the first is not yet committed, so no read before it could have seen
     the first: the unique constraint decides, and the loser gets an error on `email`, not a 500."""
     customer = CustomerFactory(name="StreamCo")
-    first_inserted, second_started = threading.Event(), threading.Event()
+    first_inserted = threading.Event()
     outcomes: dict[str, object] = {}
 
     def first() -> None:
@@ -93,8 +109,7 @@ def test_two_requests_adding_the_same_address_at_once_one_wins_the_other_gets_a_
             with transaction.atomic():
                 customer_contact_create(customer=customer, email="ops@streamco.example")
                 first_inserted.set()
-                second_started.wait(timeout=10)
-                time.sleep(0.3)  # the second's insert now waits on this row's lock
+                outcomes["second_waited"] = _a_backend_waits_on_a_lock()
             outcomes["first"] = "created"
         finally:
             connection.close()
@@ -102,7 +117,6 @@ def test_two_requests_adding_the_same_address_at_once_one_wins_the_other_gets_a_
     def second() -> None:
         try:
             first_inserted.wait(timeout=10)
-            second_started.set()
             try:
                 customer_contact_create(customer=customer, email="OPS@streamco.example")
                 outcomes["second"] = "created"
@@ -117,6 +131,7 @@ def test_two_requests_adding_the_same_address_at_once_one_wins_the_other_gets_a_
     for thread in threads:
         thread.join(timeout=30)
     assert outcomes == {
+        "second_waited": True,  # its insert ran before the first committed: a true race
         "first": "created",
         "second": {"email": ["StreamCo already has a contact ops@streamco.example."]},
     }
