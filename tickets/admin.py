@@ -1,9 +1,11 @@
+from django import forms
 from django.contrib import admin
 
 from .models import (
     AvailabilityCreditTier,
     CreditRule,
     Customer,
+    CustomerContact,
     CustomerDomain,
     Event,
     Message,
@@ -11,6 +13,7 @@ from .models import (
     RequesterNotification,
     Ticket,
 )
+from .services.requesters import normalize_email
 
 
 class CustomerDomainInline(admin.TabularInline):
@@ -18,12 +21,32 @@ class CustomerDomainInline(admin.TabularInline):
     extra = 1
 
 
+class CustomerContactForm(forms.ModelForm):
+    class Meta:
+        model = CustomerContact
+        fields = ["email", "name", "language", "timezone", "notify_incidents"]
+
+    def clean_email(self) -> str:
+        # Lower-cased as the API's service does, before the form checks the address is the customer's once.
+        return normalize_email(self.cleaned_data["email"])
+
+
+class CustomerContactInline(admin.TabularInline):
+    """Who the desk tells of the customer's incidents; the API's `customers/<id>/contacts/` manages them
+    too."""
+
+    model = CustomerContact
+    form = CustomerContactForm
+    extra = 0
+    fields = ["email", "name", "language", "timezone", "notify_incidents"]
+
+
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
     list_display = ["name", "plan", "timezone", "monthly_fee", "currency"]
     list_filter = ["plan"]
-    search_fields = ["name", "domains__domain"]
-    inlines = [CustomerDomainInline]
+    search_fields = ["name", "domains__domain", "contacts__email"]
+    inlines = [CustomerDomainInline, CustomerContactInline]
 
 
 class AvailabilityCreditTierInline(admin.TabularInline):

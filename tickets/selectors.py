@@ -1,4 +1,4 @@
-"""Ticket reads: the queue, one ticket, the customer's view of one ticket, customers.
+"""Ticket reads: the queue, one ticket, the customer's view of one ticket, customers and their contacts.
 
 Selectors return querysets or model instances and never write. They know nothing of escalation:
 callers that need SLA clocks or notifications add them (see `escalation.sla.selectors`).
@@ -17,6 +17,7 @@ from .models import (
     SEVERITY_RANK,
     Attachment,
     Customer,
+    CustomerContact,
     Event,
     EventType,
     Message,
@@ -231,3 +232,15 @@ def customer_list() -> QuerySet[Customer]:
 
 def customer_get(*, customer_id: int) -> Customer | None:
     return Customer.objects.prefetch_related("domains").filter(pk=customer_id).first()
+
+
+def customer_contact_list(*, customer_id: int) -> QuerySet[CustomerContact] | None:
+    """The customer's contacts by id, or None when there is no such customer (one query to tell)."""
+    if not Customer.objects.filter(pk=customer_id).exists():
+        return None
+    return CustomerContact.objects.filter(customer_id=customer_id).order_by("pk")
+
+
+def customer_contact_get(*, customer_id: int, contact_id: int) -> CustomerContact | None:
+    """The contact `contact_id` if it is one of customer `customer_id`'s, else None."""
+    return CustomerContact.objects.filter(customer_id=customer_id, pk=contact_id).first()

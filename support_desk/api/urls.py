@@ -10,6 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from .views.auth import TokenView
+from .views.contacts import CustomerContactCollectionView, CustomerContactDetailView
 from .views.customers import CustomerCollectionView, CustomerDetailView
 from .views.engineers import EngineerCollectionView, EngineerDetailView, OnShiftView
 from .views.incidents import (
@@ -90,6 +91,16 @@ v1 = [
     ),
     path("customers/", CustomerCollectionView.as_view(), name="customers"),
     path("customers/<id:customer_id>/", CustomerDetailView.as_view(), name="customer"),
+    path(
+        "customers/<id:customer_id>/contacts/",
+        CustomerContactCollectionView.as_view(),
+        name="customer-contacts",
+    ),
+    path(
+        "customers/<id:customer_id>/contacts/<id:contact_id>/",
+        CustomerContactDetailView.as_view(),
+        name="customer-contact",
+    ),
     path("engineers/", EngineerCollectionView.as_view(), name="engineers"),
     path("engineers/on-shift/", OnShiftView.as_view(), name="engineers-on-shift"),
     path("engineers/<username:username>/", EngineerDetailView.as_view(), name="engineer"),

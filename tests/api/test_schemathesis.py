@@ -2,9 +2,10 @@
 
 Schemathesis reads /api/schema/ from the WSGI application and calls it in-process, inside the test's
 database transaction. Path parameters are sometimes swapped for ones that name real rows (a ticket,
-its access token, a customer, an engineer, a target), so the fuzzing reaches past the 404s. Every
-response must be no 5xx and must match the schema the API publishes for it; and the exception
-handler's safety net (a database refusing a value validation let through) must never be needed.
+its access token, a customer and its contact, an engineer, a target; all of a path's at once too), so
+the fuzzing reaches past the 404s. Every response must be no 5xx and must match the schema the API
+publishes for it; and the exception handler's safety net (a database refusing a value validation let
+through) must never be needed.
 """
 
 import logging
@@ -27,7 +28,7 @@ from escalation.incidents.services.integrations import integration_create
 from escalation.models import Incident, Region, SlaTarget
 from tests.factories import NOW, CustomerFactory, make_engineer, make_page, make_ticket
 from tickets import services
-from tickets.models import Severity
+from tickets.models import CustomerContact, Severity
 
 MAX_EXAMPLES = 25
 
@@ -42,6 +43,9 @@ def flatmap_path_parameters(context, path_parameters):
     choices = [path_parameters]
     for name in path_parameters:
         choices += [{**path_parameters, name: value} for value in REAL_PATH_VALUES.get(name, ())]
+    real = {name: REAL_PATH_VALUES[name][0] for name in path_parameters if REAL_PATH_VALUES.get(name)}
+    if len(real) > 1:  # a row under a row (a customer's contact): both real, or it is always a 404
+        choices.append({**path_parameters, **real})
     return st.sampled_from(choices)
 
 
@@ -70,6 +74,7 @@ def api_data(db, manager, engineer):
     """Rows for the fuzzer to find, and the manager's token it sends."""
     make_engineer("aiko", zone="Asia/Tokyo", region=Region.APAC, phone="+81312345678")
     customer = CustomerFactory(name="StreamCo", plan="premium", domains=["streamco.example"])
+    contact = CustomerContact.objects.create(customer=customer, email="noc@streamco.example")
     ticket = make_ticket(severity=Severity.MAJOR, email="ops@streamco.example")
     services.ticket_reply(ticket=ticket, author=engineer.user, body="On it", now=NOW)
     make_page(ticket)
@@ -85,6 +90,7 @@ def api_data(db, manager, engineer):
         reference=[ticket.reference, closed.reference],
         access_token=[ticket.access_token, closed.access_token],
         customer_id=[customer.pk],
+        contact_id=[contact.pk],
         username=["lena", "aiko"],
         target_id=list(SlaTarget.objects.values_list("pk", flat=True)[:2]),
         integration_id=[integration.pk],

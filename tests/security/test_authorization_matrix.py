@@ -41,6 +41,8 @@ MATRIX = [
     ("get", "/tickets/SD-999999/", None, (LOGIN, LOGIN, 403, 404, 404)),
     ("get", "/admin/", None, (302, 302, 302, 200, 200)),
     ("get", "/admin/escalation/slatarget/", None, (302, 302, 302, 403, 200)),
+    ("get", "/admin/tickets/customer/", None, (302, 302, 302, 403, 200)),
+    ("get", "/admin/tickets/customer/add/", None, (302, 302, 302, 403, 200)),
     ("get", "/admin/escalation/engineer/add/", None, (302, 302, 302, 403, 200)),
     ("get", "/admin/escalation/ledgerentry/", None, (302, 302, 302, 403, 200)),
     ("get", "/admin/escalation/ledgerentry/add/", None, (302, 302, 302, 403, 403)),

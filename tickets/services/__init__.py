@@ -4,12 +4,17 @@ Each takes keyword arguments and `now` (read once at the edge), locks the ticket
 writes an event, and tells the SLA clock what happened.
 
 One module per subject: `requesters`, `lifecycle` (filing, status, replies, assignment, severity,
-stale tickets), `tallies`, `attachments`, `edits` (the API's several-at-once edit) and `customers`;
-the SLA side's own writes are `tickets.sla_writes`.
+stale tickets), `tallies`, `attachments`, `edits` (the API's several-at-once edit), `customers` and
+`contacts` (a customer's contacts); the SLA side's own writes are `tickets.sla_writes`.
 """
 
 from .attachments import (
     attachment_add,
+)
+from .contacts import (
+    customer_contact_create,
+    customer_contact_delete,
+    customer_contact_update,
 )
 from .customers import (
     customer_create,
@@ -44,6 +49,9 @@ __all__ = [
     "UNCHANGED",
     "FiledTicket",
     "attachment_add",
+    "customer_contact_create",
+    "customer_contact_delete",
+    "customer_contact_update",
     "customer_create",
     "customer_for_email",
     "customer_update",

@@ -3,7 +3,7 @@
 One module per API area; the views import this package (`from .. import examples as ex`) and find every
 example here by its name."""
 
-from .customers import CUSTOMER
+from .customers import CUSTOMER, CUSTOMER_CONTACT
 from .engineers import ENGINEER, ENGINEER_READ_ONLY
 from .incidents import (
     ALERTMANAGER_ACCEPTED,
@@ -29,6 +29,7 @@ __all__ = [
     "COVERAGE",
     "CREDITS",
     "CUSTOMER",
+    "CUSTOMER_CONTACT",
     "DEADLINE",
     "ENGINEER",
     "ENGINEER_READ_ONLY",

@@ -10,3 +10,12 @@ CUSTOMER = {
     "currency": "EUR",
     "created_at": "2025-01-02T12:00:00Z",
 }
+
+CUSTOMER_CONTACT = {
+    "id": 12,
+    "email": "noc@streamco.example",
+    "name": "Beatriz Souza",
+    "language": "pt-br",
+    "timezone": "America/Sao_Paulo",
+    "notify_incidents": True,
+}

@@ -24,7 +24,7 @@ WRITE_EXAMPLE = {
 }
 
 
-def _customer_or_404(customer_id: int) -> Customer:
+def customer_or_404(customer_id: int) -> Customer:
     customer = customer_get(customer_id=customer_id)
     if customer is None:
         raise NotFound(f"No customer {customer_id}.")
@@ -77,7 +77,7 @@ class CustomerDetailView(ApiView):
         examples=[ex.example("A customer", ex.CUSTOMER, status=200)],
     )
     def get(self, request, customer_id: int):
-        return Response(CustomerSerializer(_customer_or_404(customer_id)).data)
+        return Response(CustomerSerializer(customer_or_404(customer_id)).data)
 
     @extend_schema(
         summary="Change a customer",
@@ -93,5 +93,5 @@ class CustomerDetailView(ApiView):
     )
     def patch(self, request, customer_id: int):
         changes = self.body(CustomerWriteSerializer, partial=True)
-        customer = customer_update(customer=_customer_or_404(customer_id), **changes)
+        customer = customer_update(customer=customer_or_404(customer_id), **changes)
         return Response(CustomerSerializer(customer_get(customer_id=customer.pk)).data)
