@@ -64,7 +64,7 @@ def test_an_alert_opens_tickets_pages_the_commander_once_and_each_step_once(work
     assert RequesterNotification.objects.filter(kind="incident_notice").count() == 2
 
     # Both tickets breach at the same deadline; one step-1 escalation pages for the incident.
-    wait_until(lambda: Escalation.objects.filter(ticket__in=tickets, step=1).count() == 2 or None, timeout=20)
+    wait_until(lambda: Escalation.objects.filter(ticket__in=tickets, step=1).count() == 2 or None, timeout=60)
     time.sleep(1.5)  # anything that would page twice has had time to
     steps = Escalation.objects.filter(ticket__in=tickets, step=1)
     assert steps.filter(paged_for_incident=incident).count() == 1
