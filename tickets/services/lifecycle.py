@@ -69,6 +69,7 @@ def ticket_file(
     follow_up_of: Ticket | None = None,
     customer: Customer | object | None = UNSET,
     acknowledge_receipt: bool = True,
+    opened_by: AbstractBaseUser | None = None,
 ) -> FiledTicket:
     """File a ticket for the requester with `email`: its promises, clock and alarms, the description
     as its first message, and a `created` event. Routing is asked for, and the requester is sent the
@@ -76,7 +77,8 @@ def ticket_file(
 
     The customer (and so the plan) is the one the requester's domain names, unless `customer` says
     (an incident opens a ticket for each customer it affects, and tells their contacts itself:
-    `acknowledge_receipt=False` sends no "received" email).
+    `acknowledge_receipt=False` sends no "received" email; `opened_by`, the engineer the first message
+    is from, since the customer did not write it).
 
     The requester, the ticket, its message, its event, the email, its clock and its alarms are written
     in one statement. No savepoint: a caller's own transaction fails whole if filing fails (every
@@ -100,7 +102,7 @@ def ticket_file(
     )
     started = sla_clock().start(ticket=ticket, now=now)  # the due times, before the insert
     ticket.derive_next_due()
-    message = Message(ticket=ticket, author=None, body=description, internal=False, created_at=now)
+    message = Message(ticket=ticket, author=opened_by, body=description, internal=False, created_at=now)
     event = Event(
         ticket=ticket,
         type=EventType.CREATED,

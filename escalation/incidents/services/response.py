@@ -127,6 +127,7 @@ def _open_ticket(incident: Incident, customer: Customer, now: datetime) -> tuple
         requester_timezone=first.timezone if first else customer.timezone,
         customer=customer,
         acknowledge_receipt=False,
+        opened_by=incident.commander,  # the desk wrote it, not the customer
     ).ticket
     IncidentTicket.objects.create(
         incident=incident, ticket=ticket, customer=customer, opened_for_incident=True, linked_at=now

@@ -82,6 +82,9 @@ def test_one_ticket_per_customer_clock_from_the_alert_commander_paged_once(
     assert acme.first_response_due_at == STARTED + timedelta(minutes=15)
     assert acme.assignee == world["kim"].user
     assert acme.requester.email == "noc@acme.example"  # the first incident contact
+    first = acme.messages.get()
+    assert first.author == world["kim"].user and not first.internal  # the desk wrote it, not the customer
+    assert acme.first_responded_at is None  # and it is no response: the first public update is
     zeta = tickets["Zeta TV"]
     assert zeta.requester.email == desk_address()  # Zeta has no contacts: the desk's own name
 
