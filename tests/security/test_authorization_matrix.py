@@ -46,6 +46,9 @@ MATRIX = [
     ("get", "/admin/escalation/ledgerentry/add/", None, (302, 302, 302, 403, 403)),
     ("get", "/admin/escalation/page/", None, (302, 302, 302, 403, 200)),
     ("get", "/admin/escalation/page/add/", None, (302, 302, 302, 403, 403)),
+    # API tokens: managers see and revoke them; nobody makes one in the admin (tests/api/test_tokens.py).
+    ("get", "/admin/knox/authtoken/", None, (302, 302, 302, 403, 200)),
+    ("get", "/admin/knox/authtoken/add/", None, (302, 302, 302, 403, 403)),
     ("get", "/reports/sla/", None, (LOGIN, LOGIN, 403, 403, 200)),
     ("get", "/reports/sla/groups.csv", None, (LOGIN, LOGIN, 403, 403, 200)),
     ("get", "/reports/sla/breaches.csv", None, (LOGIN, LOGIN, 403, 403, 200)),
