@@ -193,7 +193,7 @@ def test_unknown_and_old_style_tokens_are_401s_with_a_reason(anon, lena, header,
     assert reason in refused.json()["detail"]
 
 
-def test_authenticating_costs_one_query(lena, django_assert_num_queries):
+def test_a_logout_is_two_queries_the_token_with_its_user_and_the_revocation(lena, django_assert_num_queries):
     api = client_for(token=login().json()["token"])
     with django_assert_num_queries(2):  # the token with its user, then the revocation
         assert api.post(LOGOUT).status_code == 200
