@@ -25,9 +25,9 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 
 from bench.data import analyze, insert_open_tickets, insert_people
+from escalation.roster.services.api_tokens import api_token_issue
 from tests.faults.harness import Processes, free_port
 
 PAGES = {
@@ -76,7 +76,7 @@ def main() -> None:
     session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
     session["_auth_user_hash"] = engineer.get_session_auth_hash()
     session.create()
-    token, _ = Token.objects.get_or_create(user=engineer)
+    _, token = api_token_issue(user=engineer, now=timezone.now())
 
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(engineer)
@@ -85,7 +85,7 @@ def main() -> None:
     logdir = Path(tempfile.mkdtemp(prefix="bench-queue-"))
     html_lua, api_lua = logdir / "html.lua", logdir / "api.lua"
     html_lua.write_text(lua_get({"Cookie": f"{settings.SESSION_COOKIE_NAME}={session.session_key}"}))
-    api_lua.write_text(lua_get({"Authorization": f"Token {token.key}"}))
+    api_lua.write_text(lua_get({"Authorization": f"Token {token}"}))
     procs = Processes(process_env(LOG_LEVEL="WARNING"), logdir)
     port = free_port()
     results: dict[str, list] = {name: [] for name in PAGES}

@@ -10,6 +10,7 @@ from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from knox.models import AuthToken
 
 from escalation.incidents.models import (
     Alert,
@@ -30,6 +31,7 @@ from escalation.paging.selectors import page_list_with_escalations
 from escalation.roster.coverage import describe_gaps
 from escalation.roster.models import Engineer
 from escalation.roster.selectors import manager_zone_get
+from escalation.roster.services.api_tokens import api_tokens_revoke_all, api_tokens_visible_to
 from escalation.roster.services.coverage import COVERAGE_FIELDS, coverage_gaps_opened
 from escalation.roster.services.engineers import (
     engineer_access_set,
@@ -268,6 +270,7 @@ class PageAdmin(AuditRecordAdmin):
         return format_html('<a href="{}">{}</a>', url, url)
 
 
+<<<<<<< HEAD
 # --- Incidents: the integrations that send alerts (managed here), the incidents they open (read-only) ---
 
 
@@ -429,6 +432,56 @@ class AlertAdmin(AuditRecordAdmin):
     search_fields = ["summary", "incident__dedup_key"]
     readonly_fields = [f.name for f in Alert._meta.concrete_fields]
     show_full_result_count = False
+=======
+# --- API tokens: seen and revoked, never made or changed here ------------------------------------
+
+
+@admin.action(permissions=["delete"], description="Revoke every token of these tokens' logins")
+def revoke_all_of_their_logins(modeladmin, request, queryset):
+    users = {token.user for token in queryset.select_related("user")}
+    revoked = sum(api_tokens_revoke_all(user=user) for user in users)
+    logins = ", ".join(sorted(user.get_username() for user in users))
+    modeladmin.message_user(request, f"Revoked {revoked} token(s) of {logins}.", messages.SUCCESS)
+
+
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Deleting a token revokes it (the selected ones with the delete action, or all of a login's with
+    the other action). Tokens come from `POST /api/v1/auth/token/` only: no adding here (the admin would
+    have to show the token), and nothing to change. A manager who is not a superuser reaches their own
+    tokens and those of logins that are neither managers nor superusers (`api_tokens_visible_to`)."""
+
+    list_display = ["user", "token_key", "created", "expiry", "expired"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "token_key"]
+    ordering = ["-created"]
+    fields = readonly_fields = ["user", "token_key", "created", "expiry"]
+    actions = [revoke_all_of_their_logins]
+
+    def get_queryset(self, request):
+        return api_tokens_visible_to(super().get_queryset(request), user=request.user)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            function, name, _ = actions["delete_selected"]
+            actions["delete_selected"] = (function, name, "Revoke the selected tokens")
+        return actions
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(boolean=True)
+    def expired(self, token) -> bool:
+        return token.expiry is not None and token.expiry <= timezone.now()
+
+
+if admin.site.is_registered(AuthToken):
+    admin.site.unregister(AuthToken)
+admin.site.register(AuthToken, ApiTokenAdmin)
+>>>>>>> tokens
 
 
 # --- Users, groups and permissions: superusers only ------------------------------------------------

@@ -7,6 +7,7 @@ ALLOWED_HOSTS and DEBUG=0. See README.md, "Configuration".
 
 import secrets
 import socket
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -51,7 +52,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens: hashed at rest, with an expiry (django-rest-knox)
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "timezone_field",
@@ -313,6 +314,18 @@ TWILIO_MESSAGES_PER_SECOND = env.float("TWILIO_MESSAGES_PER_SECOND", default=1.0
 TWILIO_RATE_LIMIT_MAX_WAIT_SECONDS = env.float("TWILIO_RATE_LIMIT_MAX_WAIT_SECONDS", default=1.0)
 
 # --- REST framework -------------------------------------------------------------------------------
+
+# API tokens (`POST /api/v1/auth/token/`): each login issues a new token that expires this many days later
+# (`expires_at` in the answer); `POST /api/v1/auth/logout/` revokes it, `.../logout-all/` every one of the
+# caller's. Only a SHA-512 digest of a token (and its first 15 characters, to find it) is stored.
+API_TOKEN_LIFETIME_DAYS = env.float("API_TOKEN_LIFETIME_DAYS", default=30.0)
+if not 0 < API_TOKEN_LIFETIME_DAYS <= 366:
+    raise ImproperlyConfigured("API_TOKEN_LIFETIME_DAYS must be more than 0 and at most 366.")
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_LIFETIME_DAYS),
+    "AUTH_HEADER_PREFIX": "Token",  # what clients already send: `Authorization: Token <token>`
+    "AUTO_REFRESH": False,  # a token's expiry is the one its login announced
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

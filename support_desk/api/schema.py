@@ -1,10 +1,30 @@
 """OpenAPI pieces shared by the endpoints: the error bodies and the responses that carry them."""
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import serializers
 
 from .serializers.reports import IntervalSerializer
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    """`Authorization: Token <token>` (support_desk/api/authentication.py), as integrators send it."""
+
+    target_class = "support_desk.api.authentication.TokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token <token>`, the token from `POST /api/v1/auth/token/`. It expires at the "
+            "`expires_at` that login returned (`API_TOKEN_LIFETIME_DAYS`, 30 days by default) and can be "
+            "revoked (`POST /api/v1/auth/logout/`, `POST /api/v1/auth/logout-all/`, or a manager in the "
+            "admin); an expired, revoked or unknown token, or one of a deactivated login, is a 401 whose "
+            "`detail` says which. Only a hash of each token is stored.",
+        }
 
 
 class DetailSerializer(serializers.Serializer):

@@ -9,8 +9,12 @@ from django.urls import include, path, re_path, register_converter
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+<<<<<<< HEAD
 from .views.auth import TokenView
 from .views.contacts import CustomerContactCollectionView, CustomerContactDetailView
+=======
+from .views.auth import LogoutAllView, LogoutView, TokenView
+>>>>>>> tokens
 from .views.customers import CustomerCollectionView, CustomerDetailView
 from .views.engineers import EngineerCollectionView, EngineerDetailView, OnShiftView
 from .views.incidents import (
@@ -74,6 +78,8 @@ app_name = "api"
 v1 = [
     path("", ApiRootView.as_view(), name="root"),
     path("auth/token/", TokenView.as_view(), name="token"),
+    path("auth/logout/", LogoutView.as_view(), name="logout"),
+    path("auth/logout-all/", LogoutAllView.as_view(), name="logout-all"),
     path("tickets/", TicketCollectionView.as_view(), name="tickets"),
     path("tickets/<reference:reference>/", TicketDetailView.as_view(), name="ticket"),
     path("tickets/<reference:reference>/messages/", TicketMessagesView.as_view(), name="ticket-messages"),

@@ -1,9 +1,10 @@
 import pytest
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from escalation.models import Region
+from escalation.roster.services.api_tokens import api_token_issue
 from escalation.roster.services.engineers import manager_ensure
 from tests.factories import make_engineer
 
@@ -18,10 +19,11 @@ def _api_settings(settings):
 
 
 def client_for(user=None, *, token: str | None = None) -> APIClient:
-    """An API client sending `Authorization: Token ...` for `user` (or the raw `token`); anonymous without."""
+    """An API client sending `Authorization: Token ...` for `user` (a new token, issued now; or the raw
+    `token`); anonymous without."""
     client = APIClient()
     if user is not None:
-        token = Token.objects.get_or_create(user=user)[0].key
+        token = api_token_issue(user=user, now=timezone.now())[1]
     if token is not None:
         client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client

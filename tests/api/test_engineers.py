@@ -60,7 +60,7 @@ def test_a_manager_creates_an_engineer_who_can_then_get_a_token(as_manager, anon
     assert user.is_staff and user.engineer.timezone == ZoneInfo("Asia/Tokyo")
     token = anon.post("/api/v1/auth/token/", {"username": "aiko", "password": NEW_ENGINEER["password"]})
     assert token.status_code == 200
-    assert len(token.json()["token"]) == 40
+    assert len(token.json()["token"]) == 64
 
 
 def test_without_a_password_the_login_cannot_sign_in(as_manager, anon):

@@ -33,6 +33,9 @@ ENDPOINTS = {
     ),
     "reply": ("post", "/api/v1/tickets/{ticket}/messages/", {"body": "On it"}, (401, 401, 403, 201, 201)),
     "acknowledge": ("post", "/api/v1/tickets/{ticket}/acknowledge/", None, (401, 401, 403, 200, 200)),
+    # Any login revokes its own tokens; a requester's access token is no API token.
+    "log out": ("post", "/api/v1/auth/logout/", None, (401, 401, 200, 200, 200)),
+    "log out everywhere": ("post", "/api/v1/auth/logout-all/", None, (401, 401, 200, 200, 200)),
     "public ticket": ("get", "/api/v1/public/tickets/{token}/", None, (200, 200, 200, 200, 200)),
     "public reply": ("post", "/api/v1/public/tickets/{token}/messages/", {"body": "Thanks"}, (201,) * 5),
     "customers": ("get", "/api/v1/customers/", None, (401, 401, 403, 403, 200)),

@@ -9,6 +9,8 @@ pytestmark = pytest.mark.django_db
 # Every row of DESIGN.md's REST API table (and the token endpoint above it).
 DESIGNED = {
     ("post", "/api/v1/auth/token/"),
+    ("post", "/api/v1/auth/logout/"),
+    ("post", "/api/v1/auth/logout-all/"),
     ("post", "/api/v1/tickets/"),
     ("get", "/api/v1/tickets/"),
     ("get", "/api/v1/tickets/{reference}/"),
@@ -47,6 +49,8 @@ DESIGNED = {
     ("patch", "/api/v1/incidents/{incident_id}/"),
 }
 BODYLESS_WRITES = {
+    ("post", "/api/v1/auth/logout/"),
+    ("post", "/api/v1/auth/logout-all/"),
     ("post", "/api/v1/tickets/{reference}/acknowledge/"),
     ("post", "/api/v1/integrations/{integration_id}/rotate/"),
 }

@@ -16,9 +16,9 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.test import override_settings
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
@@ -26,6 +26,7 @@ from escalation.incidents.formats import AlertIn
 from escalation.incidents.services.ingest import alerts_ingest
 from escalation.incidents.services.integrations import integration_create
 from escalation.models import Incident, Region, SlaTarget
+from escalation.roster.services.api_tokens import api_token_issue
 from tests.factories import NOW, CustomerFactory, make_engineer, make_page, make_ticket
 from tickets import services
 from tickets.models import CustomerContact, Severity
@@ -96,7 +97,7 @@ def api_data(db, manager, engineer):
         integration_id=[integration.pk],
         incident_id=[incident.pk],
     )
-    yield {"Authorization": f"Token {Token.objects.get_or_create(user=manager)[0].key}"}
+    yield {"Authorization": f"Token {api_token_issue(user=manager, now=timezone.now())[1]}"}
     REAL_PATH_VALUES.clear()
 
 

@@ -53,6 +53,9 @@ MATRIX = [
     ("get", "/admin/escalation/incident/", None, (302, 302, 302, 403, 200)),
     ("get", "/admin/escalation/incident/add/", None, (302, 302, 302, 403, 403)),
     ("get", "/admin/escalation/alert/", None, (302, 302, 302, 403, 200)),
+    # API tokens: managers see and revoke them; nobody makes one in the admin (tests/api/test_tokens.py).
+    ("get", "/admin/knox/authtoken/", None, (302, 302, 302, 403, 200)),
+    ("get", "/admin/knox/authtoken/add/", None, (302, 302, 302, 403, 403)),
     ("get", "/reports/sla/", None, (LOGIN, LOGIN, 403, 403, 200)),
     ("get", "/reports/sla/groups.csv", None, (LOGIN, LOGIN, 403, 403, 200)),
     ("get", "/reports/sla/breaches.csv", None, (LOGIN, LOGIN, 403, 403, 200)),

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.test import Client
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from escalation.models import Engineer
 from escalation.roster.services.engineers import manager_ensure
@@ -59,7 +59,7 @@ def _assert_locked_out(bob, token, browsers, ticket):
     note = api.post(f"/api/v1/tickets/{ticket.reference}/messages/", {"body": "still here", "internal": True})
     assert note.status_code == 401
     assert not ticket.messages.filter(body="still here").exists()
-    assert not Token.objects.filter(user=bob.user).exists()
+    assert not AuthToken.objects.filter(user=bob.user).exists()
     assert _bobs_sessions(bob) == []
     for browser in browsers:
         response = browser.get("/queue/")
@@ -71,7 +71,7 @@ def _assert_locked_out(bob, token, browsers, ticket):
     login = client_for().post("/api/v1/auth/token/", {"username": "bob", "password": PASSWORD})
     assert login.status_code == 400
     assert DEACTIVATED in " ".join(login.json()["non_field_errors"])
-    assert not Token.objects.filter(user=bob.user).exists()
+    assert not AuthToken.objects.filter(user=bob.user).exists()
 
     for login_page in ("/accounts/login/", "/admin/login/"):
         form = Client().post(login_page, {"username": "bob", "password": PASSWORD})

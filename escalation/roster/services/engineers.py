@@ -9,7 +9,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from escalation.roster.models import Engineer
 
@@ -121,7 +121,7 @@ def login_revoke(*, user) -> None:
     if user.is_active:
         user.is_active = False
         user.save(update_fields=["is_active"])
-    Token.objects.filter(user=user).delete()
+    AuthToken.objects.filter(user=user).delete()
     _sessions_end(user)
 
 
@@ -198,5 +198,8 @@ def managers_group_grant_permissions(**kwargs) -> None:
     wanted = Q(content_type__app_label__in=MANAGER_APPS) & ~Q(
         content_type__model="ledgerentry", codename__regex=r"^(add|change|delete)_"
     )
+    # API tokens: managers see and revoke them in the admin (never add or change one: tokens come from a
+    # login); whose tokens a manager reaches is narrowed by the admin (api_tokens_visible_to).
+    wanted |= Q(content_type__app_label="knox", codename__in=["view_authtoken", "delete_authtoken"])
     group, _ = Group.objects.get_or_create(name=MANAGERS_GROUP)
     group.permissions.add(*Permission.objects.filter(wanted))
