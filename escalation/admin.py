@@ -270,7 +270,6 @@ class PageAdmin(AuditRecordAdmin):
         return format_html('<a href="{}">{}</a>', url, url)
 
 
-<<<<<<< HEAD
 # --- Incidents: the integrations that send alerts (managed here), the incidents they open (read-only) ---
 
 
@@ -432,7 +431,8 @@ class AlertAdmin(AuditRecordAdmin):
     search_fields = ["summary", "incident__dedup_key"]
     readonly_fields = [f.name for f in Alert._meta.concrete_fields]
     show_full_result_count = False
-=======
+
+
 # --- API tokens: seen and revoked, never made or changed here ------------------------------------
 
 
@@ -481,7 +481,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
 if admin.site.is_registered(AuthToken):
     admin.site.unregister(AuthToken)
 admin.site.register(AuthToken, ApiTokenAdmin)
->>>>>>> tokens
 
 
 # --- Users, groups and permissions: superusers only ------------------------------------------------

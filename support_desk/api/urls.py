@@ -9,12 +9,8 @@ from django.urls import include, path, re_path, register_converter
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-<<<<<<< HEAD
-from .views.auth import TokenView
-from .views.contacts import CustomerContactCollectionView, CustomerContactDetailView
-=======
 from .views.auth import LogoutAllView, LogoutView, TokenView
->>>>>>> tokens
+from .views.contacts import CustomerContactCollectionView, CustomerContactDetailView
 from .views.customers import CustomerCollectionView, CustomerDetailView
 from .views.engineers import EngineerCollectionView, EngineerDetailView, OnShiftView
 from .views.incidents import (
