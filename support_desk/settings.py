@@ -7,6 +7,7 @@ ALLOWED_HOSTS and DEBUG=0. See README.md, "Configuration".
 
 import secrets
 import socket
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",  # before escalation: the managers group's grant (post_migrate) needs axes's permissions made
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -70,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a login refused by the lockout into its 429 answer (support_desk/web/lockout.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "support_desk.urls"
@@ -120,6 +124,30 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Brute-force protection (django-axes; support_desk/web/lockout.py): every failed authenticate() (the
+# login page, the admin's, the API token endpoint) counts against the username typed and against the
+# client address (the API throttles' address: API_NUM_PROXIES). LOGIN_FAILURE_LIMIT failures against
+# either within LOGIN_LOCKOUT_MINUTES refuse every login for it, the right password included, until
+# LOGIN_LOCKOUT_MINUTES after the last failure, or until a manager deletes its access attempts in the
+# admin. A successful login clears its username's failures. Counts are rows in the database.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out username or address
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one trips the lockout on its own
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_CLIENT_IP_CALLABLE = "support_desk.lockout.client_address"
+AXES_USERNAME_CALLABLE = "support_desk.lockout.lockout_username"
+AXES_LOCKOUT_CALLABLE = "support_desk.lockout.lockout_response"
+# Attempts while locked out are refused without being counted: the lockout ends when it said it would.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Our own reset (by username only, lockout.lockout_reset_for_username); Axes's would clear the address too.
+AXES_RESET_ON_SUCCESS = False
+AXES_DISABLE_ACCESS_LOG = True  # no row per successful login (last_login says when)
+AXES_VERBOSE = False
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/queue/"
 LOGOUT_REDIRECT_URL = "/"

@@ -1,11 +1,12 @@
 """Tokens for integrations: `POST username, password` -> `{"token": ...}`; send `Authorization: Token ...`."""
 
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from rest_framework import exceptions, serializers, status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 
 from escalation.roster.services.engineers import DEACTIVATED_MESSAGE, login_deactivated
+from support_desk.lockout import lockout_message
 
 from .. import examples as ex
 from ..parsers import JSONParser
@@ -13,13 +14,21 @@ from ..schema import errors
 from ..throttling import TokenLoginThrottle
 
 
+class LockedOut(exceptions.APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "locked_out"
+
+
 class TokenLoginSerializer(AuthTokenSerializer):
-    """Credentials; those of a deactivated login are refused saying so."""
+    """Credentials; those of a deactivated login are refused saying so, and any login while its username
+    or address is locked out (the same lockout as the login pages') is refused with 429 saying that."""
 
     def validate(self, attrs):
         try:
             return super().validate(attrs)
         except serializers.ValidationError:
+            if getattr(self.context.get("request"), "axes_locked_out", False):
+                raise LockedOut(lockout_message()) from None
             if login_deactivated(username=attrs.get("username", ""), password=attrs.get("password", "")):
                 raise serializers.ValidationError(DEACTIVATED_MESSAGE, code="authorization") from None
             raise
@@ -35,7 +44,9 @@ class TokenView(ObtainAuthToken):
         summary="Get an API token",
         description="The same token every time for a user, until it is revoked in the admin or the engineer "
         "is deactivated (which revokes every token of theirs and refuses new ones). Throttled per client "
-        "address.",
+        "address. Failed logins count towards the login lockout shared with the login pages: after "
+        "LOGIN_FAILURE_LIMIT failures for a username or from an address, every login for it is refused "
+        "with 429 for LOGIN_LOCKOUT_MINUTES, the right password included.",
         request=inline_serializer(
             "TokenRequest",
             {
