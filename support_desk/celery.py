@@ -4,10 +4,11 @@ import os
 from functools import partial
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import after_setup_logger, after_setup_task_logger, worker_process_init
 from celery.worker.consumer import Consumer
 from django.conf import settings
 
+from .log_redaction import install_on_handlers
 from .startup import freeze_loaded_objects
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "support_desk.settings")
@@ -15,6 +16,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "support_desk.settings")
 app = Celery("support_desk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def _redact_access_tokens(logger, **kwargs) -> None:
+    """Celery's worker and beat log through handlers of their own (not Django's LOGGING): the same
+    access-token filter on each (support_desk/log_redaction.py)."""
+    install_on_handlers(logger)
 
 
 @worker_process_init.connect

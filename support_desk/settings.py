@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",  # before escalation: the managers group's grant (post_migrate) needs axes's permissions made
     "rest_framework",
     "knox",  # API tokens: hashed at rest, with an expiry (django-rest-knox)
     "drf_spectacular",
@@ -71,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a login refused by the lockout into its 429 answer (support_desk/web/lockout.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "support_desk.urls"
@@ -121,6 +124,30 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Brute-force protection (django-axes; support_desk/web/lockout.py): every failed authenticate() (the
+# login page, the admin's, the API token endpoint) counts against the username typed and against the
+# client address (the API throttles' address: API_NUM_PROXIES). LOGIN_FAILURE_LIMIT failures against
+# either within LOGIN_LOCKOUT_MINUTES refuse every login for it, the right password included, until
+# LOGIN_LOCKOUT_MINUTES after the last failure, or until a manager deletes its access attempts in the
+# admin. A successful login clears its username's failures. Counts are rows in the database.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out username or address
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one trips the lockout on its own
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_CLIENT_IP_CALLABLE = "support_desk.lockout.client_address"
+AXES_USERNAME_CALLABLE = "support_desk.lockout.lockout_username"
+AXES_LOCKOUT_CALLABLE = "support_desk.lockout.lockout_response"
+# Attempts while locked out are refused without being counted: the lockout ends when it said it would.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Our own reset (by username only, lockout.lockout_reset_for_username); Axes's would clear the address too.
+AXES_RESET_ON_SUCCESS = False
+AXES_DISABLE_ACCESS_LOG = True  # no row per successful login (last_login says when)
+AXES_VERBOSE = False
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/queue/"
 LOGOUT_REDIRECT_URL = "/"
@@ -374,13 +401,41 @@ SPECTACULAR_SETTINGS = {
 
 # --- Logging --------------------------------------------------------------------------------------
 
+# Every handler carries the access-token filter: a private link (/t/<token>/, /api/v1/public/tickets/
+# <token>/) is the key to a ticket, and no log line may hold one (support_desk/log_redaction.py; gunicorn's
+# own logs: support_desk/gunicorn_conf.py; Celery's: support_desk/celery.py). Django's default handlers
+# (`django` to the console in DEBUG and to mail_admins, `django.server` for runserver) are replaced by
+# ours, so nothing reaches a handler without the filter.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact_access_tokens": {"()": "support_desk.log_redaction.RedactAccessTokens"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_access_tokens"],
+        },
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_access_tokens"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},  # to the root's console
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
 
 # --- Beat schedule --------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from escalation.incidents.models import Impact
 from escalation.incidents.services.incidents import UPDATE_MAX_LENGTH
 from escalation.roster.selectors import engineer_shift_at
 from escalation.roster.services.engineers import DEACTIVATED_MESSAGE, login_deactivated
+from support_desk.lockout import lockout_message
 from tickets.assignment import AssigneeOffShift
 from tickets.models import ATTACHMENT_MAX_BYTES, DESCRIPTION_MAX_LENGTH, SUBJECT_MAX_LENGTH, Severity, Status
 
@@ -25,12 +26,15 @@ from .uploads import ACCEPT_ATTRIBUTE, ALLOWED_DESCRIPTION, AttachmentRejected, 
 
 
 class _SaysWhenDeactivated:
-    """A login refused because the account was deactivated says so (the right password only)."""
+    """A login refused because the account was deactivated says so (the right password only); one refused
+    by the lockout says that instead (and the deactivated check, which reads the password, does not run)."""
 
     def clean(self):
         try:
             return super().clean()
         except ValidationError as refusal:
+            if getattr(self.request, "axes_locked_out", False):
+                raise ValidationError(lockout_message(), code="locked_out") from refusal
             username, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
             if username and password and login_deactivated(username=username, password=password):
                 raise ValidationError(DEACTIVATED_MESSAGE, code="inactive") from refusal

@@ -188,6 +188,13 @@ def engineer_update(*, engineer: Engineer, password: str | None = None, **change
 # superusers manage users, groups and permissions (the user and group admins answer nobody else), and
 # managers manage engineers' logins through the engineer screens and the API.
 MANAGER_APPS = ("tickets", "escalation")
+# The login lockout's records (django-axes): managers see them and lift a lockout by deleting its attempts.
+MANAGER_LOCKOUT_PERMISSIONS = (
+    "view_accessattempt",
+    "delete_accessattempt",
+    "view_accesslog",
+    "view_accessfailurelog",
+)
 
 
 def managers_group_grant_permissions(**kwargs) -> None:
@@ -197,7 +204,7 @@ def managers_group_grant_permissions(**kwargs) -> None:
 
     wanted = Q(content_type__app_label__in=MANAGER_APPS) & ~Q(
         content_type__model="ledgerentry", codename__regex=r"^(add|change|delete)_"
-    )
+    ) | Q(content_type__app_label="axes", codename__in=MANAGER_LOCKOUT_PERMISSIONS)
     # API tokens: managers see and revoke them in the admin (never add or change one: tokens come from a
     # login); whose tokens a manager reaches is narrowed by the admin (api_tokens_visible_to).
     wanted |= Q(content_type__app_label="knox", codename__in=["view_authtoken", "delete_authtoken"])

@@ -6,12 +6,13 @@
 from django.contrib.auth import authenticate
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from escalation.roster.services.api_tokens import api_token_issue, api_token_revoke, api_tokens_revoke_all
 from escalation.roster.services.engineers import DEACTIVATED_MESSAGE, login_deactivated
+from support_desk.lockout import lockout_message
 
 from .. import examples as ex
 from ..authentication import TokenAuthentication
@@ -23,16 +24,26 @@ from .base import ApiView
 WRONG_CREDENTIALS = "Unable to log in with provided credentials."
 
 
+class LockedOut(exceptions.APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "locked_out"
+
+
 class TokenLoginSerializer(serializers.Serializer):
-    """Credentials; those of a deactivated login are refused saying so."""
+    """Credentials; those of a deactivated login are refused saying so, and any login while its username
+    or address is locked out (the same lockout as the login pages', django-axes) is refused with 429
+    saying that."""
 
     username = serializers.CharField(write_only=True)
     password = serializers.CharField(write_only=True, trim_whitespace=False, style={"input_type": "password"})
 
     def validate(self, attrs):
         username, password = attrs["username"], attrs["password"]
-        user = authenticate(request=self.context.get("request"), username=username, password=password)
+        request = self.context.get("request")
+        user = authenticate(request=request, username=username, password=password)
         if user is None:
+            if getattr(request, "axes_locked_out", False):
+                raise LockedOut(lockout_message())
             if login_deactivated(username=username, password=password):
                 raise serializers.ValidationError(DEACTIVATED_MESSAGE, code="authorization")
             raise serializers.ValidationError(WRONG_CREDENTIALS, code="authorization")
@@ -65,7 +76,10 @@ class TokenView(ApiView):
         "deployment says otherwise) until `expires_at`; only a hash of it is stored, so it is shown once. "
         "Revoke it with `POST /api/v1/auth/logout/`, or all of yours with `POST /api/v1/auth/logout-all/`; "
         "managers revoke other engineers' tokens in the admin. Deactivating an engineer revokes every "
-        "token of theirs and refuses new ones. Throttled per client address.",
+        "token of theirs and refuses new ones. Throttled per client address. Failed logins count towards "
+        "the login lockout shared with the login pages: after LOGIN_FAILURE_LIMIT failures for a username "
+        "or from an address, every login for it is refused with 429 for LOGIN_LOCKOUT_MINUTES, the right "
+        "password included.",
         request=TokenLoginSerializer,
         responses={200: TokenSerializer, **errors(400, 413, 415, 429)},
         auth=[],
