@@ -331,3 +331,6 @@ def test_the_report_page_shows_the_apis_figures(client, manager, as_manager, out
     api = as_manager.get(API, JUNE).json()["results"]
     assert shown == [(str(r["customer"]["id"]), r["availability"], r["credit_amount"]) for r in api]
     assert 'href="/reports/availability.csv?month=2025-06"' in page
+    for row in api:  # each customer's outage incidents link to their pages
+        for incident_id in row["incidents"]:
+            assert f'href="/incidents/{incident_id}/">#{incident_id}</a>' in page
