@@ -27,7 +27,12 @@ def worker(twilio):
     """A real worker thread pool consuming the test Redis database, with an empty queue to start from."""
     assert settings.CELERY_BROKER_URL.startswith("redis://"), "integration tests run on Redis (see make test)"
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
-    with start_worker(app, pool="threads", concurrency=8, perform_ping_check=False, shutdown_timeout=30):
+    # Every queue the Procfile's worker and pager consume, named: a worker started earlier in this process
+    # on some queues only (the mailer's) leaves the app selecting those.
+    queues = [queue.name for queue in settings.CELERY_TASK_QUEUES]
+    with start_worker(
+        app, pool="threads", concurrency=8, perform_ping_check=False, shutdown_timeout=30, queues=queues
+    ):
         yield
 
 

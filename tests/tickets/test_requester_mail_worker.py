@@ -48,10 +48,16 @@ def worker(smtp):
     test Redis database, with an empty queue to start from."""
     assert django_settings.CELERY_BROKER_URL.startswith("redis://"), "integration tests run on Redis"
     redis.Redis.from_url(django_settings.CELERY_BROKER_URL).flushdb()
-    with start_worker(
-        app, pool="threads", concurrency=4, perform_ping_check=False, shutdown_timeout=30, queues=["mail"]
-    ):
-        yield
+    everything = list(app.amqp.queues)
+    try:
+        with start_worker(
+            app, pool="threads", concurrency=4, perform_ping_check=False, shutdown_timeout=30, queues=["mail"]
+        ):
+            yield
+    finally:
+        # Starting a worker on some queues selects them on the app itself (`app.amqp.queues.select`):
+        # select them all again, or a worker started later in this process consumes the mail queue only.
+        app.amqp.queues.select(everything)
 
 
 def test_filing_through_the_api_emails_the_requester_once_however_often_the_task_runs(worker, smtp):

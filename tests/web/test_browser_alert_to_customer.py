@@ -7,7 +7,6 @@ it and posts a public update from its page; the customer's page then shows the u
 import re
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import expect
 
 from escalation.incidents.models import Incident, IncidentStatus, IncidentTicket
@@ -30,7 +29,7 @@ PASSWORD = "a-long-test-password-7"
 
 @pytest.mark.usefixtures("worker", "team")
 def test_an_alert_reaches_the_customers_page_and_the_engineers_incident_page(
-    live_server, browser, screenshot_dir, twilio
+    live_server, browser, screenshot_dir, twilio, settings
 ):
     from pdpyras import EventsAPISession
 
