@@ -384,6 +384,11 @@ PAGE_GROUP_WINDOW_SECONDS = env.float("PAGE_GROUP_WINDOW_SECONDS", default=30.0)
 INCIDENT_REOPEN_SECONDS = env.int("INCIDENT_REOPEN_SECONDS", default=300)
 # Twilio takes about one message a second per sender number; kept across workers in the shared cache.
 # A send whose slot is further off than the wait below is retried later instead of held in a worker.
+# The public form (support_desk/web/ratelimit.py): new tickets an hour per requester address and per
+# client address. A real outage's traffic stays far below both: one person files one or two tickets,
+# a customer's whole team behind one NAT a few dozen.
+PUBLIC_FORM_TICKETS_PER_REQUESTER_PER_HOUR = env.int("PUBLIC_FORM_TICKETS_PER_REQUESTER_PER_HOUR", default=5)
+PUBLIC_FORM_TICKETS_PER_CLIENT_PER_HOUR = env.int("PUBLIC_FORM_TICKETS_PER_CLIENT_PER_HOUR", default=60)
 TWILIO_MESSAGES_PER_SECOND = env.float("TWILIO_MESSAGES_PER_SECOND", default=1.0)
 TWILIO_RATE_LIMIT_MAX_WAIT_SECONDS = env.float("TWILIO_RATE_LIMIT_MAX_WAIT_SECONDS", default=1.0)
 

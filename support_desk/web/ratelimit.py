@@ -1,8 +1,11 @@
 """Fixed-window rate limits kept in Django's cache (the default cache; shared when it is Redis).
 
-Limits are keyed by what a spammer cannot multiply for free on one ticket: the requester's email
-address for new tickets, the ticket for replies. Not by client IP: behind a proxy every customer
-would share one address, and an outage is exactly when many of them file at once.
+New tickets on the public form are limited per requester address (PUBLIC_FORM_TICKETS_PER_REQUESTER_PER
+_HOUR, 5) and per client address (PUBLIC_FORM_TICKETS_PER_CLIENT_PER_HOUR, 60, the address as the API
+throttles and the login lockout read it, behind API_NUM_PROXIES proxies): the first stops one person
+flooding, the second one client filing for many addresses (each would be emailed). The client limit is
+high because an outage is exactly when a customer's whole team files at once from one office network;
+replies are limited per ticket.
 """
 
 import hashlib
@@ -10,7 +13,6 @@ from datetime import datetime
 
 from django.core.cache import cache
 
-TICKETS_PER_ADDRESS_PER_HOUR = 5
 REPLIES_PER_TICKET_PER_HOUR = 30
 WINDOW_SECONDS = 3600
 

@@ -176,8 +176,9 @@ def test_one_address_may_file_five_tickets_an_hour(client):
     for n in range(5):
         assert client.post("/", form_data(subject=f"Problem {n}")).status_code == 302
     refused = client.post("/", form_data(subject="Problem 6", email="OPS@viewer.example"))
-    assert refused.status_code == 200
+    assert refused.status_code == 429
     assert "You have filed several tickets from this address in the last hour" in html(refused)
+    assert "Problem 6" in html(refused)  # what was typed is kept
     assert Ticket.objects.count() == 5
     # Another address is not affected, and the next hour starts afresh.
     assert client.post("/", form_data(email="someone@else.example")).status_code == 302
@@ -453,3 +454,39 @@ def test_a_mail_server_that_is_down_does_not_lose_the_ticket_nor_the_email(clien
     notification = RequesterNotification.objects.get(ticket=ticket)
     assert (notification.status, notification.attempts) == (RequesterNotification.Status.QUEUED, 1)
     assert "refused" in notification.last_error.lower()
+
+
+def test_one_client_may_file_for_many_addresses_only_up_to_its_limit(client, settings, mailoutbox):
+    """30 posts with 30 addresses from one client filed 30 tickets and emailed 30 addresses; now the
+    client's limit (PUBLIC_FORM_TICKETS_PER_CLIENT_PER_HOUR) stops it, whatever the addresses."""
+    settings.PUBLIC_FORM_TICKETS_PER_CLIENT_PER_HOUR = 3
+    for n in range(3):
+        assert client.post("/", form_data(email=f"victim{n}@anywhere.example")).status_code == 302
+    refused = client.post("/", form_data(subject="Fourth", email="victim3@anywhere.example"))
+    assert refused.status_code == 429
+    assert "Many tickets came from your network in the last hour" in html(refused)
+    assert "Fourth" in html(refused) and "victim3@anywhere.example" in html(refused)
+    assert Ticket.objects.count() == 3
+    # Another client is not affected; the next hour starts afresh.
+    assert (
+        client.post("/", form_data(email="ops@other.example"), REMOTE_ADDR="198.51.100.7").status_code == 302
+    )
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        assert client.post("/", form_data(email="victim4@anywhere.example")).status_code == 302
+
+
+def test_the_client_is_the_address_the_proxies_say_only_behind_configured_proxies(client, settings):
+    settings.PUBLIC_FORM_TICKETS_PER_CLIENT_PER_HOUR = 1
+    forged = {"HTTP_X_FORWARDED_FOR": "203.0.113.9"}
+    assert client.post("/", form_data(email="a@x.example"), **forged).status_code == 302
+    # No proxy configured: a forged X-Forwarded-For does not make a new client.
+    forged_again = {"HTTP_X_FORWARDED_FOR": "203.0.113.10"}
+    assert client.post("/", form_data(email="b@x.example"), **forged_again).status_code == 429
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    from rest_framework.settings import api_settings
+
+    api_settings.reload()
+    try:
+        assert client.post("/", form_data(email="c@x.example"), **forged_again).status_code == 302
+    finally:
+        api_settings.reload()

@@ -6,6 +6,7 @@ and ask search engines not to index them.
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
@@ -17,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
+from support_desk.lockout import client_address
 from tickets.models import Ticket
 from tickets.selectors import ticket_get_by_access_token
 from tickets.services import attachment_add, normalize_email, ticket_file, ticket_reply
@@ -24,7 +26,7 @@ from tickets.services import attachment_add, normalize_email, ticket_file, ticke
 from .. import selectors
 from ..forms import CustomerReplyForm, TicketForm
 from ..presenters import SEVERITY_PLAIN, customer_promise, local_words
-from ..ratelimit import REPLIES_PER_TICKET_PER_HOUR, TICKETS_PER_ADDRESS_PER_HOUR, rate_limit_hit
+from ..ratelimit import REPLIES_PER_TICKET_PER_HOUR, rate_limit_hit
 from ..uploads import SizeLimitedUploadHandler, clean_name
 from .files import attachment_response
 
@@ -91,7 +93,27 @@ def ticket_new(request: HttpRequest, oversized: set[str]) -> HttpResponse:
         form.add_error(None, "We could not accept this form. Please try again.")
     elif form.is_valid():
         address = normalize_email(form.cleaned_data["email"])
-        if rate_limit_hit(scope="ticket", identity=address, limit=TICKETS_PER_ADDRESS_PER_HOUR, now=now):
+        # The client first: one client posting many addresses (each would be emailed) is stopped before
+        # it counts against any requester.
+        client = client_address(request) or "unknown"
+        if not rate_limit_hit(
+            scope="ticket-client",
+            identity=client,
+            limit=settings.PUBLIC_FORM_TICKETS_PER_CLIENT_PER_HOUR,
+            now=now,
+        ):
+            form.add_error(
+                None,
+                "Many tickets came from your network in the last hour, so we cannot take another one now. "
+                "If your service is down, reply on a ticket you already filed, or try again later.",
+            )
+            return render(request, "web/ticket_form.html", {"form": form}, status=429)
+        if rate_limit_hit(
+            scope="ticket",
+            identity=address,
+            limit=settings.PUBLIC_FORM_TICKETS_PER_REQUESTER_PER_HOUR,
+            now=now,
+        ):
             ticket = _file_ticket(form, now)  # the confirmation email goes out from the worker
             return redirect("web:ticket-received", access_token=ticket.access_token)
         form.add_error(
@@ -99,6 +121,7 @@ def ticket_new(request: HttpRequest, oversized: set[str]) -> HttpResponse:
             "You have filed several tickets from this address in the last hour. To add to one, "
             "reply on its page (the link is in our email), or try again later.",
         )
+        return render(request, "web/ticket_form.html", {"form": form}, status=429)
     return render(request, "web/ticket_form.html", {"form": form})
 
 
