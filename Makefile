@@ -62,6 +62,8 @@ lint: install
 
 check-deploy: install
 	SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') DEBUG=0 \
+	LEDGER_CHECKPOINT_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	LEDGER_CHECKPOINT_SINK=var/ledger-checkpoints.jsonl \
 	ALLOWED_HOSTS=support.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 bench: install

@@ -1,4 +1,5 @@
-"""`manage.py check`: the broker's visibility timeout must outlast every ETA a worker may hold.
+"""`manage.py check`: the broker's visibility timeout must outlast every ETA a worker may hold; and, with
+`--deploy`, the SLA ledger's checkpoints must be configured (a key and a sink).
 
 A worker holds an ETA task unacknowledged until its time comes; Redis hands a message unacknowledged for
 longer than the visibility timeout to another worker (that is how a killed worker's messages come back).
@@ -6,7 +7,7 @@ So the timeout must be above the furthest any task is scheduled ahead, or those 
 """
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Warning, register
 
 from escalation.paging.services import notifications
 from escalation.paging.services.alarms import ALARM_HORIZON_SECONDS
@@ -34,5 +35,24 @@ def check_visibility_timeout(app_configs=None, **kwargs) -> list[Error]:
             f"({longest_eta_seconds():g} s), or scheduled tasks are handed out twice.",
             hint="Raise BROKER_VISIBILITY_TIMEOUT (600 s by default).",
             id="support_desk.E001",
+        )
+    ]
+
+
+@register("support_desk", deploy=True)
+def check_ledger_checkpoints(app_configs=None, **kwargs) -> list[Warning]:
+    """Without a key and a sink no signed checkpoint leaves the database, and a rewritten ledger whose
+    later hashes were recomputed verifies (escalation/sla/README.md, "Checkpoints")."""
+    names = ("LEDGER_CHECKPOINT_KEY", "LEDGER_CHECKPOINT_SINK")
+    missing = [name for name in names if not getattr(settings, name, "")]
+    if not missing:
+        return []
+    return [
+        Warning(
+            f"{' and '.join(missing)} not set: no signed checkpoint of the SLA ledger is written, so a "
+            "rewrite of the ledger by someone with database access goes undetected.",
+            hint="Set LEDGER_CHECKPOINT_KEY (a long random secret, kept out of the database) and "
+            "LEDGER_CHECKPOINT_SINK (an append-only file path or an http(s) URL).",
+            id="support_desk.W001",
         )
     ]

@@ -17,6 +17,7 @@ from escalation.paging.services.notifications import (
 from escalation.paging.services.pages import page_send
 from escalation.paging.services.routing import route_waiting, shift_handoffs, ticket_route
 from escalation.sla.integrity import ledger_integrity_check
+from escalation.sla.services.checkpoints import ledger_checkpoint
 from escalation.sla.services.clock import sla_record_due_breaches
 
 EARLY_TOLERANCE_SECONDS = 2.0  # an ETA delivered this early is waited out here, not re-queued
@@ -109,6 +110,14 @@ def record_due_breaches() -> int:
 def verify_ledger_chain() -> bool:
     """Walk the SLA ledger's whole hash chain and keep the result for the reports (large ledgers)."""
     return bool(ledger_integrity_check(now=timezone.now()).verified)
+
+
+@shared_task(acks_late=True)
+def checkpoint_ledger() -> int | None:
+    """Sign the ledger's chain head and append it to LEDGER_CHECKPOINT_SINK (nothing when unconfigured);
+    the signed seq. A sink that refuses raises: the task fails loudly and the next run writes a new one."""
+    checkpoint = ledger_checkpoint(now=timezone.now())
+    return checkpoint.seq if checkpoint is not None else None
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)

@@ -490,6 +490,15 @@ LOGGING = {
     },
 }
 
+# --- SLA ledger checkpoints ------------------------------------------------------------------------
+# The chain head, signed with HMAC-SHA256 under this key (never stored in the database) and appended to
+# the sink (a file path: JSON lines; or an http(s) URL: a POST of the JSON) every LEDGER_CHECKPOINT_SECONDS
+# and by `manage.py ledger_checkpoint`. Unset, no checkpoint is written (`check --deploy` warns).
+# `manage.py verify_ledger --checkpoints FILE` checks the chain against the published copies.
+LEDGER_CHECKPOINT_KEY = env.str("LEDGER_CHECKPOINT_KEY", default="")
+LEDGER_CHECKPOINT_SINK = env.str("LEDGER_CHECKPOINT_SINK", default="")
+LEDGER_CHECKPOINT_SECONDS = env.float("LEDGER_CHECKPOINT_SECONDS", default=3600.0)
+
 # --- Beat schedule --------------------------------------------------------------------------------
 
 BREACH_SWEEP_INTERVAL_SECONDS = env.float("BREACH_SWEEP_INTERVAL_SECONDS", default=15.0)
@@ -517,4 +526,6 @@ CELERY_BEAT_SCHEDULE = {
     "fold-ticket-tallies": _every("tickets.tasks.fold_ticket_tallies", 30.0),
     # Large ledgers are verified here, not in a web request; the report page shows the last result.
     "verify-ledger-chain": _every("escalation.tasks.verify_ledger_chain", 300.0),
+    # The chain head, signed and published outside the database (escalation/sla/services/checkpoints.py).
+    "checkpoint-ledger": _every("escalation.tasks.checkpoint_ledger", LEDGER_CHECKPOINT_SECONDS),
 }

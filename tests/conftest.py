@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from django.db.backends.signals import connection_created
 from django.test import override_settings
 
 from tests.twilio_server import CREDENTIALS as TWILIO_TEST_CREDENTIALS
@@ -82,6 +83,19 @@ def _empty_cache():
 
     cache.clear()
     yield
+
+
+def _let_the_flush_truncate_the_ledger(sender, connection, **kwargs):
+    """The SLA ledger refuses TRUNCATE (escalation migration 0015) unless the session, as the tables' owner,
+    says `support_desk.allow_truncate = on`: every test connection does, so the flush that empties the
+    database after a transactional test (a TRUNCATE of every table) still works. Tests of the refusal
+    turn it off in their own transaction."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET support_desk.allow_truncate = 'on'")
+
+
+connection_created.connect(_let_the_flush_truncate_the_ledger)
 
 
 @pytest.fixture(scope="session")

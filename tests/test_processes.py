@@ -29,6 +29,8 @@ def test_check_deploy_is_clean_with_production_variables():
         "DEBUG": "0",
         "ALLOWED_HOSTS": "support.example.com",
         "DATABASE_URL": os.environ.get("DATABASE_URL", ""),
+        "LEDGER_CHECKPOINT_KEY": "a-long-random-checkpoint-key-" + "y" * 40,
+        "LEDGER_CHECKPOINT_SINK": "https://audit.example.com/ledger-checkpoints",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

@@ -8,15 +8,17 @@ shows the previous result, marked as being re-checked. Only one walk runs at a t
 """
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from itertools import islice
+from itertools import chain, islice
 
 from django.core.cache import cache
 from django.db import connection, transaction
 
 from escalation import enqueue
 from escalation.sla.models import LedgerHead
+from escalation.sla.services.checkpoints import Checkpoint, ledger_verify_checkpoints
 from escalation.sla.services.ledger import ledger_verify
 
 CACHE_KEY = "reports:ledger-integrity"
@@ -45,8 +47,11 @@ def _head_seq() -> int:
     return LedgerHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
 
 
-def ledger_walk(*, now: datetime) -> LedgerIntegrity:
-    """Walk the whole hash chain now.
+def ledger_walk(
+    *, now: datetime, checkpoints: Sequence[Checkpoint] = (), checkpoint_key: str = ""
+) -> LedgerIntegrity:
+    """Walk the whole hash chain now; with `checkpoints` (read from their published copies), also check
+    each one's signature under `checkpoint_key` and that the chain still has its hash at its seq.
 
     The walk and the head it ends on must see one snapshot, or rows appended meanwhile would look
     like a broken chain: on PostgreSQL it runs in a REPEATABLE READ transaction of its own.
@@ -58,7 +63,10 @@ def ledger_walk(*, now: datetime) -> LedgerIntegrity:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         rows = _head_seq()
-        faults = tuple(str(fault) for fault in islice(ledger_verify(), MAX_FAULTS))
+        found = ledger_verify()
+        if checkpoints:
+            found = chain(found, ledger_verify_checkpoints(checkpoints=checkpoints, key=checkpoint_key))
+        faults = tuple(str(fault) for fault in islice(found, MAX_FAULTS))
     return LedgerIntegrity(
         verified=not faults,
         rows=rows,

@@ -2,17 +2,41 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from escalation.sla.integrity import ledger_walk
+from escalation.sla.services.checkpoints import CheckpointError, checkpoint_key, checkpoints_read
 
 
 class Command(BaseCommand):
     help = (
         "Verify the SLA ledger's hash chain: every row's hash matches its contents and links to the row "
-        "before it, with no gaps. Exits non-zero naming the first bad row."
+        "before it, with no gaps. With --checkpoints FILE "
+        "(the JSON lines published to LEDGER_CHECKPOINT_SINK), "
+        "also every checkpoint's signature (LEDGER_CHECKPOINT_KEY) and that the chain still has each one's "
+        "hash at its seq. Exits non-zero naming the first bad row."
     )
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--checkpoints",
+            metavar="FILE",
+            help="A JSON-lines file of signed checkpoints, as published outside the database.",
+        )
+
     def handle(self, *args, **options) -> None:
+        checkpoints = []
+        if options["checkpoints"]:
+            key = checkpoint_key()
+            if not key:
+                raise CommandError("LEDGER_CHECKPOINT_KEY is not set: the checkpoints cannot be checked.")
+            try:
+                checkpoints = checkpoints_read(options["checkpoints"])  # before the walk's snapshot
+            except CheckpointError as exc:
+                raise CommandError(str(exc)) from exc
+            if not checkpoints:
+                raise CommandError(f"{options['checkpoints']} holds no checkpoint.")
         # One snapshot for the walk and the head it ends on, as the report page's check.
-        result = ledger_walk(now=timezone.now())
+        result = ledger_walk(now=timezone.now(), checkpoints=checkpoints, checkpoint_key=checkpoint_key())
         if result.faults:
             raise CommandError(f"SLA ledger chain is broken at {result.faults[0]}")
-        self.stdout.write(self.style.SUCCESS(f"SLA ledger verified: {result.rows} rows, chain intact."))
+        against = f", and matches {len(checkpoints)} signed checkpoints" if checkpoints else ""
+        message = f"SLA ledger verified: {result.rows} rows, chain intact{against}."
+        self.stdout.write(self.style.SUCCESS(message))

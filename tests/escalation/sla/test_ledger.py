@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
-from escalation.models import LedgerEntry, LedgerImmutable, Metric
+from escalation.models import LedgerEntry, LedgerHead, LedgerImmutable, Metric
 from escalation.sla.services.clock import sla_record_breach, sla_record_due_breaches
 from escalation.sla.services.ledger import GENESIS_HASH, entry_hash, ledger_append, ledger_verify
 from tests.factories import NOW, UserFactory, make_ticket
@@ -73,6 +73,41 @@ def test_postgresql_refuses_update_and_delete_behind_the_orms_back(statement):
     ):
         cursor.execute(statement)
     assert LedgerEntry.objects.filter(seq=1).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("table", ["escalation_ledgerentry", "escalation_ledgerhead"])
+def test_postgresql_refuses_truncate_of_the_ledger_and_its_head(table):
+    answered_tickets(2, UserFactory())
+    with (
+        pytest.raises(DatabaseError, match="append-only: TRUNCATE refused"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the test's inserts leave deferred checks
+        cursor.execute("SET LOCAL support_desk.allow_truncate = 'off'")  # the test session allows it
+        cursor.execute(f"TRUNCATE {table} CASCADE")
+    assert LedgerEntry.objects.count() == 2
+    assert LedgerHead.objects.get(pk=1).seq == 2
+    assert list(ledger_verify()) == []
+
+
+@pytest.mark.django_db
+def test_the_truncate_switch_is_refused_to_a_role_that_does_not_own_the_ledger():
+    answered_tickets(1, UserFactory())
+    with (
+        pytest.raises(DatabaseError, match="TRUNCATE refused"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("DROP ROLE IF EXISTS ledger_test_runtime")
+        cursor.execute("CREATE ROLE ledger_test_runtime")
+        cursor.execute("GRANT TRUNCATE ON escalation_ledgerentry TO ledger_test_runtime")
+        cursor.execute("SET LOCAL ROLE ledger_test_runtime")
+        cursor.execute("SET LOCAL support_desk.allow_truncate = 'on'")
+        cursor.execute("TRUNCATE escalation_ledgerentry")
+    assert LedgerEntry.objects.count() == 1
 
 
 def tamper(statement: str) -> None:
