@@ -52,14 +52,25 @@ class CustomerFactory(DjangoModelFactory):
 _sequence = iter(range(1, 10**9))
 
 
-def make_ticket(*, now: datetime = NOW, severity: str = Severity.GENERAL, email: str | None = None, **kwargs):
-    """A ticket filed through the real intake service, so its deadlines and events are real."""
+def make_ticket(
+    *,
+    now: datetime = NOW,
+    severity: str = Severity.GENERAL,
+    email: str | None = None,
+    trusted: bool = True,
+    **kwargs,
+):
+    """A ticket filed through the real intake service, so its deadlines and events are real.
+
+    From a trusted requester unless `trusted=False` (as an engineer filing it through the API would):
+    the customer's plan and voice pages. Tests of what an unconfirmed requester gets say so."""
     return ticket_file(
         subject=kwargs.pop("subject", "Stream drops every few minutes"),
         description=kwargs.pop("description", "Viewers in Lisbon see the player stall."),
         severity=severity,
         email=email or f"viewer{next(_sequence)}@nowhere.example",
         now=now,
+        trusted=trusted,
         **kwargs,
     ).ticket
 

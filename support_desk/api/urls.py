@@ -36,7 +36,13 @@ from .views.reports import (
 )
 from .views.root import ApiRootView
 from .views.sla import DeadlineView, LedgerView, SlaTargetCollectionView, SlaTargetDetailView
-from .views.tickets import TicketAcknowledgeView, TicketCollectionView, TicketDetailView, TicketMessagesView
+from .views.tickets import (
+    TicketAcknowledgeView,
+    TicketCollectionView,
+    TicketConfirmRequesterView,
+    TicketDetailView,
+    TicketMessagesView,
+)
 
 
 class _Converter:
@@ -87,6 +93,11 @@ v1 = [
         name="ticket-acknowledge",
     ),
     path("tickets/<reference:reference>/incident/", TicketIncidentView.as_view(), name="ticket-incident"),
+    path(
+        "tickets/<reference:reference>/confirm-requester/",
+        TicketConfirmRequesterView.as_view(),
+        name="ticket-confirm-requester",
+    ),
     path("public/tickets/<access_token:access_token>/", PublicTicketView.as_view(), name="public-ticket"),
     path(
         "public/tickets/<access_token:access_token>/messages/",

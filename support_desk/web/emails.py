@@ -13,7 +13,8 @@ from django.utils import translation
 
 from escalation.incidents.models import Incident, IncidentUpdate
 from escalation.zones import clock_words
-from tickets.models import CustomerContact, RequesterNotification, Status, Ticket
+from tickets.models import CustomerContact, Requester, RequesterNotification, Status, Ticket
+from tickets.services import confirmation_token
 
 from .presenters import SEVERITY_PLAIN, customer_promise
 
@@ -42,6 +43,12 @@ def customer_link(ticket: Ticket) -> str:
     """The ticket's private link, absolute: PUBLIC_BASE_URL (a local address in development)."""
     base = settings.PUBLIC_BASE_URL.rstrip("/") or DEVELOPMENT_BASE_URL
     return base + reverse("web:customer-ticket", args=[ticket.access_token])
+
+
+def confirmation_link(requester: Requester) -> str:
+    """The link that confirms the requester's address (a signed key, valid for a week)."""
+    base = settings.PUBLIC_BASE_URL.rstrip("/") or DEVELOPMENT_BASE_URL
+    return base + reverse("web:requester-confirm", args=[confirmation_token(requester)])
 
 
 def _incident_mail(notification: RequesterNotification, context: dict, now: datetime) -> tuple[str, str]:
@@ -83,6 +90,10 @@ class RequesterMailTemplates:
         context = {"ticket": ticket, "link": customer_link(ticket)}
         if notification.kind in (Kind.INCIDENT_NOTICE, Kind.INCIDENT_UPDATE):
             return _incident_mail(notification, context, now)
+        if notification.kind == Kind.CONFIRM_ADDRESS:
+            context |= {"confirm_link": confirmation_link(ticket.requester)}
+            subject = f"[{ticket.reference}] Confirm your address to get your support plan"
+            return subject, render_to_string("emails/confirm_address.txt", context)
         if notification.kind == Kind.RECEIVED:
             context |= {"promise": customer_promise(ticket, now), "severity": SEVERITY_PLAIN[ticket.severity]}
             subject = f"[{ticket.reference}] We received your ticket: {ticket.subject}"

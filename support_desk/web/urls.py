@@ -4,7 +4,7 @@ from django.urls import path, register_converter
 
 from tickets.models import ACCESS_TOKEN_PATTERN
 
-from .views import customers, desk, incidents, pages, reports
+from .views import confirmations, customers, desk, incidents, pages, reports
 
 
 class PrivateTokenConverter:
@@ -33,6 +33,7 @@ urlpatterns = [
         customers.customer_attachment,
         name="customer-attachment",
     ),
+    path("confirm/<str:token>/", confirmations.requester_confirm_page, name="requester-confirm"),
     # Engineers (staff).
     path("queue/", desk.queue, name="queue"),
     path("queue/live/", desk.queue_live, name="queue-live"),
@@ -43,6 +44,11 @@ urlpatterns = [
     path("tickets/<str:reference>/assign/", desk.ticket_assign_to, name="ticket-assign"),
     path("tickets/<str:reference>/take/", desk.ticket_take, name="ticket-take"),
     path("tickets/<str:reference>/severity/", desk.ticket_severity, name="ticket-severity"),
+    path(
+        "tickets/<str:reference>/confirm-requester/",
+        desk.ticket_confirm_requester,
+        name="ticket-confirm-requester",
+    ),
     path("tickets/<str:reference>/acknowledge/", desk.ticket_acknowledge, name="ticket-acknowledge"),
     path("tickets/<str:reference>/incident/", incidents.ticket_incident, name="ticket-incident"),
     path("tickets/<str:reference>/files/<int:attachment_id>/", desk.desk_attachment, name="desk-attachment"),

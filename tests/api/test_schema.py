@@ -17,6 +17,7 @@ DESIGNED = {
     ("patch", "/api/v1/tickets/{reference}/"),
     ("post", "/api/v1/tickets/{reference}/messages/"),
     ("post", "/api/v1/tickets/{reference}/acknowledge/"),
+    ("post", "/api/v1/tickets/{reference}/confirm-requester/"),
     ("get", "/api/v1/public/tickets/{access_token}/"),
     ("post", "/api/v1/public/tickets/{access_token}/messages/"),
     ("get", "/api/v1/customers/"),
@@ -52,6 +53,7 @@ BODYLESS_WRITES = {
     ("post", "/api/v1/auth/logout/"),
     ("post", "/api/v1/auth/logout-all/"),
     ("post", "/api/v1/tickets/{reference}/acknowledge/"),
+    ("post", "/api/v1/tickets/{reference}/confirm-requester/"),
     ("post", "/api/v1/integrations/{integration_id}/rotate/"),
 }
 

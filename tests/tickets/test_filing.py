@@ -11,6 +11,7 @@ from escalation.models import Alarm, TicketClock
 from tests.factories import NOW, CustomerFactory
 from tickets import services
 from tickets.models import (
+    CustomerContact,
     Event,
     Message,
     Plan,
@@ -23,6 +24,7 @@ from tickets.models import (
 
 pytestmark = pytest.mark.django_db
 
+REQUESTER = {"confirmed_at": None, "confirmed_by_id": None, "confirmation_sent_at": None}
 WRITTEN = [Requester, Ticket, TicketClock, Alarm, Message, Event, RequesterNotification, TicketTally]
 SKIPPED = {"id", "access_token", "requester_created_at"}
 
@@ -67,6 +69,8 @@ def premium():
 def test_filing_for_a_customer_writes_the_ticket_its_clock_alarms_message_event_and_email(
     premium, django_capture_on_commit_callbacks
 ):
+    # One of the customer's contacts: trusted, so the customer's plan at once.
+    CustomerContact.objects.create(customer=premium, email="ops@edge.streamco.example")
     since = _marks()
     with django_capture_on_commit_callbacks() as callbacks:
         filed = services.ticket_file(
@@ -79,7 +83,7 @@ def test_filing_for_a_customer_writes_the_ticket_its_clock_alarms_message_event_
         )
     rows = written(since)
     assert len(callbacks) == 2  # routing, and the confirmation email
-    assert rows["Requester"] == [{"email": "ops@edge.streamco.example", "name": "Ana"}]
+    assert rows["Requester"] == [REQUESTER | {"email": "ops@edge.streamco.example", "name": "Ana"}]
     assert rows["Ticket"] == [
         {
             "subject": "Edge down",
@@ -89,6 +93,7 @@ def test_filing_for_a_customer_writes_the_ticket_its_clock_alarms_message_event_
             "plan": "premium",
             "customer_id": "Customer:old",
             "requester_id": "Requester:1",
+            "requester_trusted": True,
             "assignee_id": None,
             "follow_up_of_id": None,
             "requester_timezone": "America/Sao_Paulo",
@@ -150,6 +155,7 @@ def test_filing_for_a_customer_writes_the_ticket_its_clock_alarms_message_event_
                 "plan": "premium",
                 "first_response_due_at": (NOW + timedelta(minutes=15)).isoformat(),
                 "resolution_due_at": (NOW + timedelta(hours=4)).isoformat(),
+                "requester_trusted": True,
             },
         }
     ]
@@ -199,7 +205,7 @@ def test_a_new_requester_without_a_name_is_recorded_nameless_on_the_standard_pla
         subject="a", description="b", severity=Severity.GENERAL, email="n@nobody.example", now=NOW
     )
     rows = written(since)
-    assert rows["Requester"] == [{"email": "n@nobody.example", "name": ""}]
+    assert rows["Requester"] == [REQUESTER | {"email": "n@nobody.example", "name": ""}]
     [ticket] = rows["Ticket"]
     assert (ticket["customer_id"], ticket["plan"], ticket["requester_timezone"]) == (None, "standard", "UTC")
     assert filed.ticket.customer is None
@@ -209,7 +215,12 @@ def test_the_most_specific_customer_domain_wins():
     CustomerFactory(name="Parent", plan=Plan.STANDARD, domains=["example.com"])
     child = CustomerFactory(name="Child", plan=Plan.PREMIUM, domains=["eu.example.com"])
     filed = services.ticket_file(
-        subject="a", description="b", severity=Severity.URGENT, email="ops@noc.eu.example.com", now=NOW
+        subject="a",
+        description="b",
+        severity=Severity.URGENT,
+        email="ops@noc.eu.example.com",
+        now=NOW,
+        trusted=True,
     )
     ticket = Ticket.objects.get(pk=filed.ticket.pk)
     assert (ticket.customer, ticket.plan) == (child, Plan.PREMIUM)
@@ -249,6 +260,7 @@ def _file_major():
         severity=Severity.MAJOR,
         email="noc@streamco.example",
         now=NOW,
+        trusted=True,
     )
 
 

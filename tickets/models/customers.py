@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -184,9 +185,20 @@ class CustomerContact(models.Model):
 
 
 class Requester(models.Model):
+    """Whoever files a ticket, by email address. A customer's domain alone proves nothing (anyone can type
+    an address): the requester is trusted once the address is confirmed, by the link emailed to it or by an
+    engineer (`confirmed_by`), or when it is one of the customer's contacts (`CustomerContact`)."""
+
     email = models.EmailField(max_length=254, unique=True)  # stored lower-cased
     name = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # Null with `confirmed_at` set: the requester followed the emailed link.
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The last confirmation email: at most one an hour to an address, however many tickets name it.
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>" if self.name else self.email

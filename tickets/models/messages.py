@@ -54,6 +54,7 @@ class EventType(models.TextChoices):
     INCIDENT_LINKED = "incident_linked", "Linked to an incident"
     INCIDENT_UNLINKED = "incident_unlinked", "Unlinked from an incident"
     INCIDENT_NOTICE = "incident_notice", "Incident notice to the customer's contacts"
+    REQUESTER_CONFIRMED = "requester_confirmed", "Requester confirmed"
 
 
 class Event(models.Model):
@@ -129,6 +130,7 @@ class RequesterNotification(models.Model):
         STATUS = "status", "Status changed"
         INCIDENT_NOTICE = "incident_notice", "Incident detected (to a customer contact)"
         INCIDENT_UPDATE = "incident_update", "Incident update (to a customer contact)"
+        CONFIRM_ADDRESS = "confirm_address", "Confirm your address (at most one an hour per address)"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

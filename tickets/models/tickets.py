@@ -74,6 +74,10 @@ class Ticket(models.Model):
         Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
     )
     requester = models.ForeignKey(Requester, on_delete=models.PROTECT, related_name="tickets")
+    # Whether the desk knows who filed it: an authorized contact, a confirmed address, or filed by an
+    # engineer or an incident. Until then a customer's domain earns only the standard plan, and no step
+    # pages anyone by voice (`tickets.services.trust`).
+    requester_trusted = models.BooleanField(default=False, db_default=False)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -5,7 +5,8 @@ writes an event, and tells the SLA clock what happened.
 
 One module per subject: `requesters`, `lifecycle` (filing, status, replies, assignment, severity,
 stale tickets), `tallies`, `attachments`, `edits` (the API's several-at-once edit), `customers` and
-`contacts` (a customer's contacts); the SLA side's own writes are `tickets.sla_writes`.
+`contacts` (a customer's contacts), `trust` (trusted requesters: confirming an address); the SLA
+side's own writes are `tickets.sla_writes`.
 """
 
 from .attachments import (
@@ -36,19 +37,33 @@ from .lifecycle import (
     ticket_reply,
 )
 from .requesters import (
+    Standing,
     customer_for_email,
     normalize_email,
     requester_get_or_create,
+    requester_standing,
 )
 from .tallies import (
     ticket_tallies_fold,
 )
+from .trust import (
+    CONFIRMATION_EMAIL_INTERVAL,
+    ConfirmationLinkInvalid,
+    confirmation_requester,
+    confirmation_token,
+    requester_confirm,
+)
 
 __all__ = [
     "AUTO_CLOSE_AFTER",
+    "CONFIRMATION_EMAIL_INTERVAL",
     "UNCHANGED",
+    "ConfirmationLinkInvalid",
     "FiledTicket",
+    "Standing",
     "attachment_add",
+    "confirmation_requester",
+    "confirmation_token",
     "customer_contact_create",
     "customer_contact_delete",
     "customer_contact_update",
@@ -57,7 +72,9 @@ __all__ = [
     "customer_update",
     "normalize_domain",
     "normalize_email",
+    "requester_confirm",
     "requester_get_or_create",
+    "requester_standing",
     "ticket_assign",
     "ticket_change_severity",
     "ticket_change_status",

@@ -32,7 +32,8 @@ from ..notifications import (
 from ..sla import sla_clock
 from ..states import InvalidTransition, TicketFacts, check_transition, status_after_assignment
 from .chain import Link, insert_chain
-from .requesters import customer_for_email, requester_link
+from .requesters import requester_link, requester_standing
+from .trust import confirmation_request
 
 AUTO_CLOSE_AFTER = timedelta(days=7)
 UNSET = object()
@@ -70,6 +71,7 @@ def ticket_file(
     customer: Customer | object | None = UNSET,
     acknowledge_receipt: bool = True,
     opened_by: AbstractBaseUser | None = None,
+    trusted: bool = False,
 ) -> FiledTicket:
     """File a ticket for the requester with `email`: its promises, clock and alarms, the description
     as its first message, and a `created` event. Routing is asked for, and the requester is sent the
@@ -80,12 +82,26 @@ def ticket_file(
     `acknowledge_receipt=False` sends no "received" email; `opened_by`, the engineer the first message
     is from, since the customer did not write it).
 
+    A domain is not proof: only a trusted requester (one of the customer's contacts, an address confirmed
+    before, or vouched for by the caller: `trusted`, or an engineer opening it) files under the
+    customer's plan. Anyone else at the domain files a standard-plan ticket with no customer, that pages
+    nobody by voice, and is sent a link to confirm the address (at most one an hour per address); once
+    confirmed, `requester_confirm` gives the ticket its customer and recomputes its clocks from the
+    filing time.
+
     The requester, the ticket, its message, its event, the email, its clock and its alarms are written
     in one statement. No savepoint: a caller's own transaction fails whole if filing fails (every
     caller lets it)."""
     requester = requester_link(email=email, name=name)
-    if customer is UNSET:
-        customer = customer_for_email(requester.obj.email)
+    trusted = trusted or opened_by is not None
+    claimed = None  # the customer an untrusted requester's domain names, until the address is confirmed
+    if customer is UNSET or not trusted:
+        standing = requester_standing(requester.obj.email)
+        trusted = trusted or standing.trusted
+        if customer is UNSET:
+            customer = standing.customer
+        if not trusted:
+            customer, claimed = None, customer
     ticket = Ticket(
         subject=subject,
         description=description,
@@ -94,7 +110,9 @@ def ticket_file(
         plan=customer.plan if customer else Plan.STANDARD,
         customer=customer,
         requester=requester.obj,
-        requester_timezone=requester_timezone or (customer.timezone if customer else ZoneInfo("UTC")),
+        requester_trusted=trusted,
+        # The zone promises are shown in: the browser's, else that of the customer the domain names.
+        requester_timezone=requester_timezone or _zone_of(customer or claimed),
         follow_up_of=follow_up_of,
         created_at=now,
         updated_at=now,
@@ -113,6 +131,8 @@ def ticket_file(
             "plan": ticket.plan,
             "first_response_due_at": ticket.first_response_due_at.isoformat(),
             "resolution_due_at": ticket.resolution_due_at.isoformat(),
+            "requester_trusted": trusted,
+            **({"claimed_customer": claimed.name} if claimed else {}),
             **({"follow_up_of": follow_up_of.reference} if follow_up_of else {}),
         },
     )
@@ -142,8 +162,14 @@ def ticket_file(
         _event(follow_up_of, EventType.FOLLOW_UP, now, follow_up=ticket.reference)
     if notification is not None:
         requester_notification_send_on_commit(notification)
+    if claimed is not None:
+        confirmation_request(ticket=ticket, event=event, now=now)
     signals.send_on_commit(signals.ticket_created, ticket)
     return FiledTicket(ticket=ticket, message=message, event=event)
+
+
+def _zone_of(customer: Customer | None) -> ZoneInfo:
+    return customer.timezone if customer else ZoneInfo("UTC")
 
 
 def _locked(ticket: Ticket) -> Ticket:
@@ -240,6 +266,7 @@ def ticket_reply(
             now=now,
             requester_timezone=ticket.requester_timezone,
             follow_up_of=ticket,
+            trusted=ticket.requester_trusted,  # the private link was emailed to the requester
         )
         return follow_up.message
     message = Message.objects.create(

@@ -1,9 +1,12 @@
 """Who files a ticket: requesters by their email address, and the customer their domain belongs to."""
 
+from dataclasses import dataclass
+
 from django.db import connections
 
 from ..models import (
     Customer,
+    CustomerContact,
     CustomerDomain,
     Requester,
 )
@@ -14,37 +17,64 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def customer_for_email(email: str) -> Customer | None:
-    """The customer whose email domains include the requester's domain (or a parent domain of it).
+@dataclass(frozen=True)
+class Standing:
+    """What the desk knows of an address before it files a ticket: the customer its domain names (the
+    most specific domain wins), whether the address is one of that customer's contacts, and whether it
+    was confirmed (by its emailed link or by an engineer)."""
 
-    The most specific domain wins: the candidates are the domain and its parents, so the longest one
-    matching. One query, read without the ORM's query building (it runs for every ticket filed)."""
-    domain = normalize_email(email).rsplit("@", 1)[-1]
-    labels = domain.split(".")
-    candidates = [".".join(labels[i:]) for i in range(len(labels) - 1)]
-    if not candidates:
-        return None
+    customer: Customer | None
+    contact: bool
+    confirmed: bool
+
+    @property
+    def trusted(self) -> bool:
+        return self.contact or self.confirmed
+
+
+def requester_standing(email: str) -> Standing:
+    """The `Standing` of `email`, in one query read without the ORM's query building (it runs for every
+    ticket filed): the candidates are the address's domain and its parents, the longest one matching."""
+    email = normalize_email(email)
+    labels = email.rsplit("@", 1)[-1].split(".")
+    candidates = [".".join(labels[i:]) for i in range(len(labels) - 1)] or [""]  # "" names no customer
     connection = connections[Customer.objects.db]
     with connection.cursor() as cursor:
         placeholders = ", ".join(["%s"] * len(candidates))  # a few shapes: domains have a few labels
-        cursor.execute(_CUSTOMER_BY_DOMAIN.format(placeholders=placeholders), candidates)
-        row = cursor.fetchone()
-    if row is None:
-        return None
+        cursor.execute(_STANDING.format(placeholders=placeholders), [email, email, *candidates])
+        *row, contact, confirmed = cursor.fetchone()
+    if row[_CUSTOMER_ID] is None:  # no domain matched
+        return Standing(customer=None, contact=False, confirmed=confirmed)
     values = []
     for f, value in zip(_CUSTOMER_FIELDS, row, strict=True):
         for converter in f.get_db_converters(connection):  # a zone name becomes its ZoneInfo
             value = converter(value, f, connection)
         values.append(value)
-    return Customer.from_db(connection.alias, [f.attname for f in _CUSTOMER_FIELDS], values)
+    customer = Customer.from_db(connection.alias, [f.attname for f in _CUSTOMER_FIELDS], values)
+    return Standing(customer=customer, contact=contact, confirmed=confirmed)
+
+
+def customer_for_email(email: str) -> Customer | None:
+    """The customer whose email domains include the requester's domain (or a parent domain of it)."""
+    return requester_standing(email).customer
 
 
 _CUSTOMER_FIELDS = Customer._meta.concrete_fields
-_CUSTOMER_COLUMNS = ", ".join(f'c."{f.column}"' for f in _CUSTOMER_FIELDS)
-_CUSTOMER_BY_DOMAIN = (  # names only: the candidates are a parameter
-    f'SELECT {_CUSTOMER_COLUMNS} FROM "{Customer._meta.db_table}" c '  # noqa: S608
-    f'JOIN "{CustomerDomain._meta.db_table}" d ON d.customer_id = c.id '
-    "WHERE d.domain IN ({placeholders}) ORDER BY length(d.domain) DESC LIMIT 1"
+_CUSTOMER_ID = [f.attname for f in _CUSTOMER_FIELDS].index("id")
+_STANDING = (  # noqa: S608 (table and column names only: the candidates and the address are parameters)
+    "SELECT {columns}, "
+    "(c.id IS NOT NULL AND EXISTS "
+    '(SELECT 1 FROM "{contacts}" k WHERE k.customer_id = c.id AND k.email = %s)), '
+    'EXISTS (SELECT 1 FROM "{requesters}" r WHERE r.email = %s AND r.confirmed_at IS NOT NULL) '
+    'FROM (SELECT 1) AS one LEFT JOIN "{customers}" c ON c.id = ('  # SQL that SQLite runs too
+    'SELECT d.customer_id FROM "{domains}" d '
+    "WHERE d.domain IN ({{placeholders}}) ORDER BY length(d.domain) DESC LIMIT 1)"
+).format(
+    columns=", ".join(f'c."{f.column}"' for f in _CUSTOMER_FIELDS),
+    contacts=CustomerContact._meta.db_table,
+    requesters=Requester._meta.db_table,
+    customers=Customer._meta.db_table,
+    domains=CustomerDomain._meta.db_table,
 )
 
 

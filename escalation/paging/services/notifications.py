@@ -164,6 +164,10 @@ def notifications_create(
     people = {target: _people(target, ticket, roster, now) for target in {item["target"] for item in notify}}
     for item in notify:
         channel = item["channel"]
+        if channel == Channel.VOICE and not ticket.requester_trusted:
+            # Nobody is woken by a call for a requester the desk does not know (an address at a
+            # customer's domain, not yet confirmed): the same person gets an SMS instead.
+            channel = Channel.SMS
         for person in people[item["target"]]:
             address = person.email if channel == Channel.EMAIL else person.phone
             missing = "email address" if channel == Channel.EMAIL else "phone number"

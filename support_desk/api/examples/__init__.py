@@ -19,7 +19,7 @@ from .incidents import (
 from .openapi import example
 from .reports import AVAILABILITY, BREACH, COVERAGE, CREDITS, INTEGRITY, REPORT, REPORT_ROW, TRENDS
 from .sla import DEADLINE, LEDGER_ENTRY, SLA_TARGET
-from .tickets import FILED_TICKET_DETAIL, PUBLIC_TICKET, SLA, TICKET, TICKET_DETAIL
+from .tickets import FILED_TICKET_DETAIL, PUBLIC_TICKET, REQUESTER_CONFIRMED, SLA, TICKET, TICKET_DETAIL
 
 __all__ = [
     "ALERTMANAGER_ACCEPTED",
@@ -46,6 +46,7 @@ __all__ = [
     "PUBLIC_TICKET",
     "REPORT",
     "REPORT_ROW",
+    "REQUESTER_CONFIRMED",
     "SLA",
     "SLA_TARGET",
     "TICKET",

@@ -26,6 +26,7 @@ TICKET = {
     "plan": "premium",
     "customer": {"id": 3, "name": "StreamCo", "plan": "premium"},
     "requester": {"email": "noc@streamco.example", "name": "Ana Lima"},
+    "requester_trusted": True,
     "assignee": "lena",
     "assignment_pinned_until": "2025-06-11T16:00:00Z",
     "follow_up_of": None,
@@ -138,4 +139,11 @@ PUBLIC_TICKET = {
         {"type": "created", "at": "2025-06-11T10:00:00Z", "data": {}},
         {"type": "status_changed", "at": "2025-06-11T10:00:01Z", "data": {"from": "new", "to": "open"}},
     ],
+}
+
+REQUESTER_CONFIRMED = {
+    "email": "ops@streamco.example",
+    "confirmed_at": "2025-06-11T10:05:00Z",
+    "confirmed_by": "lena",
+    "upgraded": ["SD-1043"],
 }

@@ -91,6 +91,12 @@ class TicketSerializer(serializers.Serializer):
     plan = serializers.ChoiceField(choices=Plan.choices, help_text="The plan in force when it was filed.")
     customer = CustomerBriefSerializer(allow_null=True)
     requester = RequesterSerializer()
+    requester_trusted = serializers.BooleanField(
+        help_text="The requester is one of the customer's contacts, confirmed their address, or an engineer "
+        "filed the ticket. False: filed from an unconfirmed address, so no customer, the standard plan and "
+        "no voice pages until the address is confirmed (by its emailed link, or by an engineer: "
+        "`POST .../confirm-requester/`)."
+    )
     assignee = serializers.SerializerMethodField()
     assignment_pinned_until = serializers.DateTimeField(
         allow_null=True,
@@ -243,3 +249,16 @@ class PublicTicketSerializer(serializers.Serializer):
 
 class PublicMessageCreateSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH)
+
+
+class RequesterConfirmationSerializer(serializers.Serializer):
+    email = serializers.EmailField(help_text="The requester's address, now confirmed.")
+    confirmed_at = serializers.DateTimeField(help_text="When it was first confirmed.")
+    confirmed_by = serializers.CharField(
+        allow_null=True, help_text="The engineer who confirmed it first; null: the requester, by the link."
+    )
+    upgraded = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The requester's open tickets this confirmation trusted: the customer, its plan, and their "
+        "deadlines recomputed from the filing time. Empty when it was confirmed before.",
+    )

@@ -12,9 +12,9 @@ from escalation.paging.selectors import ticket_detail_get
 from escalation.paging.services.acknowledgements import escalation_acknowledge
 from escalation.roster.services.engineers import is_engineer
 from escalation.sla.selectors import ticket_list_with_sla
-from tickets.models import Ticket
+from tickets.models import Requester, Ticket
 from tickets.selectors import PublicTicket, ticket_count, ticket_get
-from tickets.services import ticket_file, ticket_reply, ticket_update
+from tickets.services import requester_confirm, ticket_file, ticket_reply, ticket_update
 
 from .. import examples as ex
 from ..filters import TicketListQuery
@@ -25,6 +25,7 @@ from ..serializers.tickets import (
     MessageCreateSerializer,
     MessageSerializer,
     PublicTicketSerializer,
+    RequesterConfirmationSerializer,
     TicketCreateSerializer,
     TicketDetailSerializer,
     TicketSerializer,
@@ -126,6 +127,7 @@ class TicketCollectionView(ListApiView):
             name=data["requester"]["name"],
             requester_timezone=data.get("timezone"),
             now=now,
+            trusted=is_engineer(request.user),  # an engineer filing for a customer vouches for the address
         )
         ticket = filed.ticket
         if is_engineer(request.user):
@@ -253,3 +255,33 @@ class TicketAcknowledgeView(ApiView):
         ticket = _ticket_or_404(reference)
         escalation = escalation_acknowledge(ticket=ticket, user=request.user, via="api", now=timezone.now())
         return Response(AcknowledgementSerializer(escalation).data)
+
+
+class TicketConfirmRequesterView(ApiView):
+    permission_classes = [IsEngineer]
+
+    @extend_schema(
+        summary="Confirm the ticket's requester",
+        description="An engineer vouches for the requester's address, as the link emailed to it would: each "
+        "of the requester's open tickets filed while it was unconfirmed gets the customer its domain names, "
+        "that customer's plan and voice pages, with its deadlines recomputed from the filing time (a "
+        "`requester_confirmed` event on each). Confirming again changes nothing.",
+        parameters=[REFERENCE],
+        request=None,
+        responses={200: RequesterConfirmationSerializer, **errors(*WRITE, 404)},
+        examples=[ex.example("Confirmed", ex.REQUESTER_CONFIRMED, status=200)],
+    )
+    def post(self, request, reference: str):
+        ticket = _ticket_or_404(reference)
+        upgraded = requester_confirm(requester=ticket.requester, actor=request.user, now=timezone.now())
+        requester = Requester.objects.select_related("confirmed_by").get(pk=ticket.requester_id)
+        return Response(
+            RequesterConfirmationSerializer(
+                {
+                    "email": requester.email,
+                    "confirmed_at": requester.confirmed_at,
+                    "confirmed_by": requester.confirmed_by.get_username() if requester.confirmed_by else None,
+                    "upgraded": [t.reference for t in upgraded],
+                }
+            ).data
+        )

@@ -47,7 +47,21 @@ def describe_event(event: Event, names: Mapping[str, str] | None = None) -> str:
     kind = event.type
     if kind == EventType.CREATED:
         text = f"Filed as {data.get('severity', '?')} on the {data.get('plan', '?')} plan"
-        return text + (f", following up {data['follow_up_of']}" if data.get("follow_up_of") else "")
+        text += f", following up {data['follow_up_of']}" if data.get("follow_up_of") else ""
+        if data.get("claimed_customer"):
+            text += (
+                f"; the address is at {data['claimed_customer']}'s domain but unconfirmed: no customer, "
+                "no voice pages, and a link to confirm it emailed (at most one an hour)"
+            )
+        return text
+    if kind == EventType.REQUESTER_CONFIRMED:
+        who = f"by {actor}" if event.actor else "by the requester, with the emailed link"
+        text = f"Requester confirmed {who}"
+        if data.get("customer") and data.get("plan") != data.get("from_plan"):
+            text += f": {data['customer']}'s {data['plan']} plan, deadlines recomputed from the filing time"
+        elif data.get("customer"):
+            text += f": {data['customer']}, deadlines recomputed from the filing time"
+        return text + "; voice pages allowed"
     if kind in (EventType.ASSIGNED, EventType.HANDED_OFF):
         verb = "Handed off" if kind == EventType.HANDED_OFF else "Assigned"
         who = f" by {actor}" if event.actor else ""

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from support_desk.lockout import client_address
 from tickets.models import Ticket
 from tickets.selectors import ticket_get_by_access_token
-from tickets.services import attachment_add, normalize_email, ticket_file, ticket_reply
+from tickets.services import attachment_add, customer_for_email, normalize_email, ticket_file, ticket_reply
 
 from .. import selectors
 from ..forms import CustomerReplyForm, TicketForm
@@ -139,6 +139,9 @@ def ticket_received(request: HttpRequest, access_token: str) -> HttpResponse:
         "first_response_due": local_words(ticket.first_response_due_at, ticket.requester_timezone),
         "link": _private_link(request, ticket),
         "severity": SEVERITY_PLAIN[ticket.severity],
+        # At a customer's domain but not a known address: the confirmation link is in their mail.
+        "awaiting_confirmation": not ticket.requester_trusted
+        and customer_for_email(ticket.requester.email) is not None,
     }
     response = render(request, "web/ticket_received.html", context)
     response["X-Robots-Tag"] = ROBOTS

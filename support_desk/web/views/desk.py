@@ -23,7 +23,13 @@ from support_desk.paging import CountedPaginator
 from tickets.assignment import AssigneeOffShift, zoned_stamp
 from tickets.models import Status, Ticket
 from tickets.selectors import ticket_get
-from tickets.services import ticket_assign, ticket_change_severity, ticket_change_status, ticket_reply
+from tickets.services import (
+    requester_confirm,
+    ticket_assign,
+    ticket_change_severity,
+    ticket_change_status,
+    ticket_reply,
+)
 from tickets.states import TRANSITIONS, InvalidTransition
 
 from .. import selectors
@@ -288,6 +294,21 @@ def ticket_take(request: HttpRequest, reference: str) -> HttpResponse:
         messages.error(request, f"Cannot take this ticket: {refused.reason}.")
     else:
         messages.success(request, "The ticket is yours.")
+    return _back(ticket)
+
+
+@require_POST
+@engineer_required
+def ticket_confirm_requester(request: HttpRequest, reference: str) -> HttpResponse:
+    """An engineer vouches for the requester's address: their open tickets get their customer's plan."""
+    ticket = _ticket_for_action(reference)
+    upgraded = requester_confirm(requester=ticket.requester, actor=request.user, now=timezone.now())
+    references = ", ".join(t.reference for t in upgraded)
+    messages.success(
+        request,
+        f"{ticket.requester.email} is confirmed"
+        + (f"; its open tickets are trusted now: {references}." if upgraded else "."),
+    )
     return _back(ticket)
 
 
