@@ -18,6 +18,7 @@ from .contacts import (
 )
 from .customers import (
     customer_create,
+    customer_statement_link_rotate,
     customer_update,
     normalize_domain,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "customer_contact_update",
     "customer_create",
     "customer_for_email",
+    "customer_statement_link_rotate",
     "customer_update",
     "normalize_domain",
     "normalize_email",
