@@ -42,6 +42,9 @@ DESIGNED = {
     ("get", "/api/v1/integrations/"),
     ("post", "/api/v1/integrations/"),
     ("post", "/api/v1/integrations/{integration_id}/rotate/"),
+    ("post", "/api/v1/customers/{customer_id}/statement-link/"),
+    ("get", "/api/v1/customers/{customer_id}/statements/"),
+    ("get", "/api/v1/customers/{customer_id}/statements/{month}/"),
     ("post", "/api/v1/alerts/alertmanager/"),
     ("post", "/api/v1/alerts/events/"),
     ("get", "/api/v1/incidents/"),
@@ -53,6 +56,7 @@ BODYLESS_WRITES = {
     ("post", "/api/v1/auth/logout-all/"),
     ("post", "/api/v1/tickets/{reference}/acknowledge/"),
     ("post", "/api/v1/integrations/{integration_id}/rotate/"),
+    ("post", "/api/v1/customers/{customer_id}/statement-link/"),
 }
 
 
