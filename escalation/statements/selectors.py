@@ -31,7 +31,8 @@ def statement_get(*, customer_id: int, month: date) -> Statement | None:
 
 
 def customers_without_statement(*, month: date) -> list[Customer]:
-    """Every customer that has no statement of `month` yet, by id (one query)."""
+    """Every customer that has no statement of `month` yet, by id (one query). A customer added after
+    the month gets one too if asked (a backfill): it lists no rows and still carries the checkpoint."""
     made = Statement.objects.filter(month=month).values("customer_id")
     return list(Customer.objects.exclude(pk__in=made).order_by("pk"))
 

@@ -53,19 +53,14 @@ def statements_make_for_month(*, month: date, now: datetime) -> list[Statement]:
         return []
     key = checkpoint_key()
     figures = MonthFigures(month=month, now=now)
+    each = [(customer, figures.for_customer(customer)) for customer in customers]
+    # The head is read after every listed row was: its checkpoint covers them all.
+    checkpoint = checkpoint_take(now=now, key=key)
     made = []
     with transaction.atomic():
-        # Taken inside the transaction, after the month's rows were read: the head covers them all.
-        checkpoint = checkpoint_take(now=now, key=key or "unsigned")
-        if not key:
-            checkpoint = Checkpoint(seq=checkpoint.seq, hash=checkpoint.hash, at=checkpoint.at, signature="")
-        for customer in customers:
+        for customer, mine in each:
             document = statement_document(
-                customer=customer,
-                period=figures.period,
-                figures=figures.for_customer(customer),
-                checkpoint=checkpoint,
-                now=now,
+                customer=customer, period=figures.period, figures=mine, checkpoint=checkpoint, now=now
             )
             try:
                 with transaction.atomic():
