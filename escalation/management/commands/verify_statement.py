@@ -41,7 +41,8 @@ class Command(BaseCommand):
             raise CommandError(f"{about} does not verify:\n{details}")
         self.stdout.write(
             self.style.SUCCESS(
-                f"{about} verified: signature good, the ledger still holds its checkpoint "
+                f"{about} verified: {'signature good' if statement.signed_ok else 'no signature'}, "
+                f"the ledger still holds its checkpoint "
                 f"#{statement.checkpoint['seq']} and its {len(statement.rows)} rows."
             )
         )

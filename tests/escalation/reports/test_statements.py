@@ -166,3 +166,37 @@ def test_verify_ledger_takes_a_statement_json_as_its_checkpoint(history, keyed, 
     path.write_text(json.dumps(document))
     with pytest.raises(CommandError, match="signature does not match"):
         call_command("verify_ledger", "--checkpoints", str(path))
+
+
+def test_a_rewrite_is_named_from_the_csv_too_and_an_edited_csv_is_refused(history, keyed, tmp_path):
+    make_june()
+    statement = kabuki_statement(history)
+    path = tmp_path / "statement.csv"
+    data = statement_csv(statement.document, key=KEY)
+    path.write_text(data, encoding="utf-8", newline="")
+    a_first = LedgerEntry.objects.get(ticket=history.a, metric="first_response")
+    rewrite_as_the_owner(a_first.seq, met=False)
+    with pytest.raises(
+        CommandError, match=rf"ledger row #{a_first.seq} \({history.a.reference}\): rewritten"
+    ):
+        call_command("verify_statement", str(path))
+    path.write_text(data.replace(",yes\r\n", ",no\r\n", 1), encoding="utf-8", newline="")  # a row's "met"
+    with pytest.raises(CommandError, match="signature does not match"):
+        call_command("verify_statement", str(path))
+
+
+def test_an_unsigned_statement_is_checked_against_the_ledger_and_says_it_proves_little(
+    history, settings, tmp_path, capsys
+):
+    settings.LEDGER_CHECKPOINT_KEY = ""
+    make_june()
+    statement = kabuki_statement(history)
+    path = tmp_path / "statement.json"
+    path.write_text(statement_json(statement.document, signature=statement.signature))
+    settings.LEDGER_CHECKPOINT_KEY = KEY  # set since
+    call_command("verify_statement", str(path))
+    captured = capsys.readouterr()
+    assert "unsigned" in captured.err and "verified: no signature" in captured.out
+    settings.LEDGER_CHECKPOINT_KEY = ""
+    with pytest.raises(CommandError, match="LEDGER_CHECKPOINT_KEY is not set"):
+        call_command("verify_statement", str(path))
