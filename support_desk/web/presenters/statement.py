@@ -23,9 +23,10 @@ def statement_page(document: dict) -> dict:
         }
         for row in document["rows"]
     ]
+    order = [*METRIC_WORDS, "all"]  # each metric, then all together (the JSON holds them by name)
+    named = document["totals"]
     totals = [
-        {"label": METRIC_WORDS.get(name, "All metrics"), **figures}
-        for name, figures in document["totals"].items()
+        {"label": METRIC_WORDS.get(name, "All metrics"), **named[name]} for name in order if name in named
     ]
     return {
         "month": date.fromisoformat(document["month"] + "-01"),
