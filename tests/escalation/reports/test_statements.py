@@ -126,9 +126,8 @@ def test_a_downloaded_statement_verifies_and_any_edited_byte_fails(history, keye
     assert "verified" in capsys.readouterr().out
     assert statement_read(data, key=KEY).signed_ok is True
     assert statement_read(data, key="another key").signed_ok is False
-    # Every byte of the signed part, changed (a sample across the file keeps the test fast).
-    signed_part = len(data) - (80 if form == "csv" else 0)
-    for index in range(0, signed_part, max(1, signed_part // 97)):
+    # Every byte of the file, changed in turn (a few thousand HMACs: well under a second).
+    for index in range(len(data)):
         edited = bytearray(data)
         edited[index] = ord("0") if edited[index] != ord("0") else ord("1")
         try:
