@@ -49,6 +49,7 @@ from escalation.sla.models import (
     default_workdays,
     validate_workdays,
 )
+from escalation.statements.models import Statement
 
 __all__ = [
     "WORKDAYS_DEFAULT",
@@ -83,6 +84,7 @@ __all__ = [
     "PolicyStep",
     "Region",
     "SlaTarget",
+    "Statement",
     "Target",
     "TicketClock",
     "TwilioWebhookReceipt",

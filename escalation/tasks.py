@@ -16,9 +16,11 @@ from escalation.paging.services.notifications import (
 )
 from escalation.paging.services.pages import page_send
 from escalation.paging.services.routing import route_waiting, shift_handoffs, ticket_route
+from escalation.reports.periods import month_last_complete
 from escalation.sla.integrity import ledger_integrity_check
 from escalation.sla.services.checkpoints import ledger_checkpoint
 from escalation.sla.services.clock import sla_record_due_breaches
+from escalation.statements.services import statements_make_for_month
 
 EARLY_TOLERANCE_SECONDS = 2.0  # an ETA delivered this early is waited out here, not re-queued
 MAX_BATCHES_PER_TASK = 100  # a task fires at most this many batches, then leaves the rest to others
@@ -118,6 +120,14 @@ def checkpoint_ledger() -> int | None:
     the signed seq. A sink that refuses raises: the task fails loudly and the next run writes a new one."""
     checkpoint = ledger_checkpoint(now=timezone.now())
     return checkpoint.seq if checkpoint is not None else None
+
+
+@shared_task(acks_late=True)
+def make_monthly_statements() -> int:
+    """Each customer's statement of the month that ended last (only the missing ones: a second run, or
+    the next hour's, makes none). How many were made."""
+    now = timezone.now()
+    return len(statements_make_for_month(month=month_last_complete(now), now=now))
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)

@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
@@ -528,4 +529,10 @@ CELERY_BEAT_SCHEDULE = {
     "verify-ledger-chain": _every("escalation.tasks.verify_ledger_chain", 300.0),
     # The chain head, signed and published outside the database (escalation/sla/services/checkpoints.py).
     "checkpoint-ledger": _every("escalation.tasks.checkpoint_ledger", LEDGER_CHECKPOINT_SECONDS),
+    # Each customer's statement of the month just ended (escalation/statements/): every hour of the 1st
+    # (UTC), so a beat down at midnight still makes them; each run makes only the missing ones.
+    "make-monthly-statements": {
+        "task": "escalation.tasks.make_monthly_statements",
+        "schedule": crontab(minute=5, hour="*", day_of_month="1"),
+    },
 }

@@ -234,6 +234,15 @@ def customer_get(*, customer_id: int) -> Customer | None:
     return Customer.objects.prefetch_related("domains").filter(pk=customer_id).first()
 
 
+def customer_get_by_statement_token(*, statement_token: str) -> Customer | None:
+    """The customer a statement link opens (one indexed query, constant-time comparison), or None."""
+    if not access_token_well_formed(statement_token):
+        return None
+    customer = Customer.objects.filter(statement_token=statement_token).first()
+    found = customer.statement_token if customer is not None else ""
+    return customer if hmac.compare_digest(found.encode(), statement_token.encode()) and customer else None
+
+
 def customer_contact_list(*, customer_id: int) -> QuerySet[CustomerContact] | None:
     """The customer's contacts by id, or None when there is no such customer (one query to tell)."""
     if not Customer.objects.filter(pk=customer_id).exists():

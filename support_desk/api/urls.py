@@ -4,6 +4,8 @@ Path segments are matched tightly (references, tokens, usernames, ids of bounded
 malformed one is a 404 before any view or query runs.
 """
 
+from datetime import date
+
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.http import JsonResponse
@@ -36,6 +38,7 @@ from .views.reports import (
 )
 from .views.root import ApiRootView
 from .views.sla import DeadlineView, LedgerView, SlaTargetCollectionView, SlaTargetDetailView
+from .views.statements import StatementDetailView, StatementLinkRotateView, StatementListView
 from .views.tickets import (
     TicketAcknowledgeView,
     TicketCollectionView,
@@ -75,7 +78,20 @@ class IdConverter(_Converter):
 register_converter(ReferenceConverter, "reference")
 register_converter(AccessTokenConverter, "access_token")
 register_converter(UsernameConverter, "username")
+
+
+class MonthConverter(_Converter):
+    regex = r"[0-9]{4}-(?:0[1-9]|1[0-2])"
+
+    def to_python(self, value: str) -> date:
+        return date(int(value[:4]), int(value[5:]), 1)
+
+    def to_url(self, value) -> str:
+        return value.strftime("%Y-%m") if isinstance(value, date) else str(value)
+
+
 register_converter(IdConverter, "id")
+register_converter(MonthConverter, "month")
 
 app_name = "api"
 
@@ -115,6 +131,17 @@ v1 = [
         "customers/<id:customer_id>/contacts/<id:contact_id>/",
         CustomerContactDetailView.as_view(),
         name="customer-contact",
+    ),
+    path(
+        "customers/<id:customer_id>/statement-link/",
+        StatementLinkRotateView.as_view(),
+        name="customer-statement-link",
+    ),
+    path("customers/<id:customer_id>/statements/", StatementListView.as_view(), name="customer-statements"),
+    path(
+        "customers/<id:customer_id>/statements/<month:month>/",
+        StatementDetailView.as_view(),
+        name="customer-statement",
     ),
     path("engineers/", EngineerCollectionView.as_view(), name="engineers"),
     path("engineers/on-shift/", OnShiftView.as_view(), name="engineers-on-shift"),

@@ -1,10 +1,12 @@
 """The server-rendered web pages (DESIGN.md, "Web"): composes the tickets and escalation apps."""
 
+from datetime import date
+
 from django.urls import path, register_converter
 
 from tickets.models import ACCESS_TOKEN_PATTERN
 
-from .views import confirmations, customers, desk, incidents, pages, reports
+from .views import confirmations, customers, desk, incidents, pages, reports, statements
 
 
 class PrivateTokenConverter:
@@ -19,7 +21,20 @@ class PrivateTokenConverter:
         return str(value)
 
 
+class StatementMonthConverter:
+    """A calendar month, YYYY-MM, as its first day; anything else is a 404."""
+
+    regex = r"[0-9]{4}-(?:0[1-9]|1[0-2])"
+
+    def to_python(self, value: str) -> date:
+        return date(int(value[:4]), int(value[5:]), 1)
+
+    def to_url(self, value) -> str:
+        return value.strftime("%Y-%m") if isinstance(value, date) else str(value)
+
+
 register_converter(PrivateTokenConverter, "private_token")
+register_converter(StatementMonthConverter, "statement_month")
 
 app_name = "web"
 
@@ -34,6 +49,23 @@ urlpatterns = [
         name="customer-attachment",
     ),
     path("confirm/<str:token>/", confirmations.requester_confirm_page, name="requester-confirm"),
+    # A customer's monthly SLA statements: the key in the link is the permission.
+    path("statements/<private_token:statement_token>/", statements.statement_months, name="statements"),
+    path(
+        "statements/<private_token:statement_token>/<statement_month:month>/",
+        statements.statement_detail,
+        name="statement",
+    ),
+    path(
+        "statements/<private_token:statement_token>/<statement_month:month>.json",
+        statements.statement_json_download,
+        name="statement-json",
+    ),
+    path(
+        "statements/<private_token:statement_token>/<statement_month:month>.csv",
+        statements.statement_csv_download,
+        name="statement-csv",
+    ),
     # Engineers (staff).
     path("queue/", desk.queue, name="queue"),
     path("queue/live/", desk.queue_live, name="queue-live"),

@@ -34,6 +34,7 @@ def test_a_manager_adds_a_customer_and_its_requesters_file_under_its_plan(as_man
         "monthly_fee": "0.00",
         "currency": "USD",
         "created_at": response.json()["created_at"],
+        "statement_link": f"http://testserver/statements/{customer.statement_token}/",
     }
     ticket = make_ticket(email="noc@eu.kabuki.example")
     assert (ticket.customer, ticket.plan) == (customer, Plan.PREMIUM)

@@ -5,12 +5,14 @@ a login that is not staff; an engineer; a manager. A requester's token opens onl
 endpoints of its own ticket (those are called with it in the path).
 """
 
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth import get_user_model
 
 from escalation.models import SlaTarget
+from escalation.statements.services import statements_make_for_month
 from tests.api.conftest import client_for
 from tests.factories import CustomerFactory, make_page, make_ticket
 from tickets.models import CustomerContact, Severity
@@ -72,6 +74,20 @@ ENDPOINTS = {
         None,
         (401, 401, 403, 403, 204),
     ),
+    # Statements: the customer reads them behind the link; managers (not engineers) hold and rotate it.
+    "rotate a statement link": (
+        "post",
+        "/api/v1/customers/{customer}/statement-link/",
+        None,
+        (401, 401, 403, 403, 200),
+    ),
+    "statements": ("get", "/api/v1/customers/{customer}/statements/", None, (401, 401, 403, 403, 200)),
+    "a statement": (
+        "get",
+        "/api/v1/customers/{customer}/statements/2025-05/",
+        None,
+        (401, 401, 403, 403, 200),
+    ),
     "engineers": ("get", "/api/v1/engineers/", None, (401, 401, 403, 200, 200)),
     "add an engineer": (
         "post",
@@ -108,6 +124,7 @@ def world(engineer, manager):
     make_page(ticket)
     non_staff = get_user_model().objects.create_user("viewer", password="not-staff-2026")
     customer = CustomerFactory(name="StreamCo")
+    statements_make_for_month(month=date(2025, 5, 1), now=datetime(2025, 6, 1, 1, 0, tzinfo=UTC))
     return SimpleNamespace(
         ticket=ticket,
         customer=customer,

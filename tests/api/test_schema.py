@@ -43,6 +43,9 @@ DESIGNED = {
     ("get", "/api/v1/integrations/"),
     ("post", "/api/v1/integrations/"),
     ("post", "/api/v1/integrations/{integration_id}/rotate/"),
+    ("post", "/api/v1/customers/{customer_id}/statement-link/"),
+    ("get", "/api/v1/customers/{customer_id}/statements/"),
+    ("get", "/api/v1/customers/{customer_id}/statements/{month}/"),
     ("post", "/api/v1/alerts/alertmanager/"),
     ("post", "/api/v1/alerts/events/"),
     ("get", "/api/v1/incidents/"),
@@ -55,6 +58,7 @@ BODYLESS_WRITES = {
     ("post", "/api/v1/tickets/{reference}/acknowledge/"),
     ("post", "/api/v1/tickets/{reference}/confirm-requester/"),
     ("post", "/api/v1/integrations/{integration_id}/rotate/"),
+    ("post", "/api/v1/customers/{customer_id}/statement-link/"),
 }
 
 

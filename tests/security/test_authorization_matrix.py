@@ -4,11 +4,14 @@ The REST API has its own table in tests/api/test_permissions.py. Callers: anonym
 (holding only the private link); a logged-in user who is not staff; an engineer; a manager.
 """
 
+from datetime import UTC, date, datetime
+
 import pytest
 from django.contrib.auth import get_user_model
 
 from escalation.roster.services.engineers import manager_ensure
-from tests.factories import make_engineer, make_ticket
+from escalation.statements.services import statements_make_for_month
+from tests.factories import CustomerFactory, make_engineer, make_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +27,15 @@ MATRIX = [
     ("get", "/t/{token}/received/", None, (200, 200, 200, 200, 200)),
     ("get", "/t/not-a-real-token-at-all-000000000000000000/", None, (404, 404, 404, 404, 404)),
     ("post", "/t/{token}/", {"body": "Any news?"}, (302, 302, 302, 302, 302)),
+    # A customer's statements: the link's key is the permission, whoever holds it, logged in or not.
+    ("get", "/statements/{statement_token}/", None, (200,) * 5),
+    ("get", "/statements/{statement_token}/2025-05/", None, (200,) * 5),
+    ("get", "/statements/{statement_token}/2025-05.json", None, (200,) * 5),
+    ("get", "/statements/{statement_token}/2025-05.csv", None, (200,) * 5),
+    ("get", "/statements/{statement_token}/2025-04/", None, (404,) * 5),
+    ("post", "/statements/{statement_token}/", {}, (405,) * 5),
+    ("get", "/statements/not-a-real-token-at-all-000000000000000000/", None, (404,) * 5),
+    ("get", "/statements/{token}/", None, (404,) * 5),  # a ticket's key opens no statements
     ("get", "/queue/", None, (LOGIN, LOGIN, 403, 200, 200)),
     ("get", "/queue/live/", None, (LOGIN, LOGIN, 403, 200, 200)),
     ("get", "/tickets/{reference}/", None, (LOGIN, LOGIN, 403, 200, 200)),
@@ -74,8 +86,11 @@ MATRIX = [
 def world(client):
     ticket = make_ticket(severity="urgent")
     engineer = make_engineer("lena")
+    customer = CustomerFactory(name="StreamCo")
+    statements_make_for_month(month=date(2025, 5, 1), now=datetime(2025, 6, 1, 1, 0, tzinfo=UTC))
     return {
         "ticket": ticket,
+        "customer": customer,
         "non_staff": get_user_model().objects.create_user("visitor", password="x-Very-long-9"),
         "engineer": engineer.user,
         "manager": manager_ensure(username="maria", name="Maria Santos"),
@@ -89,7 +104,11 @@ def world(client):
 def test_who_may_call_what(client, world, settings, method, path, data, expected, role):
     settings.TWILIO_AUTH_TOKEN = "test-auth-token"
     ticket = world["ticket"]
-    url = path.format(token=ticket.access_token, reference=ticket.reference)
+    url = path.format(
+        token=ticket.access_token,
+        reference=ticket.reference,
+        statement_token=world["customer"].statement_token,
+    )
     if role in ("non_staff", "engineer", "manager"):
         client.force_login(world[role])
     response = getattr(client, method)(url, data) if data is not None else getattr(client, method)(url)

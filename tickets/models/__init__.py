@@ -13,6 +13,7 @@ from .customers import (
     CustomerDomain,
     Plan,
     Requester,
+    new_statement_token,
 )
 from .messages import (
     ATTACHMENT_CONTENT_TYPES,
@@ -75,4 +76,5 @@ __all__ = [
     "access_token_well_formed",
     "attachment_path",
     "new_access_token",
+    "new_statement_token",
 ]

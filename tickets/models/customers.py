@@ -1,5 +1,6 @@
 """Customers, their plans, email domains and credit rules, and the requesters who file tickets."""
 
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -12,6 +13,14 @@ from timezone_field import TimeZoneField
 class Plan(models.TextChoices):
     STANDARD = "standard", "Standard"
     PREMIUM = "premium", "Premium"
+
+
+STATEMENT_TOKEN_BYTES = 32
+
+
+def new_statement_token() -> str:
+    """The key of a customer's statement link (`/statements/<token>/`): unguessable, as a ticket's."""
+    return secrets.token_urlsafe(STATEMENT_TOKEN_BYTES)
 
 
 class Customer(models.Model):
@@ -35,6 +44,11 @@ class Customer(models.Model):
         help_text="ISO 4217 code of the monthly fee, e.g. USD.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The customer has no account: this key in the link opens their monthly SLA statements. Managers
+    # rotate it (the old link stops working at once).
+    statement_token = models.CharField(
+        max_length=64, unique=True, default=new_statement_token, editable=False
+    )
 
     class Meta:
         ordering = ["name"]

@@ -19,6 +19,7 @@ from .contacts import (
 )
 from .customers import (
     customer_create,
+    customer_statement_link_rotate,
     customer_update,
     normalize_domain,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "customer_contact_update",
     "customer_create",
     "customer_for_email",
+    "customer_statement_link_rotate",
     "customer_update",
     "normalize_domain",
     "normalize_email",

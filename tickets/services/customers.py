@@ -11,6 +11,7 @@ from ..models import (
     Customer,
     CustomerDomain,
     Plan,
+    new_statement_token,
 )
 
 # --- Customers ------------------------------------------------------------------------------------
@@ -107,3 +108,12 @@ def customer_update(
             CustomerDomain(customer=customer, domain=domain) for domain in domains if domain not in existing
         )
     return customer
+
+
+def customer_statement_link_rotate(*, customer_id: int) -> Customer | None:
+    """Give the customer a new statement link key: the old link stops working at once. None when there
+    is no such customer."""
+    token = new_statement_token()
+    if not Customer.objects.filter(pk=customer_id).update(statement_token=token):
+        return None
+    return Customer.objects.prefetch_related("domains").get(pk=customer_id)

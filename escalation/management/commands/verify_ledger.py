@@ -1,15 +1,34 @@
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from escalation.sla.integrity import ledger_walk
-from escalation.sla.services.checkpoints import CheckpointError, checkpoint_key, checkpoints_read
+from escalation.sla.services.checkpoints import Checkpoint, CheckpointError, checkpoint_key, checkpoints_read
+from escalation.statements.document import StatementFileError, is_statement_json, statement_read
+
+
+def _checkpoints_in(path: str, key: str) -> list[Checkpoint]:
+    """The checkpoints of a JSON-lines file, or the one a statement's JSON carries."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise CheckpointError(f"cannot read {path}: {exc}") from exc
+    if is_statement_json(data.decode("utf-8", "replace")):
+        statement = statement_read(data, key=key)
+        if statement.signed_ok is False:
+            raise StatementFileError(
+                f"{path}: the statement's signature does not match (changed after it was made)"
+            )
+        return [Checkpoint(**statement.checkpoint)]
+    return checkpoints_read(path)
 
 
 class Command(BaseCommand):
     help = (
         "Verify the SLA ledger's hash chain: every row's hash matches its contents and links to the row "
         "before it, with no gaps. With --checkpoints FILE "
-        "(the JSON lines published to LEDGER_CHECKPOINT_SINK), "
+        "(the JSON lines published to LEDGER_CHECKPOINT_SINK, or a customer's statement JSON), "
         "also every checkpoint's signature (LEDGER_CHECKPOINT_KEY) and that the chain still has each one's "
         "hash at its seq. Exits non-zero naming the first bad row."
     )
@@ -18,7 +37,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--checkpoints",
             metavar="FILE",
-            help="A JSON-lines file of signed checkpoints, as published outside the database.",
+            help="A JSON-lines file of signed checkpoints, as published outside the database, or a "
+            "customer's statement JSON (its checkpoint).",
         )
 
     def handle(self, *args, **options) -> None:
@@ -28,8 +48,8 @@ class Command(BaseCommand):
             if not key:
                 raise CommandError("LEDGER_CHECKPOINT_KEY is not set: the checkpoints cannot be checked.")
             try:
-                checkpoints = checkpoints_read(options["checkpoints"])  # before the walk's snapshot
-            except CheckpointError as exc:
+                checkpoints = _checkpoints_in(options["checkpoints"], key)  # before the walk's snapshot
+            except (CheckpointError, StatementFileError) as exc:
                 raise CommandError(str(exc)) from exc
             if not checkpoints:
                 raise CommandError(f"{options['checkpoints']} holds no checkpoint.")

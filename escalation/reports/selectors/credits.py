@@ -47,14 +47,14 @@ def credit_terms_by_plan() -> dict[str, CreditTerms]:
     }
 
 
-def credit_list_for_month(*, month: date, now: datetime) -> MonthCredits:
-    """Per customer with a breach in the calendar month (UTC): the breaches the rule of their plan
-    counts and the credit they are owed; not final while the month runs at `now`. Two queries: the
-    counts per customer, and the rules."""
+def credit_list_for_month(*, month: date, now: datetime, customer_id: int | None = None) -> MonthCredits:
+    """Per customer with a breach in the calendar month (UTC) (or the one asked for, if it had one): the
+    breaches the rule of their plan counts and the credit they are owed; not final while the month runs
+    at `now`. Two queries: the counts per customer, and the rules."""
     period = month_period(month)
     major_first_response = Q(severity=Severity.MAJOR, metric=FIRST_RESPONSE)
     rows = (
-        decided_cycles(ReportFilters(period=period))
+        decided_cycles(ReportFilters(period=period, customer_id=customer_id))
         .filter(met=False, customer__isnull=False)
         .values(
             "customer_id",

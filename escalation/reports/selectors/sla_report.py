@@ -182,3 +182,34 @@ def sla_report_get(*, filters: ReportFilters, group_by: str) -> SlaReport:
         total = cycles.aggregate(**_report_aggregates())
     groups = [_report_row(values, values[key_column], values[label_column]) for values in grouped]
     return SlaReport(filters=filters, group_by=group_by, groups=groups, total=_report_row(total, None, None))
+
+
+@dataclass(frozen=True)
+class MetricTotals(Compliance):
+    metric: str | None  # None: all metrics together
+    met: int
+    breached: int
+
+
+def sla_totals_by_metric(*, filters: ReportFilters) -> list[MetricTotals]:
+    """The decided cycles met and breached per metric (every metric, in `Metric` order) and in total,
+    counted as the report counts them. One query."""
+    counts = {
+        row["metric"]: row
+        for row in decided_cycles(filters)
+        .values("metric")
+        .annotate(n_met=Count("pk", filter=Q(met=True)), n_breached=Count("pk", filter=Q(met=False)))
+        .order_by("metric")
+    }
+    totals = [
+        MetricTotals(
+            metric=metric,
+            met=counts.get(metric, {}).get("n_met", 0),
+            breached=counts.get(metric, {}).get("n_breached", 0),
+        )
+        for metric in Metric.values
+    ]
+    return [
+        *totals,
+        MetricTotals(metric=None, met=sum(t.met for t in totals), breached=sum(t.breached for t in totals)),
+    ]

@@ -3,7 +3,7 @@
 One module per API area; the views import this package (`from .. import examples as ex`) and find every
 example here by its name."""
 
-from .customers import CUSTOMER, CUSTOMER_CONTACT
+from .customers import CUSTOMER, CUSTOMER_CONTACT, STATEMENT, STATEMENT_SUMMARY
 from .engineers import ENGINEER, ENGINEER_READ_ONLY
 from .incidents import (
     ALERTMANAGER_ACCEPTED,
@@ -49,6 +49,8 @@ __all__ = [
     "REQUESTER_CONFIRMED",
     "SLA",
     "SLA_TARGET",
+    "STATEMENT",
+    "STATEMENT_SUMMARY",
     "TICKET",
     "TICKET_DETAIL",
     "TRENDS",

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.urls import reverse
 from rest_framework import serializers
 
 from tickets.models import Plan
@@ -20,9 +21,21 @@ class CustomerSerializer(serializers.Serializer):
     monthly_fee = serializers.DecimalField(max_digits=12, decimal_places=2)
     currency = serializers.CharField()
     created_at = serializers.DateTimeField()
+    statement_link = serializers.SerializerMethodField(
+        help_text="The customer's private link to their monthly SLA statements (no account: whoever holds "
+        "it can read them). Give it to the customer; rotate it with POST .../statement-link/."
+    )
 
     def get_email_domains(self, customer) -> list[str]:
         return sorted(domain.domain for domain in customer.domains.all())
+
+    def get_statement_link(self, customer) -> str:
+        return statement_link(customer, self.context.get("request"))
+
+
+def statement_link(customer, request) -> str:
+    path = reverse("web:statements", args=[customer.statement_token])
+    return request.build_absolute_uri(path) if request is not None else path
 
 
 class CustomerWriteSerializer(serializers.Serializer):

@@ -63,7 +63,8 @@ class CustomerCollectionView(ListApiView):
         data = self.body(CustomerWriteSerializer)
         customer = customer_create(**data)
         return Response(
-            CustomerSerializer(customer_get(customer_id=customer.pk)).data, status=status.HTTP_201_CREATED
+            CustomerSerializer(customer_get(customer_id=customer.pk), context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
         )
 
 
@@ -77,7 +78,7 @@ class CustomerDetailView(ApiView):
         examples=[ex.example("A customer", ex.CUSTOMER, status=200)],
     )
     def get(self, request, customer_id: int):
-        return Response(CustomerSerializer(customer_or_404(customer_id)).data)
+        return Response(CustomerSerializer(customer_or_404(customer_id), context={"request": request}).data)
 
     @extend_schema(
         summary="Change a customer",
@@ -94,4 +95,6 @@ class CustomerDetailView(ApiView):
     def patch(self, request, customer_id: int):
         changes = self.body(CustomerWriteSerializer, partial=True)
         customer = customer_update(customer=customer_or_404(customer_id), **changes)
-        return Response(CustomerSerializer(customer_get(customer_id=customer.pk)).data)
+        return Response(
+            CustomerSerializer(customer_get(customer_id=customer.pk), context={"request": request}).data
+        )
