@@ -2,9 +2,9 @@
 
 A private link (`/t/<token>/`, `/api/v1/public/tickets/<token>/`) is the key to a ticket: whoever reads
 it in a log can read and answer the ticket; a statement link (`/statements/<token>/`) opens a customer's
-SLA statements. `RedactAccessTokens` rewrites such paths, wherever they
-appear in a line (request line, Referer, a message, a traceback), and `token=`-style query values, to
-`<redacted>`. It is installed on every handler: Django's LOGGING (settings.py), gunicorn's access and
+SLA statements; a confirmation link (`/confirm/<key>/`) confirms a requester's address.
+`RedactAccessTokens` rewrites such paths, wherever they appear in a line (request line, Referer, a
+message, a traceback), and `token=`-style query values, to `<redacted>`. It is installed on every handler: Django's LOGGING (settings.py), gunicorn's access and
 error logs (support_desk/gunicorn_conf.py) and Celery's (support_desk/celery.py).
 """
 
@@ -15,7 +15,7 @@ REDACTED = "<redacted>"
 
 # The segment after a private-link prefix, whatever its length or alphabet (a mistyped token is still
 # most of a token); and the value of a token-like query parameter.
-_PATH_TOKEN = re.compile(r"(/t/|/api/v1/public/tickets/|/statements/)[^/?#\s\"'<>]+")
+_PATH_TOKEN = re.compile(r"(/t/|/api/v1/public/tickets/|/statements/|/confirm/)[^/?#\s\"'<>]+")
 _QUERY_TOKEN = re.compile(r"([?&;](?:access_token|access-token|token)=)[^&#\s\"'<>]+", re.IGNORECASE)
 
 

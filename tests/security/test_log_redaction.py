@@ -47,6 +47,10 @@ TOKEN = "Zq7-secretTOKENvalue_0123456789abcdef"
         (f"/x/?a=1&access_token={TOKEN}", "/x/?a=1&access_token=<redacted>"),
         ("Not Found: /t/short/", "Not Found: /t/<redacted>/"),
         (f"GET /statements/{TOKEN}/2025-06.json", "GET /statements/<redacted>/2025-06.json"),
+        (
+            "POST /confirm/eyJyIjo0LCJlIjoiYUBiLmMifQ:1tXYZa:sig-nature_x/ HTTP/1.1",
+            "POST /confirm/<redacted>/ HTTP/1.1",
+        ),
         ("GET /queue/?page=2 HTTP/1.1", "GET /queue/?page=2 HTTP/1.1"),
         ("GET /tickets/SD-1001/ HTTP/1.1", "GET /tickets/SD-1001/ HTTP/1.1"),
     ],
