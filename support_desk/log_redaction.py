@@ -4,8 +4,9 @@ A private link (`/t/<token>/`, `/api/v1/public/tickets/<token>/`) is the key to 
 it in a log can read and answer the ticket; a statement link (`/statements/<token>/`) opens a customer's
 SLA statements; a confirmation link (`/confirm/<key>/`) confirms a requester's address.
 `RedactAccessTokens` rewrites such paths, wherever they appear in a line (request line, Referer, a
-message, a traceback), and `token=`-style query values, to `<redacted>`. It is installed on every handler: Django's LOGGING (settings.py), gunicorn's access and
-error logs (support_desk/gunicorn_conf.py) and Celery's (support_desk/celery.py).
+message, a traceback), and `token=`-style query values, to `<redacted>`. It is installed on every
+handler: Django's LOGGING (settings.py), gunicorn's access and error logs (support_desk/gunicorn_conf.py)
+and Celery's (support_desk/celery.py).
 """
 
 import logging
