@@ -7,6 +7,7 @@ outermost of them saw). Counts live in the default cache, shared by the web proc
 
 import hashlib
 
+from django.conf import settings
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -24,6 +25,27 @@ class ClientAddressThrottle(SimpleRateThrottle):
 
 class TicketIntakeThrottle(ClientAddressThrottle):
     scope = "ticket_intake"
+
+
+class RequesterIntakeThrottle(SimpleRateThrottle):
+    """New tickets per requester address, from any client: the public form's limit
+    (PUBLIC_FORM_TICKETS_PER_REQUESTER_PER_HOUR), so the API is no way around it. Engineers are not
+    throttled; a body without an address is left to validation (a 400)."""
+
+    scope = "ticket_intake_requester"
+
+    def get_rate(self):
+        return f"{settings.PUBLIC_FORM_TICKETS_PER_REQUESTER_PER_HOUR}/hour"
+
+    def get_cache_key(self, request, view):
+        if is_engineer(request.user):
+            return None
+        requester = request.data.get("requester") if isinstance(request.data, dict) else None
+        email = requester.get("email") if isinstance(requester, dict) else None
+        if not isinstance(email, str) or not email.strip():
+            return None
+        digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+        return self.cache_format % {"scope": self.scope, "ident": digest}
 
 
 class PublicReplyThrottle(ClientAddressThrottle):

@@ -126,8 +126,8 @@ def test_filing_costs_a_fixed_number_of_statements(anon, premium):
 def test_a_burst_from_one_address_is_throttled_with_retry_after(anon, engineer):
     allowed = TicketIntakeThrottle().num_requests
     payload = {"subject": "Down", "description": "All of it", "requester": {"email": "a@b.example"}}
-    for _ in range(allowed):
-        assert anon.post(TICKETS, payload).status_code == 201
+    for i in range(allowed):  # each for another address: the per-requester limit is not what is tested
+        assert anon.post(TICKETS, {**payload, "requester": {"email": f"a{i}@b.example"}}).status_code == 201
 
     refused = anon.post(TICKETS, payload)
     assert refused.status_code == 429
@@ -140,11 +140,28 @@ def test_a_burst_from_one_address_is_throttled_with_retry_after(anon, engineer):
     assert client_for(engineer.user).post(TICKETS, payload).status_code == 201
 
 
+def test_one_requester_address_is_limited_from_any_client_as_on_the_public_form(anon, engineer, settings):
+    settings.PUBLIC_FORM_TICKETS_PER_REQUESTER_PER_HOUR = 3
+    payload = {"subject": "Down", "description": "All of it", "requester": {"email": "victim@b.example"}}
+    for i in range(3):  # three clients, one address
+        assert anon.post(TICKETS, payload, REMOTE_ADDR=f"192.0.2.{i + 1}").status_code == 201
+    refused = anon.post(TICKETS, payload, REMOTE_ADDR="192.0.2.99")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    upper = {**payload, "requester": {"email": " Victim@B.example"}}  # the same address, spelt otherwise
+    assert anon.post(TICKETS, upper, REMOTE_ADDR="192.0.2.98").status_code == 429
+    other = {**payload, "requester": {"email": "other@b.example"}}
+    assert anon.post(TICKETS, other, REMOTE_ADDR="192.0.2.99").status_code == 201
+    assert client_for(engineer.user).post(TICKETS, payload).status_code == 201  # engineers: no limit
+    assert Ticket.objects.filter(requester__email="victim@b.example").count() == 4
+
+
 def test_a_forged_forwarded_for_header_does_not_buy_a_new_allowance(anon):
     payload = {"subject": "Down", "description": "All of it", "requester": {"email": "a@b.example"}}
     for i in range(TicketIntakeThrottle().num_requests):
-        anon.post(TICKETS, payload, HTTP_X_FORWARDED_FOR=f"198.51.100.{i}")
-    assert anon.post(TICKETS, payload, HTTP_X_FORWARDED_FOR="203.0.113.1").status_code == 429
+        mine = {**payload, "requester": {"email": f"a{i}@b.example"}}
+        anon.post(TICKETS, mine, HTTP_X_FORWARDED_FOR=f"198.51.100.{i}")
+    fresh = {**payload, "requester": {"email": "fresh@b.example"}}  # under its own limit: the client's counts
+    assert anon.post(TICKETS, fresh, HTTP_X_FORWARDED_FOR="203.0.113.1").status_code == 429
 
 
 # --- The queue ------------------------------------------------------------------------------------

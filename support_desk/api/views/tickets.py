@@ -31,7 +31,7 @@ from ..serializers.tickets import (
     TicketSerializer,
     TicketUpdateSerializer,
 )
-from ..throttling import TicketIntakeThrottle
+from ..throttling import RequesterIntakeThrottle, TicketIntakeThrottle
 from .base import ApiView, ListApiView
 
 REFERENCE = OpenApiParameter(
@@ -76,7 +76,9 @@ class TicketCollectionView(ListApiView):
         return [AllowAny()] if self.request.method == "POST" else [IsEngineer()]
 
     def get_throttles(self):
-        return [TicketIntakeThrottle()] if self.request.method == "POST" else []
+        if self.request.method != "POST":
+            return []
+        return [TicketIntakeThrottle(), RequesterIntakeThrottle()]
 
     @extend_schema(
         summary="The queue",
@@ -94,7 +96,8 @@ class TicketCollectionView(ListApiView):
 
     @extend_schema(
         summary="File a ticket",
-        description="Anyone may file a ticket (throttled per client address). An anonymous caller gets the "
+        description="Anyone may file a ticket (throttled per client address, and per requester address as "
+        "the public form is: PUBLIC_FORM_TICKETS_PER_REQUESTER_PER_HOUR). An anonymous caller gets the "
         "requester's view with the `access_token` that opens the ticket's public endpoints: keep it, it is "
         "shown once. An engineer gets the ticket as the detail endpoint shows it.",
         request=TicketCreateSerializer,
