@@ -8,6 +8,9 @@ protocol), which the page's Content-Security-Policy does not cover, so the polic
 `assert_accessible(page)` runs every rule axe-core runs by default (WCAG 2.0/2.1/2.2 A and AA and its
 best practices) and fails on any violation, whatever its impact (minor and moderate too: the pages had
 none when the scans came in, so any new one is a regression), listing each rule, node and message.
+It also fails on the checks axe leaves "incomplete" (needs review), except the rules named in
+REVIEWED_BY_HAND: an `aria-describedby` naming an id that is not on the page is only "incomplete" to
+axe (the id might come later), and it was a real fault of the report forms.
 """
 
 import json
@@ -16,6 +19,11 @@ from pathlib import Path
 
 # Rules switched off, with the reason. None today: keep each one named here with why.
 EXCLUDED_RULES: dict[str, str] = {}
+# Rules whose "incomplete" results do not fail the scan, with the reason.
+REVIEWED_BY_HAND = {
+    "color-contrast": "axe cannot tell the background behind the report chart's SVG text or under a modal"
+    " dialog's backdrop; those colours are checked by hand (static/web/reports.css, desk.css)",
+}
 
 
 @cache
@@ -25,18 +33,24 @@ def axe_source() -> str:
     return Path(AXE_FILE_PATH).read_text(encoding="utf-8")
 
 
-def axe_violations(page, *, context: str | None = None) -> list[dict]:
-    """The violations axe-core finds in the page as it is now (or in the element `context` selects)."""
+def axe_findings(page, *, context: str | None = None) -> list[dict]:
+    """What axe-core finds in the page as it is now (or in the element `context` selects): its
+    violations, then its incomplete results other than those REVIEWED_BY_HAND."""
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(axe_source())
     options = {
-        "resultTypes": ["violations"],
+        "resultTypes": ["violations", "incomplete"],
         "rules": {rule: {"enabled": False} for rule in EXCLUDED_RULES},
     }
     results = page.evaluate(
         "([context, options]) => window.axe.run(context || document, options)", [context, options]
     )
-    return results["violations"]
+    unsure = [
+        {**finding, "impact": f"{finding['impact']}, incomplete"}
+        for finding in results["incomplete"]
+        if finding["id"] not in REVIEWED_BY_HAND
+    ]
+    return results["violations"] + unsure
 
 
 def describe(violations: list[dict]) -> str:
@@ -50,6 +64,6 @@ def describe(violations: list[dict]) -> str:
 
 
 def assert_accessible(page, *, context: str | None = None) -> None:
-    """Fail on any axe-core violation on the page as it is now (or under `context`)."""
-    violations = axe_violations(page, context=context)
+    """Fail on any axe-core finding on the page as it is now (or under `context`)."""
+    violations = axe_findings(page, context=context)
     assert not violations, f"axe-core violations on {page.url}:\n{describe(violations)}"

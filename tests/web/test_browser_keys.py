@@ -22,7 +22,7 @@ from escalation.sla.services.clock import sla_record_breach
 from support_desk.web.views import desk
 from tests.escalation.incidents.helpers import alert, integration
 from tests.factories import make_engineer, make_ticket
-from tests.web.axe import assert_accessible, axe_violations
+from tests.web.axe import assert_accessible, axe_findings
 from tickets.models import Severity, Ticket
 
 pytestmark = [
@@ -197,7 +197,7 @@ def test_the_customer_and_desk_pages_pass_an_axe_scan(live_server, browser, lena
     page.evaluate(
         "() => document.querySelector('main').appendChild(document.createElement('img')).src = '/x.png'"
     )
-    assert "image-alt" in [v["id"] for v in axe_violations(page)]
+    assert "image-alt" in [v["id"] for v in axe_findings(page)]
 
     # The customer's pages: the form (and the form with its errors), received, the private ticket page.
     page.goto(f"{live_server.url}/")
