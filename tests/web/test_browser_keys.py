@@ -21,7 +21,7 @@ from escalation.models import Metric
 from escalation.sla.services.clock import sla_record_breach
 from support_desk.web.views import desk
 from tests.escalation.incidents.helpers import alert, integration
-from tests.factories import make_engineer, make_ticket
+from tests.factories import make_engineer, make_page, make_ticket
 from tests.web.axe import assert_accessible, axe_findings
 from tickets.models import Severity, Ticket
 
@@ -218,13 +218,19 @@ def test_the_customer_and_desk_pages_pass_an_axe_scan(live_server, browser, lena
     assert_accessible(page)
     ticket = Ticket.objects.get(subject="Live stream is black for every viewer")
 
-    # The desk: a ticket with a public reply and a note, the incident, the SLA report, coverage.
+    # The desk: the login form, a ticket with a public reply, a page, the incident, the SLA report,
+    # coverage, and the page for an address that is not there.
     desk_page = context.new_page()
+    desk_page.goto(f"{live_server.url}/accounts/login/")
+    assert_accessible(desk_page)
     log_in(desk_page, live_server.url)
     desk_page.goto(f"{live_server.url}/tickets/{ticket.reference}/")
     desk_page.get_by_label("Reply to the customer", exact=True).fill("The encoder is restarted.")
     desk_page.get_by_role("button", name="Send reply to customer").click()
     expect(desk_page.get_by_role("status").first).to_contain_text("Reply sent to the customer.")
+    assert_accessible(desk_page)
+    desk_page.goto(f"{live_server.url}/pages/{make_page(ticket, fired_at=timezone.now()).pk}/")
+    expect(desk_page.get_by_role("heading", level=1)).to_be_visible()
     assert_accessible(desk_page)
     desk_page.goto(f"{live_server.url}/incidents/{Incident.objects.get().pk}/")
     expect(desk_page.get_by_role("heading", level=1)).to_be_visible()
@@ -234,5 +240,7 @@ def test_the_customer_and_desk_pages_pass_an_axe_scan(live_server, browser, lena
     assert_accessible(desk_page)
     desk_page.goto(f"{live_server.url}/reports/coverage/")
     expect(desk_page.get_by_role("heading", level=1)).to_be_visible()
+    assert_accessible(desk_page)
+    assert desk_page.goto(f"{live_server.url}/tickets/SD-999999/").status == 404
     assert_accessible(desk_page)
     context.close()
