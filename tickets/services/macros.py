@@ -17,6 +17,7 @@ from ..models import Macro, Status
 UNSET = object()
 # What a macro may set: any status a person asks for (`new` is what unassigning makes, never asked for).
 MACRO_STATUSES = [value for value in Status.values if value != Status.NEW]
+MACRO_STATUS_CHOICES = [(value, label) for value, label in Status.choices if value != Status.NEW]
 
 
 def macro_may_edit(*, macro_owner_id: int | None, actor: AbstractBaseUser, manager: bool) -> bool:

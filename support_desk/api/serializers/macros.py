@@ -4,12 +4,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tickets.macros import PLACEHOLDERS
-from tickets.models import MACRO_BODY_MAX_LENGTH, MACRO_NAME_MAX_LENGTH, Status
-from tickets.services import MACRO_STATUSES
+from tickets.models import MACRO_BODY_MAX_LENGTH, MACRO_NAME_MAX_LENGTH
+from tickets.services.macros import MACRO_STATUS_CHOICES
 
 from .tickets import USERNAME
 
-STATUS_CHOICES = [(value, Status(value).label) for value in MACRO_STATUSES]
+STATUS_CHOICES = MACRO_STATUS_CHOICES
 PLACEHOLDER_HELP = "Placeholders, replaced when the macro is used on a ticket: " + "; ".join(
     f"`{{{{{name}}}}}`: {words}" for name, words in PLACEHOLDERS.items()
 )
