@@ -55,6 +55,8 @@ def test_an_engineer_keeps_personal_macros_that_nobody_else_sees(as_engineer, en
     assert macro["shared"] is False and macro["owner"] == "lena" and macro["status"] == "resolved"
     url = f"/api/v1/macros/{macro['id']}/"
     assert as_engineer.patch(url, {"name": "Hello"}, format="json").json()["name"] == "Hello"
+    assert as_engineer.patch(url, {"status": None}, format="json").json()["status"] is None
+    assert Macro.objects.get().status == ""
     # Nobody else sees it, managers included: a 404, not a 403, and not in their lists.
     for client in (client_for(other.user), as_manager):
         assert client.get(url).status_code == 404
