@@ -443,6 +443,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "Severity": "tickets.models.Severity",
         "TicketStatus": "tickets.models.Status",
+        # What a person may ask a ticket to become (every status but `new`): updates, replies, macros.
+        "TicketStatusAsked": "tickets.services.macros.MACRO_STATUS_CHOICES",
         "Plan": "tickets.models.Plan",
         "Metric": "escalation.models.Metric",
         "Region": "escalation.models.Region",

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Expression, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
+from .macros import render
 from .models import (
     SEVERITY_RANK,
     Attachment,
@@ -20,11 +21,13 @@ from .models import (
     CustomerContact,
     Event,
     EventType,
+    Macro,
     Message,
     Ticket,
     TicketTally,
     access_token_well_formed,
 )
+from .zone_labels import zone_abbreviation
 
 # Orderings an integrator may ask for, each backed by an index; `pk` makes pages stable.
 # A ticket without a running clock (resolved, paused, closed) has all the time in the world:
@@ -253,3 +256,40 @@ def customer_contact_list(*, customer_id: int) -> QuerySet[CustomerContact] | No
 def customer_contact_get(*, customer_id: int, contact_id: int) -> CustomerContact | None:
     """The contact `contact_id` if it is one of customer `customer_id`'s, else None."""
     return CustomerContact.objects.filter(customer_id=customer_id, pk=contact_id).first()
+
+
+# --- canned replies ---------------------------------------------------------------------------------
+
+
+def macro_list_visible(*, user) -> QuerySet[Macro]:
+    """The shared canned replies and `user`'s own, by name: one query however many."""
+    return Macro.objects.filter(Q(owner__isnull=True) | Q(owner=user.pk)).select_related("owner")
+
+
+def macro_get_visible(*, user, macro_id: int) -> Macro | None:
+    """One canned reply `user` may see (shared, or their own); None for another's personal one."""
+    return macro_list_visible(user=user).filter(pk=macro_id).first()
+
+
+def due_local_text(ticket: Ticket) -> str:
+    """When the resolution is due, in the customer's zone: `Wed 11 Jun 2025, 15:00 CEST`."""
+    due = ticket.resolution_due_at
+    if due is None or ticket.resolved_at is not None:
+        return "no set time"
+    local = due.astimezone(ticket.requester_timezone)
+    return f"{local:%a} {local.day} {local:%b %Y, %H:%M} {zone_abbreviation(local)}"
+
+
+def macro_values(*, ticket: Ticket, engineer) -> dict[str, str]:
+    """Each placeholder's text for `ticket` answered by `engineer` (the ticket's requester loaded)."""
+    return {
+        "requester_name": ticket.requester.name or ticket.requester.email,
+        "reference": ticket.reference,
+        "engineer_name": engineer.get_full_name() or engineer.get_username(),
+        "due_local": due_local_text(ticket),
+    }
+
+
+def macro_render(*, macro: Macro, values: dict[str, str]) -> str:
+    """The macro's body with the placeholders filled in (plain substitution: nothing is evaluated)."""
+    return render(macro.body, values)

@@ -1,5 +1,6 @@
 /* Support Desk: a few lines of plain JavaScript. Every page works without it; this adds the
- * browser's timezone to the public form, live countdowns and clocks, and the queue's refresh. */
+ * browser's timezone to the public form, live countdowns and clocks, the queue's refresh, and the
+ * canned-reply picker on the ticket page. */
 (function () {
   "use strict";
 
@@ -49,6 +50,33 @@
         );
         if (tooBig) input.reportValidity();
       });
+    });
+  }
+
+  // The ticket page's canned replies: "Insert" puts the chosen one (filled in by the server for this
+  // ticket, in a <template>) where the cursor is in the reply box, keeping what was typed, and chooses
+  // its status in the reply form when this ticket may move to it. Without JavaScript the picker is a GET
+  // that comes back with the reply box filled.
+  function macroPicker() {
+    var picker = document.querySelector("form[data-macro-picker]");
+    var box = document.getElementById("id_reply-body");
+    if (!picker || !box) return;
+    picker.addEventListener("submit", function (event) {
+      var select = picker.querySelector("select");
+      var template = select && picker.querySelector('template[data-macro-body="' + select.value + '"]');
+      if (!template) return; // nothing chosen: let the GET say so
+      event.preventDefault();
+      var text = template.content.textContent;
+      var start = box.selectionStart || 0;
+      var end = box.selectionEnd || 0;
+      box.value = box.value.slice(0, start) + text + box.value.slice(end);
+      box.focus();
+      box.setSelectionRange(start + text.length, start + text.length);
+      var status = template.getAttribute("data-macro-status");
+      var statusSelect = document.getElementById("id_reply-status");
+      if (status && statusSelect && statusSelect.querySelector('option[value="' + status + '"]')) {
+        statusSelect.value = status;
+      }
     });
   }
 
@@ -143,6 +171,7 @@
     fillTimezone();
     focusErrorSummary();
     checkFileSizes();
+    macroPicker();
     syncServerClock(document);
     tick();
     window.setInterval(tick, 1000);

@@ -26,6 +26,7 @@ from .views.incidents import (
     IntegrationRotateView,
     TicketIncidentView,
 )
+from .views.macros import MacroCollectionView, MacroDetailView, MacroRenderView
 from .views.public import PublicTicketMessagesView, PublicTicketView
 from .views.reports import (
     AvailabilityView,
@@ -166,6 +167,9 @@ v1 = [
     # For Events v2 clients that take a base URL and append PagerDuty's path (pdpyras, pagerduty).
     path("alerts/events/v2/enqueue", EventsView.as_view(), name="alerts-events-enqueue"),
     path("incidents/", IncidentCollectionView.as_view(), name="incidents"),
+    path("macros/", MacroCollectionView.as_view(), name="macros"),
+    path("macros/<id:macro_id>/", MacroDetailView.as_view(), name="macro"),
+    path("macros/<id:macro_id>/render/", MacroRenderView.as_view(), name="macro-render"),
     path("incidents/<id:incident_id>/", IncidentDetailView.as_view(), name="incident"),
 ]
 

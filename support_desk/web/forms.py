@@ -82,7 +82,7 @@ class AttachmentMixin(forms.Form):
         self.attachment_type: str | None = None
 
     def clean_attachment(self) -> UploadedFile | None:
-        if "attachment" in self.oversized:
+        if self.add_prefix("attachment") in self.oversized:  # the upload handler knows fields by HTML name
             raise forms.ValidationError(
                 f"The file is larger than {ATTACHMENT_MAX_BYTES // (1024 * 1024)} MiB.", code="too_large"
             )
@@ -168,7 +168,7 @@ class CustomerReplyForm(AttachmentMixin):
     )
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(AttachmentMixin):
     body = forms.CharField(
         label="Reply to the customer",
         max_length=DESCRIPTION_MAX_LENGTH,
@@ -176,9 +176,25 @@ class ReplyForm(forms.Form):
         help_text="The customer sees this and gets it by email.",
         error_messages={"required": "Write the reply first."},
     )
+    # Any status but `new` is accepted; the state machine decides, after the reply, in the same transaction.
+    status = forms.ChoiceField(
+        label="Then set the status",
+        required=False,
+        choices=[("", "Keep the status"), *((v, label) for v, label in Status.choices if v != Status.NEW)],
+        help_text="Sent and set together: if the status cannot change, nothing is sent.",
+    )
+
+    field_order = ["body", "attachment", "status"]
+
+    def __init__(self, *args, allowed: list[str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["status"].widget.choices = [
+            ("", "Keep the status"),
+            *((value, f"Send and set {Status(value).label.lower()}") for value in allowed),
+        ]
 
 
-class NoteForm(forms.Form):
+class NoteForm(AttachmentMixin):
     body = forms.CharField(
         label="Internal note",
         max_length=DESCRIPTION_MAX_LENGTH,
@@ -186,6 +202,31 @@ class NoteForm(forms.Form):
         help_text="Only engineers see notes. The customer never does.",
         error_messages={"required": "Write the note first."},
     )
+
+    field_order = ["body", "attachment"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["attachment"].help_text += " Files on a note are for engineers only, like the note."
+
+
+class MacroPickForm(forms.Form):
+    """The canned-reply picker on the ticket page: a GET that fills the reply box (or, with JavaScript,
+    inserts the macro where the cursor is, keeping what was typed)."""
+
+    macro = forms.TypedChoiceField(label="Canned reply", coerce=int, required=False)
+
+    def __init__(self, *args, macros, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["macro"].choices = [
+            ("", "Choose a canned reply"),
+            *((macro.pk, macro.name + (" (shared)" if macro.shared else "")) for macro in macros),
+        ]
+
+    def chosen(self) -> int | None:
+        if not self.is_valid():
+            return None
+        return self.cleaned_data.get("macro") or None
 
 
 class StatusForm(forms.Form):

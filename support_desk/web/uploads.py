@@ -7,10 +7,12 @@ allowed type (`tickets.models.ATTACHMENT_CONTENT_TYPES`) and its bytes are that 
 import json
 import unicodedata
 from collections.abc import Callable
+from functools import wraps
 from pathlib import PurePosixPath, PureWindowsPath
 
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from tickets.models import ATTACHMENT_CONTENT_TYPES, ATTACHMENT_MAX_BYTES
 
@@ -120,3 +122,19 @@ class SizeLimitedUploadHandler(FileUploadHandler):
 
     def file_complete(self, file_size: int) -> None:
         return None  # the next handlers build the file
+
+
+def with_limited_uploads(view):
+    """Cap attachments while they stream in: the view gets `oversized`, the HTML names of the fields cut
+    off. Upload handlers must be set before CSRF reads the body, so CSRF is checked here, after the
+    handler is in place (Django's documented pattern)."""
+    protected = csrf_protect(view)
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        handler = SizeLimitedUploadHandler(request)
+        request.upload_handlers.insert(0, handler)
+        return protected(request, *args, oversized=handler.oversized, **kwargs)
+
+    return wrapper

@@ -71,8 +71,9 @@ def _keep_the_connection():
 
 
 @pytest.fixture
-def api_data(db, manager, engineer):
+def api_data(db, manager, engineer, settings, tmp_path):
     """Rows for the fuzzer to find, and the manager's token it sends."""
+    settings.MEDIA_ROOT = tmp_path / "media"  # files an engineer's message may carry (issue 16)
     make_engineer("aiko", zone="Asia/Tokyo", region=Region.APAC, phone="+81312345678")
     customer = CustomerFactory(name="StreamCo", plan="premium", domains=["streamco.example"])
     contact = CustomerContact.objects.create(customer=customer, email="noc@streamco.example")
@@ -87,6 +88,12 @@ def api_data(db, manager, engineer):
     integration, _key = integration_create(name="Grafana", kind="events_v2")
     alerts_ingest(integration=integration, alerts=[AlertIn(action="trigger", dedup_key="edge-7")], now=NOW)
     incident = Incident.objects.get()
+    shared = services.macro_create(
+        actor=manager, manager=True, name="Fixed", body="{{reference}}", shared=True, now=NOW
+    )
+    personal = services.macro_create(
+        actor=manager, manager=True, name="Mine", body="Hi", shared=False, now=NOW
+    )
     REAL_PATH_VALUES.update(
         reference=[ticket.reference, closed.reference],
         access_token=[ticket.access_token, closed.access_token],
@@ -96,6 +103,7 @@ def api_data(db, manager, engineer):
         target_id=list(SlaTarget.objects.values_list("pk", flat=True)[:2]),
         integration_id=[integration.pk],
         incident_id=[incident.pk],
+        macro_id=[shared.pk, personal.pk],
     )
     yield {"Authorization": f"Token {api_token_issue(user=manager, now=timezone.now())[1]}"}
     REAL_PATH_VALUES.clear()

@@ -34,8 +34,8 @@ QUEUE_QUERIES = 12
 # session, user, ticket (+ requester, customer, assignee, follow-up-of, clock, calendar), messages (+
 # authors), their attachments, events (+ actors), follow-ups, holidays, ledger, pages (+ who
 # acknowledged), their notifications, the names of engineers the timeline mentions, engineer's zone,
-# assignable engineers (+ their Engineer rows)
-TICKET_PAGE_QUERIES = 14
+# assignable engineers (+ their Engineer rows), the canned replies the engineer may use (issue 16)
+TICKET_PAGE_QUERIES = 15
 # ticket (+ requester, customer, clock, calendar), public messages, their attachments, holidays, follow-ups
 CUSTOMER_PAGE_QUERIES = 5
 

@@ -1,7 +1,8 @@
 """Tickets, the people who file them and everything that happens to them, one module per subject:
 `customers` (customers, domains, credit rules, requesters), `tickets` (tickets, references, private
-links, tallies) and `messages` (messages, attachments, events, the requester's emails). Django finds
-them here; the app label and the migration history are the same as when they were one module."""
+links, tallies), `messages` (messages, attachments, events, the requester's emails) and `macros` (canned
+replies). Django finds them here; the app label and the migration history are the same as when they
+were one module."""
 
 from .customers import (
     PERCENT_VALIDATORS,
@@ -15,6 +16,7 @@ from .customers import (
     Requester,
     new_statement_token,
 )
+from .macros import MACRO_BODY_MAX_LENGTH, MACRO_NAME_MAX_LENGTH, Macro
 from .messages import (
     ATTACHMENT_CONTENT_TYPES,
     ATTACHMENT_MAX_BYTES,
@@ -49,6 +51,8 @@ __all__ = [
     "ATTACHMENT_CONTENT_TYPES",
     "ATTACHMENT_MAX_BYTES",
     "DESCRIPTION_MAX_LENGTH",
+    "MACRO_BODY_MAX_LENGTH",
+    "MACRO_NAME_MAX_LENGTH",
     "PERCENT_VALIDATORS",
     "REFERENCE_IN_TEXT",
     "REFERENCE_MAX_DIGITS",
@@ -65,6 +69,7 @@ __all__ = [
     "CustomerDomain",
     "Event",
     "EventType",
+    "Macro",
     "Message",
     "Plan",
     "Requester",

@@ -5,7 +5,8 @@ writes an event, and tells the SLA clock what happened.
 
 One module per subject: `requesters`, `lifecycle` (filing, status, replies, assignment, severity,
 stale tickets), `tallies`, `attachments`, `edits` (the API's several-at-once edit), `customers` and
-`contacts` (a customer's contacts), `trust` (trusted requesters: confirming an address); the SLA
+`contacts` (a customer's contacts), `trust` (trusted requesters: confirming an address),
+`replies` (a message with its files and a status change at once), `macros` (canned replies); the SLA
 side's own writes are `tickets.sla_writes`.
 """
 
@@ -37,6 +38,17 @@ from .lifecycle import (
     ticket_file,
     ticket_reply,
 )
+from .macros import (
+    MACRO_STATUSES,
+    macro_create,
+    macro_delete,
+    macro_may_edit,
+    macro_update,
+)
+from .replies import (
+    CheckedFile,
+    ticket_respond,
+)
 from .requesters import (
     Standing,
     customer_for_email,
@@ -58,7 +70,9 @@ from .trust import (
 __all__ = [
     "AUTO_CLOSE_AFTER",
     "CONFIRMATION_EMAIL_INTERVAL",
+    "MACRO_STATUSES",
     "UNCHANGED",
+    "CheckedFile",
     "ConfirmationLinkInvalid",
     "FiledTicket",
     "Standing",
@@ -72,6 +86,10 @@ __all__ = [
     "customer_for_email",
     "customer_statement_link_rotate",
     "customer_update",
+    "macro_create",
+    "macro_delete",
+    "macro_may_edit",
+    "macro_update",
     "normalize_domain",
     "normalize_email",
     "requester_confirm",
@@ -83,6 +101,7 @@ __all__ = [
     "ticket_close_stale",
     "ticket_file",
     "ticket_reply",
+    "ticket_respond",
     "ticket_tallies_fold",
     "ticket_update",
 ]

@@ -8,8 +8,23 @@ from rest_framework import serializers
 from escalation.models import Channel, Metric, Notification
 from escalation.roster.selectors import engineer_get_assignable
 from escalation.sla.selectors import ticket_sla
-from tickets.models import DESCRIPTION_MAX_LENGTH, SUBJECT_MAX_LENGTH, EventType, Plan, Severity, Status
+from support_desk.web.uploads import (
+    ALLOWED_DESCRIPTION,
+    AttachmentRejected,
+    attachment_content_type,
+    clean_name,
+)
+from tickets.models import (
+    ATTACHMENT_MAX_BYTES,
+    DESCRIPTION_MAX_LENGTH,
+    SUBJECT_MAX_LENGTH,
+    EventType,
+    Plan,
+    Severity,
+    Status,
+)
 from tickets.selectors import public_event_data
+from tickets.services import CheckedFile
 
 from ..fields import DurationField, TicketReferenceField, TimeZoneField
 
@@ -184,9 +199,47 @@ class TicketUpdateSerializer(serializers.Serializer):
         return engineer.user
 
 
+ATTACHMENTS_PER_MESSAGE = 5
+
+
 class MessageCreateSerializer(serializers.Serializer):
+    """JSON, or multipart/form-data when files go with it (`attachments`, repeated). `oversized` in the
+    context names the fields whose file the upload handler cut off (support_desk/web/uploads.py)."""
+
     body = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH)
     internal = serializers.BooleanField(default=False, help_text="An internal note the customer never sees.")
+    status = serializers.ChoiceField(
+        choices=[choice for choice in Status.choices if choice[0] != Status.NEW],
+        required=False,
+        allow_blank=True,
+        help_text="Set this status after the message, in the same transaction: a change the state machine "
+        "refuses is a 400 under `status`, and then nothing is written (no message either).",
+    )
+    attachments = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=False),
+        required=False,
+        max_length=ATTACHMENTS_PER_MESSAGE,
+        help_text=f"Files (multipart only): {ALLOWED_DESCRIPTION}, each at most "
+        f"{ATTACHMENT_MAX_BYTES // (1024 * 1024)} MiB, checked by their content. On an internal note they "
+        "are never shown to the customer.",
+    )
+
+    def validate_attachments(self, uploads) -> list[CheckedFile]:
+        checked = []
+        for upload in uploads:
+            try:
+                content_type = attachment_content_type(upload)
+            except AttachmentRejected as rejected:
+                raise serializers.ValidationError(f"{clean_name(upload.name)}: {rejected}") from None
+            checked.append(CheckedFile(file=upload, name=clean_name(upload.name), content_type=content_type))
+        return checked
+
+    def validate(self, data):
+        if "attachments" in self.context.get("oversized", ()):
+            raise serializers.ValidationError(
+                {"attachments": [f"A file is larger than {ATTACHMENT_MAX_BYTES // (1024 * 1024)} MiB."]}
+            )
+        return data
 
 
 class AcknowledgementSerializer(serializers.Serializer):

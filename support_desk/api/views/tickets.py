@@ -5,6 +5,7 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
@@ -12,12 +13,14 @@ from escalation.paging.selectors import ticket_detail_get
 from escalation.paging.services.acknowledgements import escalation_acknowledge
 from escalation.roster.services.engineers import is_engineer
 from escalation.sla.selectors import ticket_list_with_sla
+from support_desk.web.uploads import SizeLimitedUploadHandler
 from tickets.models import Requester, Ticket
 from tickets.selectors import PublicTicket, ticket_count, ticket_get
-from tickets.services import requester_confirm, ticket_file, ticket_reply, ticket_update
+from tickets.services import requester_confirm, ticket_file, ticket_respond, ticket_update
 
 from .. import examples as ex
 from ..filters import TicketListQuery
+from ..parsers import JSONParser
 from ..permissions import IsEngineer
 from ..schema import OFF_SHIFT, READ, WRITE, errors
 from ..serializers.tickets import (
@@ -198,30 +201,58 @@ class TicketDetailView(ApiView):
 
 class TicketMessagesView(ApiView):
     permission_classes = [IsEngineer]
+    parser_classes = [JSONParser, MultiPartParser]
+
+    def initialize_request(self, request, *args, **kwargs):
+        # Files are cut off while they stream in, before anything (CSRF for a session) reads the body.
+        self.upload_limit = SizeLimitedUploadHandler(request)
+        request.upload_handlers.insert(0, self.upload_limit)
+        return super().initialize_request(request, *args, **kwargs)
 
     @extend_schema(
-        summary="Reply or write an internal note",
+        summary="Reply or write an internal note, with files, and set a status",
         description="An engineer's first public reply is the ticket's first response; internal notes never "
-        "reach the customer and do not count as a response.",
+        "reach the customer and do not count as a response. Files go as multipart/form-data (`body`, "
+        "`internal`, `status` and `attachments`, repeated), checked as the customer's uploads are; a file "
+        "refused is a 400 under `attachments` and nothing is written. `status` is set after the message "
+        "in the same transaction: a refused transition is a 400 under `status` and the message is not "
+        "written either.",
         parameters=[REFERENCE],
-        request=MessageCreateSerializer,
+        request={"application/json": MessageCreateSerializer, "multipart/form-data": MessageCreateSerializer},
         responses={201: MessageSerializer, **errors(*WRITE, 404)},
         examples=[
             ex.example("A public reply", {"body": "Looking at the eu-west origin now."}, request=True),
             ex.example(
                 "An internal note", {"body": "Origin disk full again?", "internal": True}, request=True
             ),
+            ex.example(
+                "Reply and resolve",
+                {"body": "Fixed: the origin serves again.", "status": "resolved"},
+                request=True,
+            ),
             ex.example("The message", ex.TICKET_DETAIL["messages"][1], status=201),
+            ex.example(
+                "A refused status: nothing was written",
+                {"status": ["new tickets can only move to open, resolved, waiting_on_customer"]},
+                status=400,
+            ),
+            ex.example(
+                "A file refused",
+                {"attachments": ["trace.png: This file is named .png but its contents are not a PNG image."]},
+                status=400,
+            ),
         ],
     )
     def post(self, request, reference: str):
-        data = self.body(MessageCreateSerializer)
+        data = self.body(MessageCreateSerializer, oversized=self.upload_limit.oversized)
         ticket = _ticket_or_404(reference)
-        message = ticket_reply(
+        message = ticket_respond(
             ticket=ticket,
             author=request.user,
             body=data["body"],
             internal=data["internal"],
+            status=data.get("status", ""),
+            files=data.get("attachments", []),
             now=timezone.now(),
         )
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)

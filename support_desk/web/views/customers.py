@@ -4,8 +4,6 @@ No account: the unguessable access token in the link is the permission. The page
 and ask search engines not to index them.
 """
 
-from functools import wraps
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist
@@ -15,7 +13,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
 from support_desk.lockout import client_address
@@ -27,7 +24,7 @@ from .. import selectors
 from ..forms import CustomerReplyForm, TicketForm
 from ..presenters import SEVERITY_PLAIN, customer_promise, local_words
 from ..ratelimit import REPLIES_PER_TICKET_PER_HOUR, rate_limit_hit
-from ..uploads import SizeLimitedUploadHandler, clean_name
+from ..uploads import clean_name, with_limited_uploads
 from .files import attachment_response
 
 ROBOTS = "noindex, nofollow"
@@ -35,21 +32,6 @@ ROBOTS = "noindex, nofollow"
 
 def _private_link(request: HttpRequest, ticket: Ticket) -> str:
     return request.build_absolute_uri(reverse("web:customer-ticket", args=[ticket.access_token]))
-
-
-def _with_limited_uploads(view):
-    """Cap attachments while they stream in. Upload handlers must be set before CSRF reads the body,
-    so CSRF is checked here, after the handler is in place (Django's documented pattern)."""
-    protected = csrf_protect(view)
-
-    @csrf_exempt
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        handler = SizeLimitedUploadHandler(request)
-        request.upload_handlers.insert(0, handler)
-        return protected(request, *args, oversized=handler.oversized, **kwargs)
-
-    return wrapper
 
 
 def _attach(message, form, now) -> None:
@@ -82,7 +64,7 @@ def _file_ticket(form: TicketForm, now) -> Ticket:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@_with_limited_uploads
+@with_limited_uploads
 def ticket_new(request: HttpRequest, oversized: set[str]) -> HttpResponse:
     """The public form. Errors come back next to their fields with everything typed kept."""
     if request.method != "POST":
@@ -187,7 +169,7 @@ def _customer_page(request: HttpRequest, ticket: Ticket, form: CustomerReplyForm
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
-@_with_limited_uploads
+@with_limited_uploads
 def customer_ticket(request: HttpRequest, access_token: str, oversized: set[str]) -> HttpResponse:
     """Status, the public thread (never internal notes), the promise in words, and a reply box."""
     if request.method != "POST":

@@ -22,18 +22,27 @@ from escalation.roster.selectors import engineer_shift_at, manager_zone_get
 from support_desk.paging import CountedPaginator
 from tickets.assignment import AssigneeOffShift, zoned_stamp
 from tickets.models import Status, Ticket
-from tickets.selectors import ticket_get
+from tickets.selectors import macro_list_visible, macro_render, macro_values, ticket_get
 from tickets.services import (
+    CheckedFile,
     requester_confirm,
     ticket_assign,
     ticket_change_severity,
     ticket_change_status,
-    ticket_reply,
+    ticket_respond,
 )
 from tickets.states import TRANSITIONS, InvalidTransition
 
 from .. import selectors
-from ..forms import AssignForm, NoteForm, QueueFilterForm, ReplyForm, SeverityForm, StatusForm
+from ..forms import (
+    AssignForm,
+    MacroPickForm,
+    NoteForm,
+    QueueFilterForm,
+    ReplyForm,
+    SeverityForm,
+    StatusForm,
+)
 from ..permissions import engineer_required
 from ..presenters import (
     clock_panels,
@@ -45,6 +54,7 @@ from ..presenters import (
     queue_row,
 )
 from ..selectors import QueueFilters, Scope
+from ..uploads import clean_name, with_limited_uploads
 from .files import attachment_response
 
 QUEUE_PAGE_SIZE = 25
@@ -158,6 +168,11 @@ def _ticket_page(request: HttpRequest, reference: str, now: datetime, **bound) -
         incident_link = ticket.incident_link
     except ObjectDoesNotExist:
         incident_link = None
+    allowed = _allowed_statuses(ticket)
+    macros = list(macro_list_visible(user=request.user))  # one query, however many
+    values = macro_values(ticket=ticket, engineer=request.user)
+    rendered = [(macro, macro_render(macro=macro, values=values)) for macro in macros]
+    picker = MacroPickForm(request.GET or None, macros=macros)
     context = {
         "ticket": ticket,
         "now": now,
@@ -171,10 +186,12 @@ def _ticket_page(request: HttpRequest, reference: str, now: datetime, **bound) -
         "open_page_label": page_label(open_page) if open_page else "",
         "assignee_name": person(ticket.assignee) if ticket.assignee else "",
         "can_take": ticket.assignee_id != request.user.pk and ticket.status != Status.CLOSED,
-        "reply_form": bound.get("reply_form") or ReplyForm(prefix="reply"),
+        "reply_form": bound.get("reply_form") or _reply_form(rendered, picker.chosen(), allowed),
         "note_form": bound.get("note_form") or NoteForm(prefix="note"),
-        "status_allowed": _allowed_statuses(ticket),
-        "status_form": bound.get("status_form") or StatusForm(allowed=_allowed_statuses(ticket)),
+        "macros": rendered,
+        "macro_form": picker,
+        "status_allowed": allowed,
+        "status_form": bound.get("status_form") or StatusForm(allowed=allowed),
         "assign_form": bound.get("assign_form")
         or AssignForm(engineers=engineers, now=now, initial={"assignee": ticket.assignee_id}),
         "severity_form": bound.get("severity_form") or SeverityForm(initial={"severity": ticket.severity}),
@@ -182,6 +199,15 @@ def _ticket_page(request: HttpRequest, reference: str, now: datetime, **bound) -
         "incident_suggestions": [] if incident_link else incidents_suggested_for_ticket(ticket=ticket),
     }
     return render(request, "web/ticket_detail.html", context)
+
+
+def _reply_form(rendered, chosen: int | None, allowed: list[str]) -> ReplyForm:
+    """An empty reply form, or (without JavaScript, the picker's GET) one filled with the chosen macro."""
+    for macro, text in rendered:
+        if macro.pk == chosen:
+            status = macro.status if macro.status in allowed else ""
+            return ReplyForm(prefix="reply", allowed=allowed, initial={"body": text, "status": status})
+    return ReplyForm(prefix="reply", allowed=allowed)
 
 
 def _ticket_for_action(reference: str) -> Ticket:
@@ -201,29 +227,60 @@ def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
     return _ticket_page(request, reference, timezone.now())
 
 
+def _files(form) -> list[CheckedFile]:
+    upload = form.cleaned_data.get("attachment")
+    if not upload:
+        return []
+    return [CheckedFile(file=upload, name=clean_name(upload.name), content_type=form.attachment_type)]
+
+
 @require_POST
+@with_limited_uploads
 @engineer_required
-def ticket_reply_public(request: HttpRequest, reference: str) -> HttpResponse:
+def ticket_reply_public(request: HttpRequest, reference: str, oversized: set[str]) -> HttpResponse:
+    """The reply, its file and the status chosen with it: all in one transaction, or nothing (the form
+    comes back with the typed text and the reason)."""
     ticket = _ticket_for_action(reference)
-    form = ReplyForm(request.POST, prefix="reply")
+    form = ReplyForm(
+        request.POST, request.FILES, prefix="reply", oversized=oversized, allowed=_allowed_statuses(ticket)
+    )
     now = timezone.now()
-    if not form.is_valid():
-        return _ticket_page(request, reference, now, reply_form=form)
-    message = ticket_reply(ticket=ticket, author=request.user, body=form.cleaned_data["body"], now=now)
-    messages.success(request, "Reply sent to the customer.")
-    return _back(ticket, f"message-{message.pk}")
+    if form.is_valid():
+        status = form.cleaned_data["status"]
+        try:
+            message = ticket_respond(
+                ticket=ticket,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                status=status,
+                files=_files(form),
+                now=now,
+            )
+        except InvalidTransition as refused:
+            form.add_error("status", f"Nothing was sent: the status cannot change: {refused.reason}.")
+        else:
+            words = f" and set {Status(status).label.lower()}" if status else ""
+            messages.success(request, f"Reply sent to the customer{words}.")
+            return _back(ticket, f"message-{message.pk}")
+    return _ticket_page(request, reference, now, reply_form=form)
 
 
 @require_POST
+@with_limited_uploads
 @engineer_required
-def ticket_note(request: HttpRequest, reference: str) -> HttpResponse:
+def ticket_note(request: HttpRequest, reference: str, oversized: set[str]) -> HttpResponse:
     ticket = _ticket_for_action(reference)
-    form = NoteForm(request.POST, prefix="note")
+    form = NoteForm(request.POST, request.FILES, prefix="note", oversized=oversized)
     now = timezone.now()
     if not form.is_valid():
         return _ticket_page(request, reference, now, note_form=form)
-    message = ticket_reply(
-        ticket=ticket, author=request.user, body=form.cleaned_data["body"], internal=True, now=now
+    message = ticket_respond(
+        ticket=ticket,
+        author=request.user,
+        body=form.cleaned_data["body"],
+        internal=True,
+        files=_files(form),
+        now=now,
     )
     messages.success(request, "Internal note added.")
     return _back(ticket, f"message-{message.pk}")
