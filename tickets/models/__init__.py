@@ -1,6 +1,7 @@
 """Tickets, the people who file them and everything that happens to them, one module per subject:
 `customers` (customers, domains, credit rules, requesters), `tickets` (tickets, references, private
-links, tallies) and `messages` (messages, attachments, events, the requester's emails). Django finds
+links, tallies), `messages` (messages, attachments, events, the requester's emails) and `ratings` (the
+requester's rating of each resolution). Django finds
 them here; the app label and the migration history are the same as when they were one module."""
 
 from .customers import (
@@ -25,6 +26,7 @@ from .messages import (
     RequesterNotification,
     attachment_path,
 )
+from .ratings import RATABLE_STATUSES, RATING_COMMENT_MAX_LENGTH, Rating, Score
 from .tickets import (
     ACCESS_TOKEN_BYTES,
     ACCESS_TOKEN_PATTERN,
@@ -50,6 +52,8 @@ __all__ = [
     "ATTACHMENT_MAX_BYTES",
     "DESCRIPTION_MAX_LENGTH",
     "PERCENT_VALIDATORS",
+    "RATABLE_STATUSES",
+    "RATING_COMMENT_MAX_LENGTH",
     "REFERENCE_IN_TEXT",
     "REFERENCE_MAX_DIGITS",
     "REFERENCE_OFFSET",
@@ -67,8 +71,10 @@ __all__ = [
     "EventType",
     "Message",
     "Plan",
+    "Rating",
     "Requester",
     "RequesterNotification",
+    "Score",
     "Severity",
     "Status",
     "Ticket",

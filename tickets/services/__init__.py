@@ -5,8 +5,8 @@ writes an event, and tells the SLA clock what happened.
 
 One module per subject: `requesters`, `lifecycle` (filing, status, replies, assignment, severity,
 stale tickets), `tallies`, `attachments`, `edits` (the API's several-at-once edit), `customers` and
-`contacts` (a customer's contacts), `trust` (trusted requesters: confirming an address); the SLA
-side's own writes are `tickets.sla_writes`.
+`contacts` (a customer's contacts), `trust` (trusted requesters: confirming an address), `ratings`
+(the requester's rating of a resolution); the SLA side's own writes are `tickets.sla_writes`.
 """
 
 from .attachments import (
@@ -37,6 +37,12 @@ from .lifecycle import (
     ticket_file,
     ticket_reply,
 )
+from .ratings import (
+    RATING_CHANGE_DAYS,
+    Rated,
+    RatingRefused,
+    ticket_rate,
+)
 from .requesters import (
     Standing,
     customer_for_email,
@@ -58,9 +64,12 @@ from .trust import (
 __all__ = [
     "AUTO_CLOSE_AFTER",
     "CONFIRMATION_EMAIL_INTERVAL",
+    "RATING_CHANGE_DAYS",
     "UNCHANGED",
     "ConfirmationLinkInvalid",
     "FiledTicket",
+    "Rated",
+    "RatingRefused",
     "Standing",
     "attachment_add",
     "confirmation_requester",
@@ -82,6 +91,7 @@ __all__ = [
     "ticket_change_status",
     "ticket_close_stale",
     "ticket_file",
+    "ticket_rate",
     "ticket_reply",
     "ticket_tallies_fold",
     "ticket_update",
