@@ -284,6 +284,12 @@ class SatisfactionQuery(FromToQuery):
     )
 
     def validate(self, data):
+        # An empty `?from=` is a mistake to point out, not "the default": DRF reads it as absent.
+        for name in ("from", "to"):
+            if name in self.initial_data and not str(self.initial_data.get(name, "")).strip():
+                raise serializers.ValidationError(
+                    {name: ["Give a day (2025-06-01) or an instant, or leave the parameter out."]}
+                )
         zone = data.get("timezone") or manager_zone_get(self.context["request"].user)
         try:
             period = period_resolve(

@@ -85,6 +85,15 @@ class PublicTicketRatingView(ApiView):
         request=RatingCreateSerializer,
         responses={201: RatingSerializer, 200: RatingSerializer, **errors(400, 404, 409, 429)},
         auth=[],
+        examples=[
+            ex.example(
+                "A good rating",
+                {"score": "good", "comment": "Fixed within the hour, thank you."},
+                request=True,
+            ),
+            ex.example("Recorded", ex.RATING, status=201),
+            ex.example("Changed", ex.RATING, status=200),
+        ],
     )
     def post(self, request, access_token: str):
         data = self.body(RatingCreateSerializer)

@@ -209,6 +209,7 @@ class SatisfactionReportView(ApiView):
         "zone. Managers only.",
         parameters=[SatisfactionQuery],
         responses={200: SatisfactionSerializer, **errors(*READ)},
+        examples=[ex.example("June in Berlin", ex.SATISFACTION, status=200)],
     )
     def get(self, request):
         query = self.query(SatisfactionQuery, now=timezone.now())
