@@ -177,3 +177,16 @@ def test_the_customer_page_and_the_form_run_the_same_queries_with_or_without_rat
         assert _count(client, path.format(quiet.access_token)) == _count(
             client, path.format(busy.access_token)
         )
+
+
+def test_after_the_week_the_page_shows_the_rating_without_a_form(client, lena):
+    ticket = resolved_ticket(lena)
+    client.post(f"/t/{ticket.access_token}/rate/", {"score": "good", "comment": "Great"})
+    page = html(client.get(f"/t/{ticket.access_token}/"))
+    assert f'action="/t/{ticket.access_token}/rate/"' in page and "You can change your rating" in page
+    with time_machine.travel(NOW + timedelta(days=8), tick=False):
+        for path in ("/t/{}/", "/t/{}/rate/"):
+            page = html(client.get(path.format(ticket.access_token)))
+            assert 'data-testid="rating-current"' in page and "Great" in page
+            assert f'action="/t/{ticket.access_token}/rate/"' not in page
+            assert "can be changed for 7 days only" in page

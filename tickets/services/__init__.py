@@ -41,6 +41,7 @@ from .ratings import (
     RATING_CHANGE_DAYS,
     Rated,
     RatingRefused,
+    rating_changeable,
     ticket_rate,
 )
 from .requesters import (
@@ -83,6 +84,7 @@ __all__ = [
     "customer_update",
     "normalize_domain",
     "normalize_email",
+    "rating_changeable",
     "requester_confirm",
     "requester_get_or_create",
     "requester_standing",

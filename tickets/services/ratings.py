@@ -28,6 +28,11 @@ class Rated:
     changed: bool  # an earlier rating of the same cycle was replaced
 
 
+def rating_changeable(rating: Rating, now: datetime) -> bool:
+    """Whether the requester may still replace `rating` at `now`: within RATING_CHANGE_DAYS of giving it."""
+    return now - rating.created_at <= timedelta(days=RATING_CHANGE_DAYS)
+
+
 def _engineer_at_resolution(ticket: Ticket):
     """The assignee when the cycle was resolved: the current one unless reassigned since (a resolved ticket
     can be); then the last assignment at or before the resolution, from the timeline (one more query)."""
@@ -62,7 +67,7 @@ def ticket_rate(*, ticket: Ticket, score: str, comment: str = "", now: datetime)
         )
     existing = Rating.objects.filter(ticket=ticket, cycle=ticket.resolution_cycle).first()
     if existing is not None:
-        if now - existing.created_at > timedelta(days=RATING_CHANGE_DAYS):
+        if not rating_changeable(existing, now):
             raise RatingRefused(
                 f"You rated this resolution on {existing.created_at:%Y-%m-%d}; a rating can be changed "
                 f"for {RATING_CHANGE_DAYS} days only."

@@ -26,6 +26,7 @@ from tickets.services import (
     attachment_add,
     customer_for_email,
     normalize_email,
+    rating_changeable,
     ticket_file,
     ticket_reply,
 )
@@ -177,14 +178,16 @@ def _incident(ticket: Ticket) -> dict | None:
     }
 
 
-def _rating_context(ticket: Ticket) -> dict:
-    """The rating panel, once the latest cycle is resolved: the form holds the current rating, if any."""
+def _rating_context(ticket: Ticket, now) -> dict:
+    """The rating panel, once the latest cycle is resolved: the form holds the current rating, if any;
+    no form once the rating can no longer be changed."""
     if not selectors.ticket_ratable(ticket):
         return {"ratable": False}
     current = selectors.rating_current(ticket)
     initial = {"score": current.score, "comment": current.comment} if current else {}
     return {
         "ratable": True,
+        "changeable": current is None or rating_changeable(current, now),
         "current": current,
         "rating_form": RatingForm(initial=initial),
         "change_days": RATING_CHANGE_DAYS,
@@ -201,7 +204,7 @@ def _customer_page(request: HttpRequest, ticket: Ticket, form: CustomerReplyForm
         "link": _private_link(request, ticket),
         "zone": ticket.requester_timezone,
         "follow_ups": list(ticket.follow_ups.all()),
-        **_rating_context(ticket),
+        **_rating_context(ticket, now),
     }
     response = render(request, "web/customer_ticket.html", context)
     response["X-Robots-Tag"] = ROBOTS

@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from tickets.models import Score
-from tickets.services import RATING_CHANGE_DAYS, RatingRefused, ticket_rate
+from tickets.services import RATING_CHANGE_DAYS, RatingRefused, rating_changeable, ticket_rate
 
 from .. import selectors
 from ..ratelimit import RATINGS_PER_TICKET_PER_HOUR, rate_limit_hit
@@ -24,10 +24,12 @@ THANKS = {Score.GOOD: "Thank you for your rating.", Score.BAD: "Thank you: we re
 
 
 def _page(request: HttpRequest, ticket, form: RatingForm, status: int = 200) -> HttpResponse:
+    current = selectors.rating_current(ticket)
     context = {
         "ticket": ticket,
         "form": form,
-        "current": selectors.rating_current(ticket),
+        "current": current,
+        "changeable": current is None or rating_changeable(current, timezone.now()),
         "ratable": selectors.ticket_ratable(ticket),
         "change_days": RATING_CHANGE_DAYS,
     }
