@@ -420,6 +420,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "ticket_intake": env.str("API_TICKET_INTAKE_RATE", default="20/minute"),
         "public_reply": env.str("API_PUBLIC_REPLY_RATE", default="30/minute"),
+        "public_rating": env.str("API_PUBLIC_RATING_RATE", default="10/minute"),
         "token_login": env.str("API_TOKEN_LOGIN_RATE", default="10/minute"),
         # Per integration key, on the two alert endpoints.
         "alert_intake": env.str("API_ALERT_INTAKE_RATE", default="600/minute"),

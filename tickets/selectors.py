@@ -48,6 +48,7 @@ PUBLIC_EVENT_DATA = {
     EventType.CREATED: (),
     EventType.STATUS_CHANGED: ("from", "to"),
     EventType.REOPENED: ("cycle",),
+    EventType.RATED: ("score", "cycle"),
 }
 
 

@@ -21,6 +21,7 @@ from escalation.roster.selectors import manager_zone_get
 from escalation.roster.services.coverage import CoverageGapOpened
 from escalation.sla.selectors import DeadlineUnavailable
 from tickets.assignment import AssigneeOffShift
+from tickets.services import RatingRefused
 from tickets.states import InvalidTransition
 
 from .parsers import PayloadTooLarge, body_limit
@@ -92,7 +93,7 @@ def _as_api_exception(exc: Exception) -> Exception:
         return exceptions.ValidationError(as_serializer_error(exc))
     if isinstance(exc, InvalidTransition):
         return exceptions.ValidationError({"status": [exc.reason]})
-    if isinstance(exc, NothingToAcknowledge | DeadlineUnavailable):
+    if isinstance(exc, NothingToAcknowledge | DeadlineUnavailable | RatingRefused):
         return Conflict(str(exc))
     if isinstance(exc, RequestDataTooBig):
         return PayloadTooLarge(body_limit())

@@ -261,3 +261,40 @@ class IncidentListQuery(serializers.Serializer):
             "status": self.validated_data.get("status"),
             "customer_id": self.validated_data.get("customer"),
         }
+
+
+class SatisfactionQuery(FromToQuery):
+    """The satisfaction report's period: the instants ratings' cycles were resolved at, read like the SLA
+    report's (a day is local midnight in `timezone`, `to` the end of its day; default the last 30 days)."""
+
+    due_from = PeriodBoundField(
+        required=False,
+        help_text="Cycles resolved at or after this instant, or from the start of this day (YYYY-MM-DD) in "
+        "`timezone`. Default: 30 days before `to`, in local time.",
+    )
+    due_to = PeriodBoundField(
+        required=False,
+        help_text="Cycles resolved before this instant, or up to the end of this day (YYYY-MM-DD) in "
+        "`timezone`. Default: now.",
+    )
+    timezone = TimeZoneField(
+        required=False,
+        help_text="Zone of days and weeks. Default: the manager's own zone (their engineer profile's), "
+        "else UTC.",
+    )
+
+    def validate(self, data):
+        # An empty `?from=` is a mistake to point out, not "the default": DRF reads it as absent.
+        for name in ("from", "to"):
+            if name in self.initial_data and not str(self.initial_data.get(name, "")).strip():
+                raise serializers.ValidationError(
+                    {name: ["Give a day (2025-06-01) or an instant, or leave the parameter out."]}
+                )
+        zone = data.get("timezone") or manager_zone_get(self.context["request"].user)
+        try:
+            period = period_resolve(
+                start=data.get("from"), end=data.get("to"), zone=zone, now=self.context["now"]
+            )
+        except PeriodError as refused:
+            raise serializers.ValidationError({refused.field: [str(refused)]}) from None
+        return {**data, "period": period}

@@ -52,6 +52,10 @@ class PublicReplyThrottle(ClientAddressThrottle):
     scope = "public_reply"
 
 
+class PublicRatingThrottle(ClientAddressThrottle):
+    scope = "public_rating"
+
+
 class TokenLoginThrottle(ClientAddressThrottle):
     """Slows password guessing at the token endpoint."""
 

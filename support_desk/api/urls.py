@@ -27,13 +27,14 @@ from .views.incidents import (
     TicketIncidentView,
 )
 from .views.macros import MacroCollectionView, MacroDetailView, MacroRenderView
-from .views.public import PublicTicketMessagesView, PublicTicketView
+from .views.public import PublicTicketMessagesView, PublicTicketRatingView, PublicTicketView
 from .views.reports import (
     AvailabilityView,
     BreachListView,
     CoverageView,
     CreditsView,
     LedgerIntegrityView,
+    SatisfactionReportView,
     SlaReportView,
     TrendsView,
 )
@@ -121,6 +122,11 @@ v1 = [
         PublicTicketMessagesView.as_view(),
         name="public-ticket-messages",
     ),
+    path(
+        "public/tickets/<access_token:access_token>/rating/",
+        PublicTicketRatingView.as_view(),
+        name="public-ticket-rating",
+    ),
     path("customers/", CustomerCollectionView.as_view(), name="customers"),
     path("customers/<id:customer_id>/", CustomerDetailView.as_view(), name="customer"),
     path(
@@ -155,6 +161,7 @@ v1 = [
     path("reports/sla/breaches/", BreachListView.as_view(), name="sla-breaches"),
     path("reports/sla/trends/", TrendsView.as_view(), name="sla-trends"),
     path("reports/credits/", CreditsView.as_view(), name="credits"),
+    path("reports/satisfaction/", SatisfactionReportView.as_view(), name="satisfaction"),
     path("reports/availability/", AvailabilityView.as_view(), name="availability"),
     path("reports/coverage/", CoverageView.as_view(), name="coverage"),
     path("reports/ledger-integrity/", LedgerIntegrityView.as_view(), name="ledger-integrity"),

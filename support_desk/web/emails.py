@@ -13,7 +13,7 @@ from django.utils import translation
 
 from escalation.incidents.models import Incident, IncidentUpdate
 from escalation.zones import clock_words
-from tickets.models import CustomerContact, Requester, RequesterNotification, Status, Ticket
+from tickets.models import CustomerContact, Requester, RequesterNotification, Score, Status, Ticket
 from tickets.services import confirmation_token
 
 from .presenters import SEVERITY_PLAIN, customer_promise
@@ -43,6 +43,12 @@ def customer_link(ticket: Ticket) -> str:
     """The ticket's private link, absolute: PUBLIC_BASE_URL (a local address in development)."""
     base = settings.PUBLIC_BASE_URL.rstrip("/") or DEVELOPMENT_BASE_URL
     return base + reverse("web:customer-ticket", args=[ticket.access_token])
+
+
+def rating_link(ticket: Ticket, score: str) -> str:
+    """The rating form with `score` chosen: opening it records nothing (mail scanners follow links)."""
+    base = settings.PUBLIC_BASE_URL.rstrip("/") or DEVELOPMENT_BASE_URL
+    return f"{base}{reverse('web:customer-rate', args=[ticket.access_token])}?score={score}"
 
 
 def confirmation_link(requester: Requester) -> str:
@@ -107,5 +113,10 @@ class RequesterMailTemplates:
         # The promise as it stands now, only while the ticket is still where this news left it.
         promise = customer_promise(ticket, now) if ticket.status == status else None
         context |= {"status": STATUS_WORDS[status], "promise": promise}
+        if status == Status.RESOLVED:
+            context |= {
+                "rate_good": rating_link(ticket, Score.GOOD),
+                "rate_bad": rating_link(ticket, Score.BAD),
+            }
         subject = f"[{ticket.reference}] {STATUS_SUBJECTS[status]}: {ticket.subject}"
         return subject, render_to_string("emails/status_notice.txt", context)

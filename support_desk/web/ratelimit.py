@@ -5,7 +5,7 @@ _HOUR, 5) and per client address (PUBLIC_FORM_TICKETS_PER_CLIENT_PER_HOUR, 60, t
 throttles and the login lockout read it, behind API_NUM_PROXIES proxies): the first stops one person
 flooding, the second one client filing for many addresses (each would be emailed). The client limit is
 high because an outage is exactly when a customer's whole team files at once from one office network;
-replies are limited per ticket.
+replies and ratings are limited per ticket.
 """
 
 import hashlib
@@ -14,6 +14,7 @@ from datetime import datetime
 from django.core.cache import cache
 
 REPLIES_PER_TICKET_PER_HOUR = 30
+RATINGS_PER_TICKET_PER_HOUR = 10  # a change of mind or two, not a script
 WINDOW_SECONDS = 3600
 
 

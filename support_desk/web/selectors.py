@@ -15,7 +15,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from escalation.models import Engineer, Escalation, EscalationPolicy, LedgerEntry
 from escalation.roster.services.roster import active_engineers
 from escalation.roster.shifts import next_shift_start, shift_end
-from tickets.models import Attachment, Event, Message, Status, Ticket
+from tickets.models import RATABLE_STATUSES, Attachment, Event, Message, Rating, Status, Ticket
 from tickets.selectors import ticket_get_by_access_token, ticket_tally_sums
 
 ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING_ON_CUSTOMER)
@@ -145,8 +145,27 @@ def ticket_get_for_requester(*, access_token: str) -> Ticket | None:
             Prefetch("messages", queryset=public, to_attr="public_messages"),
             "clock__calendar__holidays",
             "follow_ups",
+            Prefetch("ratings", to_attr="rating_list"),
         ),
     )
+
+
+def ticket_get_for_rating(*, access_token: str) -> Ticket | None:
+    """The ticket behind a private link, with its ratings (`rating_current` reads them)."""
+    return ticket_get_by_access_token(
+        access_token=access_token,
+        queryset=Ticket.objects.prefetch_related(Prefetch("ratings", to_attr="rating_list")),
+    )
+
+
+def ticket_ratable(ticket: Ticket) -> bool:
+    """Whether the requester may rate the ticket: its latest cycle was resolved (and maybe closed since)."""
+    return ticket.status in RATABLE_STATUSES and ticket.resolved_at is not None
+
+
+def rating_current(ticket: Ticket) -> Rating | None:
+    """The requester's rating of the ticket's latest resolution, from the prefetched `rating_list`."""
+    return next((r for r in ticket.rating_list if r.cycle == ticket.resolution_cycle), None)
 
 
 def ticket_get_for_desk(*, reference: str) -> Ticket | None:

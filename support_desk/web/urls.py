@@ -6,7 +6,7 @@ from django.urls import path, register_converter
 
 from tickets.models import ACCESS_TOKEN_PATTERN
 
-from .views import confirmations, customers, desk, incidents, pages, reports, statements
+from .views import confirmations, customers, desk, incidents, pages, ratings, reports, statements
 
 
 class PrivateTokenConverter:
@@ -42,6 +42,7 @@ urlpatterns = [
     # Customers: no account; the access token in the private link is the key.
     path("", customers.ticket_new, name="ticket-new"),
     path("t/<private_token:access_token>/", customers.customer_ticket, name="customer-ticket"),
+    path("t/<private_token:access_token>/rate/", ratings.customer_rate, name="customer-rate"),
     path("t/<private_token:access_token>/received/", customers.ticket_received, name="ticket-received"),
     path(
         "t/<private_token:access_token>/files/<int:attachment_id>/",

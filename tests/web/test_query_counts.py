@@ -36,8 +36,9 @@ QUEUE_QUERIES = 12
 # acknowledged), their notifications, the names of engineers the timeline mentions, engineer's zone,
 # assignable engineers (+ their Engineer rows), the canned replies the engineer may use (issue 16)
 TICKET_PAGE_QUERIES = 15
-# ticket (+ requester, customer, clock, calendar), public messages, their attachments, holidays, follow-ups
-CUSTOMER_PAGE_QUERIES = 5
+# ticket (+ requester, customer, clock, calendar), public messages, their attachments, holidays, follow-ups,
+# ratings (the rating panel of a resolved ticket)
+CUSTOMER_PAGE_QUERIES = 6
 
 # the view's transaction (a savepoint inside the test's; BEGIN and COMMIT, not counted, when served),
 # the requester's standing (customer by email domain, contact, confirmed); the configuration version

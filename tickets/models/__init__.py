@@ -1,8 +1,8 @@
 """Tickets, the people who file them and everything that happens to them, one module per subject:
 `customers` (customers, domains, credit rules, requesters), `tickets` (tickets, references, private
-links, tallies), `messages` (messages, attachments, events, the requester's emails) and `macros` (canned
-replies). Django finds them here; the app label and the migration history are the same as when they
-were one module."""
+links, tallies), `messages` (messages, attachments, events, the requester's emails), `macros` (canned
+replies) and `ratings` (the requester's rating of each resolution). Django finds them here; the app
+label and the migration history are the same as when they were one module."""
 
 from .customers import (
     PERCENT_VALIDATORS,
@@ -27,6 +27,7 @@ from .messages import (
     RequesterNotification,
     attachment_path,
 )
+from .ratings import RATABLE_STATUSES, RATING_COMMENT_MAX_LENGTH, Rating, Score
 from .tickets import (
     ACCESS_TOKEN_BYTES,
     ACCESS_TOKEN_PATTERN,
@@ -54,6 +55,8 @@ __all__ = [
     "MACRO_BODY_MAX_LENGTH",
     "MACRO_NAME_MAX_LENGTH",
     "PERCENT_VALIDATORS",
+    "RATABLE_STATUSES",
+    "RATING_COMMENT_MAX_LENGTH",
     "REFERENCE_IN_TEXT",
     "REFERENCE_MAX_DIGITS",
     "REFERENCE_OFFSET",
@@ -72,8 +75,10 @@ __all__ = [
     "Macro",
     "Message",
     "Plan",
+    "Rating",
     "Requester",
     "RequesterNotification",
+    "Score",
     "Severity",
     "Status",
     "Ticket",

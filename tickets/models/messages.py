@@ -55,6 +55,7 @@ class EventType(models.TextChoices):
     INCIDENT_UNLINKED = "incident_unlinked", "Unlinked from an incident"
     INCIDENT_NOTICE = "incident_notice", "Incident notice to the customer's contacts"
     REQUESTER_CONFIRMED = "requester_confirmed", "Requester confirmed"
+    RATED = "rated", "Rated by the customer"
 
 
 class Event(models.Model):

@@ -6,8 +6,8 @@ writes an event, and tells the SLA clock what happened.
 One module per subject: `requesters`, `lifecycle` (filing, status, replies, assignment, severity,
 stale tickets), `tallies`, `attachments`, `edits` (the API's several-at-once edit), `customers` and
 `contacts` (a customer's contacts), `trust` (trusted requesters: confirming an address),
-`replies` (a message with its files and a status change at once), `macros` (canned replies); the SLA
-side's own writes are `tickets.sla_writes`.
+`replies` (a message with its files and a status change at once), `macros` (canned replies), `ratings`
+(the requester's rating of a resolution); the SLA side's own writes are `tickets.sla_writes`.
 """
 
 from .attachments import (
@@ -45,6 +45,13 @@ from .macros import (
     macro_may_edit,
     macro_update,
 )
+from .ratings import (
+    RATING_CHANGE_DAYS,
+    Rated,
+    RatingRefused,
+    rating_changeable,
+    ticket_rate,
+)
 from .replies import (
     CheckedFile,
     ticket_respond,
@@ -71,10 +78,13 @@ __all__ = [
     "AUTO_CLOSE_AFTER",
     "CONFIRMATION_EMAIL_INTERVAL",
     "MACRO_STATUSES",
+    "RATING_CHANGE_DAYS",
     "UNCHANGED",
     "CheckedFile",
     "ConfirmationLinkInvalid",
     "FiledTicket",
+    "Rated",
+    "RatingRefused",
     "Standing",
     "attachment_add",
     "confirmation_requester",
@@ -92,6 +102,7 @@ __all__ = [
     "macro_update",
     "normalize_domain",
     "normalize_email",
+    "rating_changeable",
     "requester_confirm",
     "requester_get_or_create",
     "requester_standing",
@@ -100,6 +111,7 @@ __all__ = [
     "ticket_change_status",
     "ticket_close_stale",
     "ticket_file",
+    "ticket_rate",
     "ticket_reply",
     "ticket_respond",
     "ticket_tallies_fold",

@@ -17,9 +17,27 @@ from .incidents import (
     INTEGRATION_WRITE,
 )
 from .openapi import example
-from .reports import AVAILABILITY, BREACH, COVERAGE, CREDITS, INTEGRITY, REPORT, REPORT_ROW, TRENDS
+from .reports import (
+    AVAILABILITY,
+    BREACH,
+    COVERAGE,
+    CREDITS,
+    INTEGRITY,
+    REPORT,
+    REPORT_ROW,
+    SATISFACTION,
+    TRENDS,
+)
 from .sla import DEADLINE, LEDGER_ENTRY, SLA_TARGET
-from .tickets import FILED_TICKET_DETAIL, PUBLIC_TICKET, REQUESTER_CONFIRMED, SLA, TICKET, TICKET_DETAIL
+from .tickets import (
+    FILED_TICKET_DETAIL,
+    PUBLIC_TICKET,
+    RATING,
+    REQUESTER_CONFIRMED,
+    SLA,
+    TICKET,
+    TICKET_DETAIL,
+)
 
 __all__ = [
     "ALERTMANAGER_ACCEPTED",
@@ -44,9 +62,11 @@ __all__ = [
     "INTEGRITY",
     "LEDGER_ENTRY",
     "PUBLIC_TICKET",
+    "RATING",
     "REPORT",
     "REPORT_ROW",
     "REQUESTER_CONFIRMED",
+    "SATISFACTION",
     "SLA",
     "SLA_TARGET",
     "STATEMENT",

@@ -168,3 +168,26 @@ AVAILABILITY = {
         }
     ],
 }
+
+SATISFACTION_ROW = {"key": "lena", "label": "Lena Fischer", "good": 17, "bad": 3, "rated": 20, "rate": 85.0}
+
+SATISFACTION = {
+    "period": {"start": "2025-05-31T22:00:00Z", "end": "2025-06-30T22:00:00Z", "timezone": "Europe/Berlin"},
+    "total": {"key": None, "label": "All", "good": 40, "bad": 8, "rated": 48, "rate": 83.3},
+    "engineer": [SATISFACTION_ROW],
+    "customer": [{"key": 3, "label": "StreamCo", "good": 9, "bad": 1, "rated": 10, "rate": 90.0}],
+    "severity": [{"key": "major", "label": "Major", "good": 5, "bad": 2, "rated": 7, "rate": 71.4}],
+    "week": [{"key": "2025-06-02", "label": "2025-W23", "good": 11, "bad": 2, "rated": 13, "rate": 84.6}],
+    "comments_total": 12,
+    "comments": [
+        {
+            "ticket": "SD-1042",
+            "score": "bad",
+            "comment": "The stream failed again the next morning.",
+            "resolved_at": "2025-06-11T14:05:00Z",
+            "engineer": "lena",
+            "customer": "StreamCo",
+            "severity": "major",
+        }
+    ],
+}

@@ -147,3 +147,12 @@ REQUESTER_CONFIRMED = {
     "confirmed_by": "lena",
     "upgraded": ["SD-1043"],
 }
+
+RATING = {
+    "ticket": "SD-1042",
+    "cycle": 1,
+    "score": "good",
+    "comment": "Fixed within the hour, thank you.",
+    "created_at": "2025-06-11T15:00:00Z",
+    "updated_at": "2025-06-11T15:00:00Z",
+}

@@ -8,12 +8,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from tickets.selectors import ticket_get_by_access_token, ticket_get_public
-from tickets.services import ticket_reply
+from tickets.services import ticket_rate, ticket_reply
 
 from .. import examples as ex
 from ..schema import errors
+from ..serializers.satisfaction import RatingCreateSerializer, RatingSerializer
 from ..serializers.tickets import PublicMessageCreateSerializer, PublicTicketSerializer
-from ..throttling import PublicReplyThrottle
+from ..throttling import PublicRatingThrottle, PublicReplyThrottle
 from .base import ApiView
 
 ACCESS_TOKEN = OpenApiParameter(
@@ -68,3 +69,39 @@ class PublicTicketMessagesView(ApiView):
         message = ticket_reply(ticket=ticket, author=None, body=data["body"], now=timezone.now())
         public = ticket_get_public(access_token=message.ticket.access_token)  # a follow-up has its own
         return Response(PublicTicketSerializer(public).data, status=status.HTTP_201_CREATED)
+
+
+class PublicTicketRatingView(ApiView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [PublicRatingThrottle]
+
+    @extend_schema(
+        summary="Rate the resolution as the requester",
+        description="`good` or `bad`, with an optional comment, for the ticket's latest resolution (a ticket "
+        "reopened and resolved again is rated again). Rating again within 7 days of the first rating of "
+        "the same resolution replaces it (200); later, or before the ticket is resolved, 409 says why.",
+        parameters=[ACCESS_TOKEN],
+        request=RatingCreateSerializer,
+        responses={201: RatingSerializer, 200: RatingSerializer, **errors(400, 404, 409, 429)},
+        auth=[],
+        examples=[
+            ex.example(
+                "A good rating",
+                {"score": "good", "comment": "Fixed within the hour, thank you."},
+                request=True,
+            ),
+            ex.example("Recorded", ex.RATING, status=201),
+            ex.example("Changed", ex.RATING, status=200),
+        ],
+    )
+    def post(self, request, access_token: str):
+        data = self.body(RatingCreateSerializer)
+        ticket = ticket_get_by_access_token(access_token=access_token)
+        if ticket is None:
+            raise NotFound(NO_SUCH_LINK)
+        rated = ticket_rate(ticket=ticket, score=data["score"], comment=data["comment"], now=timezone.now())
+        return Response(
+            RatingSerializer(rated.rating).data,
+            status=status.HTTP_200_OK if rated.changed else status.HTTP_201_CREATED,
+        )

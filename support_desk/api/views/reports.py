@@ -10,6 +10,7 @@ from escalation.reports.selectors.availability import availability_list_for_mont
 from escalation.reports.selectors.breaches import breach_list
 from escalation.reports.selectors.coverage import coverage_get
 from escalation.reports.selectors.credits import credit_list_for_month
+from escalation.reports.selectors.satisfaction import satisfaction_report_get
 from escalation.reports.selectors.sla_report import sla_report_get
 from escalation.reports.selectors.trends import sla_trends_get
 from escalation.roster.selectors import manager_zone_get
@@ -23,6 +24,7 @@ from ..filters import (
     MonthQuery,
     ReportFilterQuery,
     ReportQuery,
+    SatisfactionQuery,
     TrendQuery,
 )
 from ..permissions import IsManager
@@ -36,6 +38,7 @@ from ..serializers.reports import (
     ReportSerializer,
     TrendsSerializer,
 )
+from ..serializers.satisfaction import SatisfactionSerializer
 from .base import ApiView, ListApiView
 
 PERIOD_WORDS = (
@@ -190,3 +193,25 @@ class LedgerIntegrityView(ApiView):
         query = self.query(IntegrityQuery).validated_data
         integrity = ledger_integrity_get(now=timezone.now(), refresh=query["refresh"])
         return Response(LedgerIntegritySerializer(integrity).data)
+
+
+class SatisfactionReportView(ApiView):
+    permission_classes = [IsManager]
+
+    @extend_schema(
+        summary="Customer satisfaction",
+        description="The requesters' ratings (good or bad) of the resolutions in the period: in total and "
+        "per engineer (the assignee at resolution), customer, severity and local week (Monday first, ISO "
+        "numbering), each with `good`, `bad`, `rated` and `rate` (per cent good), and the newest 50 "
+        "comments (`comments_total` counts them all). The period is on the instants the rated cycles were "
+        "resolved: `from` inclusive, `to` exclusive; a day (YYYY-MM-DD) means its local midnight in "
+        "`timezone` (for `to`, the end of that day). Default: the last 30 days up to now, in the manager's "
+        "zone. Managers only.",
+        parameters=[SatisfactionQuery],
+        responses={200: SatisfactionSerializer, **errors(*READ)},
+        examples=[ex.example("June in Berlin", ex.SATISFACTION, status=200)],
+    )
+    def get(self, request):
+        query = self.query(SatisfactionQuery, now=timezone.now())
+        report = satisfaction_report_get(period=query.validated_data["period"])
+        return Response(SatisfactionSerializer(report).data)

@@ -62,6 +62,10 @@ def describe_event(event: Event, names: Mapping[str, str] | None = None) -> str:
         elif data.get("customer"):
             text += f": {data['customer']}, deadlines recomputed from the filing time"
         return text + "; voice pages allowed"
+    if kind == EventType.RATED:
+        verb = "changed their rating of" if data.get("changed") else "rated"
+        text = f"The customer {verb} resolution {data.get('cycle', '?')}: {data.get('score', '?')}"
+        return text + (f" \N{EM DASH} \u201c{data['comment']}\u201d" if data.get("comment") else "")
     if kind in (EventType.ASSIGNED, EventType.HANDED_OFF):
         verb = "Handed off" if kind == EventType.HANDED_OFF else "Assigned"
         who = f" by {actor}" if event.actor else ""

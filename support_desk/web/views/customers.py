@@ -18,12 +18,21 @@ from django.views.decorators.http import require_http_methods, require_safe
 from support_desk.lockout import client_address
 from tickets.models import Ticket
 from tickets.selectors import ticket_get_by_access_token
-from tickets.services import attachment_add, customer_for_email, normalize_email, ticket_file, ticket_reply
+from tickets.services import (
+    RATING_CHANGE_DAYS,
+    attachment_add,
+    customer_for_email,
+    normalize_email,
+    rating_changeable,
+    ticket_file,
+    ticket_reply,
+)
 
 from .. import selectors
 from ..forms import CustomerReplyForm, TicketForm
 from ..presenters import SEVERITY_PLAIN, customer_promise, local_words
 from ..ratelimit import REPLIES_PER_TICKET_PER_HOUR, rate_limit_hit
+from ..rating_forms import RatingForm
 from ..uploads import clean_name, with_limited_uploads
 from .files import attachment_response
 
@@ -151,6 +160,22 @@ def _incident(ticket: Ticket) -> dict | None:
     }
 
 
+def _rating_context(ticket: Ticket, now) -> dict:
+    """The rating panel, once the latest cycle is resolved: the form holds the current rating, if any;
+    no form once the rating can no longer be changed."""
+    if not selectors.ticket_ratable(ticket):
+        return {"ratable": False}
+    current = selectors.rating_current(ticket)
+    initial = {"score": current.score, "comment": current.comment} if current else {}
+    return {
+        "ratable": True,
+        "changeable": current is None or rating_changeable(current, now),
+        "current": current,
+        "rating_form": RatingForm(initial=initial),
+        "change_days": RATING_CHANGE_DAYS,
+    }
+
+
 def _customer_page(request: HttpRequest, ticket: Ticket, form: CustomerReplyForm, now) -> HttpResponse:
     context = {
         "incident": _incident(ticket),
@@ -161,6 +186,7 @@ def _customer_page(request: HttpRequest, ticket: Ticket, form: CustomerReplyForm
         "link": _private_link(request, ticket),
         "zone": ticket.requester_timezone,
         "follow_ups": list(ticket.follow_ups.all()),
+        **_rating_context(ticket, now),
     }
     response = render(request, "web/customer_ticket.html", context)
     response["X-Robots-Tag"] = ROBOTS

@@ -1,6 +1,6 @@
 """The managers' pages: the SLA report (grouped table, trends, breaches, service credits, the ledger's
-integrity), the roster's coverage, and CSV downloads of the grouped table, the breaches, the ledger and
-the month's availability.
+integrity, customer satisfaction), the roster's coverage, and CSV downloads of the grouped table, the
+breaches, the ledger and the month's availability.
 
 Managers only (`manager_required`): anonymous visitors log in first, engineers get 403. The query
 string is the API's, read by `ReportForm`; the CSV links carry the instants the page resolved.
@@ -24,6 +24,7 @@ from escalation.reports.selectors.coverage import coverage_get
 from escalation.reports.selectors.credits import credit_list_for_month
 from escalation.reports.selectors.exports import ledger_list_for_export
 from escalation.reports.selectors.filters import report_filter_options
+from escalation.reports.selectors.satisfaction import satisfaction_report_get
 from escalation.reports.selectors.sla_report import sla_report_get
 from escalation.reports.selectors.storms import storm_list
 from escalation.reports.selectors.trends import sla_trends_get
@@ -70,7 +71,20 @@ def _report_context(request: HttpRequest, asked: ReportRequest, now: datetime) -
     trends = sla_trends_get(filters=filters, interval=asked.interval)
     breaches = Paginator(breach_list(filters=filters, now=now), BREACHES_PER_PAGE).get_page(asked.page)
     query = _query(asked)
+    satisfaction = satisfaction_report_get(period=filters.period)
+    period = filters.period
+    satisfaction_query = urlencode(
+        {"from": period.start.isoformat(), "to": period.end.isoformat(), "timezone": period.zone.key}
+    )
     return {
+        "satisfaction": satisfaction,
+        "satisfaction_groups": [
+            ("engineer", satisfaction.engineer, "engineer"),
+            ("customer", satisfaction.customer, "customer"),
+            ("severity", satisfaction.severity, "severity"),
+            ("week", satisfaction.week, "week"),
+        ],
+        "satisfaction_api_url": f"{reverse('api:satisfaction')}?{satisfaction_query}",
         "report": report,
         "rows": [(row, row_text(row)) for row in report.groups],
         "total_text": row_text(report.total),
