@@ -25,6 +25,7 @@ from .messages import (
     RequesterNotification,
     attachment_path,
 )
+from .search import TicketSearch
 from .tickets import (
     ACCESS_TOKEN_BYTES,
     ACCESS_TOKEN_PATTERN,
@@ -72,6 +73,7 @@ __all__ = [
     "Severity",
     "Status",
     "Ticket",
+    "TicketSearch",
     "TicketTally",
     "access_token_well_formed",
     "attachment_path",
