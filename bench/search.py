@@ -100,7 +100,7 @@ def insert_corpus(cursor, tickets: int, replies: int, now) -> None:
                due - interval '8 hours', 0, CASE WHEN g %% 6 < 4 THEN due END, false,
                CASE WHEN g %% 4 > 0 THEN people.engineers[1 + g %% array_length(people.engineers, 1)] END,
                CASE WHEN g %% 5 > 0 THEN people.customers[1 + g %% array_length(people.customers, 1)] END,
-               people.first_requester + (g * 7919) %% {REQUESTERS}
+               people.first_requester + (g::bigint * 7919) %% {REQUESTERS}
         FROM shaped, people, v
         """,  # noqa: S608 (constants and parameters)
         {"count": tickets, "now": now},
