@@ -162,16 +162,20 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--replies", type=int, default=300_000)
     parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument("--reuse", action="store_true", help="search the data the last run wrote")
     args = parser.parse_args()
 
     now = timezone.now()
-    fresh_database()
     started = time.perf_counter()
+    load = not (args.reuse and Ticket.objects.exists())
+    if load:
+        fresh_database()
     with connection.cursor() as cursor:
-        insert_people(cursor, customers=0)
-        insert_corpus(cursor, args.tickets, args.replies, now)
-        analyze(cursor)
-        load_seconds = round(time.perf_counter() - started, 1)
+        if load:
+            insert_people(cursor, customers=0)
+            insert_corpus(cursor, args.tickets, args.replies, now)
+            analyze(cursor)
+        load_seconds = round(time.perf_counter() - started, 1) if load else None
         texts = samples(cursor)
         cursor.execute(
             "SELECT count(*), pg_size_pretty(pg_total_relation_size('tickets_ticketsearch')) "

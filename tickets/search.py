@@ -18,7 +18,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, QuerySet, Value, When
 
-from .models import REFERENCE_MAX_DIGITS, REFERENCE_PREFIX, Message, Ticket
+from .models import REFERENCE_MAX_DIGITS, REFERENCE_PREFIX, Message, Ticket, TicketSearch
 
 SEARCH_MAX_LENGTH = 200
 # A shorter last word is matched whole: a one- or two-letter prefix matches most tickets, and ranking
@@ -70,6 +70,13 @@ class Search:
     condition: Q
     annotations: dict
     ordering: tuple
+    row_condition: Q  # the same condition on `TicketSearch` alone
+
+    def count_rows(self) -> int:
+        """How many tickets match, counted on the search rows alone (no other filter to apply)."""
+        if connection.vendor != "postgresql":
+            return Ticket.objects.filter(self.condition).count()
+        return TicketSearch.objects.filter(self.row_condition).count()
 
     def apply(self, tickets: QuerySet[Ticket], *, ranked: bool = True) -> QuerySet[Ticket]:
         tickets = tickets.filter(self.condition)
@@ -89,16 +96,18 @@ def search_filter(text: str) -> Search:
 def _fulltext(terms: SearchTerms, exact) -> Search:
     # Both conditions on the search row, so PostgreSQL ORs two index scans of one table (the GIN index
     # and the primary key) instead of reading every ticket.
-    condition = Q(pk__in=[])
+    condition = rows = Q(pk__in=[])
     rank = Value(0.0, output_field=FloatField())
     if terms.words:
         query = SearchQuery(terms.tsquery(), search_type="raw", config=SEARCH_CONFIG)
-        condition = Q(search__vector=query)
+        condition, rows = Q(search__vector=query), Q(vector=query)
         rank = SearchRank(F("search__vector"), query)
     if terms.reference_pk:
         condition |= Q(search__ticket_id=terms.reference_pk)
+        rows |= Q(ticket_id=terms.reference_pk)
     return Search(
         condition=condition,
+        row_condition=rows,
         annotations={"search_exact": exact, "search_rank": rank},
         ordering=(F("search_exact").desc(), F("search_rank").desc()),
     )
@@ -121,6 +130,7 @@ def _substrings(terms: SearchTerms, exact) -> Search:
         condition |= Q(pk=terms.reference_pk)
     return Search(
         condition=condition,
+        row_condition=condition,
         annotations={"search_exact": exact, "search_rank": Value(0.0, output_field=FloatField())},
         ordering=(F("search_exact").desc(),),
     )

@@ -145,6 +145,9 @@ def test_search_combines_with_the_other_filters(as_engineer, engineer, desk):
     assert found(as_engineer, "manifests", assignee="none") == [outage.reference]
     assert found(as_engineer, "manifests", customer=outage.customer_id) == [outage.reference]
     assert found(as_engineer, "manifests", status="resolved") == []
+    # Counted on the search rows alone, and joined to the tickets under other filters.
+    assert as_engineer.get(TICKETS, {"search": "manifests"}).json()["count"] == 2
+    assert as_engineer.get(TICKETS, {"search": outage.reference}).json()["count"] == 1
     page = as_engineer.get(TICKETS, {"search": "manifests", "severity": "major"}).json()
     assert page["count"] == 1
 
