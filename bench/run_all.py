@@ -31,6 +31,7 @@ BENCHMARKS = [
     ("intake", ["bench.intake"], ["--runs", "1", "--seconds", "3"]),
     ("queue", ["bench.queue"], ["--tickets", "20000", "--runs", "1", "--seconds", "3"]),
     ("reports", ["bench.reports"], ["--rows", "20000"]),
+    ("search", ["bench.search"], ["--tickets", "20000", "--replies", "6000", "--repeat", "5"]),
     ("sweep", ["bench.sweep"], ["--tickets", "20000", "--overdue", "1000", "--repeat", "20"]),
 ]
 

@@ -231,6 +231,7 @@ def rows(results: dict) -> list[tuple[str, str, str, str, str]]:
                         _yes(ok),
                     )
                 )
+    out += _search_rows(results.get("search"))
     r = results.get("sweep")
     if r:
         if "error" in r:
@@ -261,4 +262,32 @@ def rows(results: dict) -> list[tuple[str, str, str, str, str]]:
                         _yes(figures["p50"] <= 5),
                     )
                 )
+    return out
+
+
+# Issue 16: what an engineer types, through the API. The common word is reported, not held to the target.
+SEARCH_TARGET_MS = 100
+SEARCH_REPORTED_ONLY = {"common_word", "common_word_unassigned_new"}
+
+
+def _search_rows(r: dict | None) -> list[tuple[str, str, str, str, str]]:
+    if not r:
+        return []
+    if "error" in r:
+        return [_failed("search", f"p95 <= {SEARCH_TARGET_MS} ms", r)]
+    out = []
+    for name, figures in r["searches"].items():
+        ms = figures["ms"]
+        params = ", ".join(f"{k}={v}" for k, v in figures["params"].items())
+        reported = name in SEARCH_REPORTED_ONLY
+        out.append(
+            (
+                f"search: {name.replace('_', ' ')}",
+                f"{r['tickets']:,} tickets, {r['replies']:,} replies; `{params}` "
+                f"({figures['matches']:,} matches)",
+                "reported" if reported else f"p95 <= {SEARCH_TARGET_MS} ms",
+                f"p50 {ms['p50']} ms, p95 {ms['p95']} ms, max {ms['max']} ms; {figures['queries']} queries",
+                "reported" if reported else _yes(ms["p95"] <= SEARCH_TARGET_MS),
+            )
+        )
     return out

@@ -27,6 +27,7 @@ from .models import (
     TicketTally,
     access_token_well_formed,
 )
+from .search import search_filter
 from .zone_labels import zone_abbreviation
 
 # Orderings an integrator may ask for, each backed by an index; `pk` makes pages stable.
@@ -42,6 +43,8 @@ TICKET_ORDERINGS = {
     "-severity": (SEVERITY_RANK.desc(), F("next_due_at").asc(nulls_last=True), "pk"),
 }
 TICKET_DEFAULT_ORDERING = "next_due_at"
+# Search matches of equal rank: least time left first, then the newest.
+SEARCH_TIE_BREAKERS = (F("next_due_at").asc(nulls_last=True), "-created_at", "-pk")
 
 # Timeline entries a customer may see, and the keys of their data that are safe to show.
 PUBLIC_EVENT_DATA = {
@@ -96,7 +99,7 @@ def _tallied_q(
     return condition
 
 
-def ticket_list(
+def _ticket_filtered(
     *,
     now: datetime,
     severities: Collection[str] = (),
@@ -104,35 +107,69 @@ def ticket_list(
     assignee: int | str | _Unset | None = UNSET,
     customer_id: int | None = None,
     breached: bool | None = None,
-    ordering: str = TICKET_DEFAULT_ORDERING,
 ) -> QuerySet[Ticket]:
-    """The queue: tickets matching every filter given, by time left unless `ordering` says otherwise.
-
-    `assignee` is a user id, a username, or None for unassigned tickets (UNSET: anybody's).
-    `breached` compares running clocks with `now` as well as the breaches the ledger recorded.
-    """
-    tickets = ticket_queryset().filter(_tallied_q(severities, statuses, assignee))
+    tickets = Ticket.objects.filter(_tallied_q(severities, statuses, assignee))
     if customer_id is not None:
         tickets = tickets.filter(customer_id=customer_id)
     if breached is not None:
         condition = Ticket.breached_q(now)
         tickets = tickets.filter(condition if breached else ~condition)
-    return tickets.order_by(*TICKET_ORDERINGS[ordering])
+    return tickets
 
 
-def ticket_count(**filters) -> int:
+def ticket_list(
+    *,
+    now: datetime,
+    search: str | None = None,
+    ordering: str | None = None,
+    **filters,
+) -> QuerySet[Ticket]:
+    """The queue: tickets matching every filter given, by time left unless `ordering` says otherwise.
+
+    Filters: `severities`, `statuses`, `assignee` (a user id, a username, or None for unassigned tickets;
+    UNSET: anybody's), `customer_id`, `breached` (compares running clocks with `now` as well as the
+    breaches the ledger recorded), and `search`: the text an engineer typed (`tickets.search`); its
+    matches come best first (the reference it names, then by rank, ties by time left and the newest),
+    unless `ordering` is given.
+    """
+    tickets = _ticket_filtered(now=now, **filters).select_related("customer", "requester", "assignee")
+    if search:
+        found = search_filter(search)
+        tickets = found.apply(tickets)
+        if ordering is None:
+            return tickets.order_by(*found.ordering, *SEARCH_TIE_BREAKERS)
+    return tickets.order_by(*TICKET_ORDERINGS[ordering or TICKET_DEFAULT_ORDERING])
+
+
+def ticket_count(*, search: str | None = None, ordering: str | None = None, **filters) -> int:
     """How many tickets `ticket_list(**filters)` holds; see there for the filters (`ordering` is moot).
 
     Status, severity and assignee are read from the tallies, a sum over a few rows however many tickets
-    there are. A customer or `breached` filter counts the tickets themselves, on their indexes.
+    there are. A customer, `breached` or `search` filter counts the tickets themselves, on their indexes.
     """
+    if search:
+        found = search_filter(search)
+        if not _narrowed(**filters):  # every ticket has its search row: no need to join the tickets
+            return found.count_rows()
+        return found.apply(_ticket_filtered(**filters), ranked=False).count()
     if filters.get("customer_id") is not None or filters.get("breached") is not None:
-        return ticket_list(**filters).count()
+        return _ticket_filtered(**filters).count()
     return ticket_tally_sums(
         severities=filters.get("severities", ()),
         statuses=filters.get("statuses", ()),
         assignee=filters.get("assignee", UNSET),
     )["total"]
+
+
+def _narrowed(
+    *, now=None, severities=(), statuses=(), assignee=UNSET, customer_id=None, breached=None
+) -> bool:
+    return (
+        bool(severities or statuses)
+        or assignee is not UNSET
+        or customer_id is not None
+        or breached is not None
+    )
 
 
 def ticket_tally_sums(

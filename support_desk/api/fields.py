@@ -178,3 +178,13 @@ class LocalDateTimeField(serializers.Field):
 
     def to_representation(self, value: datetime) -> str:
         return value.isoformat()
+
+
+class GivenTextField(serializers.CharField):
+    """Optional text that, when given, must say something: DRF reads an empty query parameter as absent,
+    so `?search=` would silently list everything; here it is a 400 naming the parameter."""
+
+    def get_value(self, dictionary):
+        if self.field_name in dictionary:
+            return dictionary.get(self.field_name)
+        return super().get_value(dictionary)

@@ -18,11 +18,13 @@ from escalation.reports.periods import (
 from escalation.reports.selectors.filters import INTERVALS, REPORT_GROUPS, ReportFilters
 from escalation.roster.selectors import manager_zone_get
 from tickets.models import Plan, Severity, Status
-from tickets.selectors import TICKET_DEFAULT_ORDERING, TICKET_ORDERINGS, UNSET
+from tickets.search import PREFIX_MIN_LENGTH, SEARCH_MAX_LENGTH
+from tickets.selectors import TICKET_ORDERINGS, UNSET
 
 from .fields import (
     EARLIEST_INSTANT,
     LATEST_INSTANT,
+    GivenTextField,
     InstantField,
     MonthField,
     PeriodBoundField,
@@ -54,11 +56,21 @@ class TicketListQuery(serializers.Serializer):
         min_value=1, max_value=MAX_ID, required=False, help_text="Customer id."
     )
     breached = optional_boolean("`true`: tickets with any metric breached; `false`: none breached.")
+    search = GivenTextField(
+        max_length=SEARCH_MAX_LENGTH,
+        required=False,
+        help_text="Tickets matching the text: a reference (`SD-1042` or `1042`), the requester's email or "
+        "name, the customer's name, words of the subject, the description and the messages (internal "
+        "notes too); every word must match, the last one also as the start of a word (what is still "
+        f"being typed, from {PREFIX_MIN_LENGTH} characters). Best matches first unless `ordering` is "
+        "given: the reference, then subject, people, description and message matches, ties by time "
+        "left. Combines with the other filters. See docs/api/search.md.",
+    )
     ordering = serializers.ChoiceField(
         choices=list(TICKET_ORDERINGS),
-        default=TICKET_DEFAULT_ORDERING,
-        help_text="Default `next_due_at`: least time left first (tickets with no running clock last). "
-        "`severity` sorts general < urgent < major; `-` reverses.",
+        required=False,
+        help_text="Default `next_due_at`: least time left first (tickets with no running clock last), or "
+        "with `search`, best match first. `severity` sorts general < urgent < major; `-` reverses.",
     )
 
     def selector_kwargs(self, user) -> dict:
@@ -69,7 +81,8 @@ class TicketListQuery(serializers.Serializer):
             "assignee": self._assignee(data.get("assignee"), user),
             "customer_id": data.get("customer"),
             "breached": data["breached"],
-            "ordering": data["ordering"],
+            "search": data.get("search"),
+            "ordering": data.get("ordering"),
         }
 
     @staticmethod

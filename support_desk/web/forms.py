@@ -19,6 +19,7 @@ from escalation.roster.services.engineers import DEACTIVATED_MESSAGE, login_deac
 from support_desk.lockout import lockout_message
 from tickets.assignment import AssigneeOffShift
 from tickets.models import ATTACHMENT_MAX_BYTES, DESCRIPTION_MAX_LENGTH, SUBJECT_MAX_LENGTH, Severity, Status
+from tickets.search import SEARCH_MAX_LENGTH
 
 from .presenters import SEVERITY_PLAIN, assignee_label, person
 from .selectors import STATUS_ACTIVE, STATUS_ANY, QueueFilters, Scope
@@ -292,6 +293,14 @@ class QueueFilterForm(forms.Form):
         label="Status",
         choices=[(STATUS_ACTIVE, "Needs work"), *Status.choices, (STATUS_ANY, "Any")],
     )
+    search = forms.CharField(
+        required=False,
+        label="Search",
+        max_length=SEARCH_MAX_LENGTH,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": "SD-1042, email, name, words", "autocomplete": "off"}
+        ),
+    )
 
     def filters(self) -> QueueFilters:
         """Each filter on its own: one bad value does not reset the others."""
@@ -306,6 +315,7 @@ class QueueFilterForm(forms.Form):
             scope=values["scope"] or defaults.scope,
             severity=values["severity"] or defaults.severity,
             status=values["status"] or defaults.status,
+            search=values["search"],
         )
 
 

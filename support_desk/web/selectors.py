@@ -10,13 +10,14 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from escalation.models import Engineer, Escalation, EscalationPolicy, LedgerEntry
 from escalation.roster.services.roster import active_engineers
 from escalation.roster.shifts import next_shift_start, shift_end
 from tickets.models import RATABLE_STATUSES, Attachment, Event, Message, Rating, Status, Ticket
-from tickets.selectors import ticket_get_by_access_token, ticket_tally_sums
+from tickets.search import search_filter
+from tickets.selectors import SEARCH_TIE_BREAKERS, ticket_get_by_access_token, ticket_tally_sums
 
 ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING_ON_CUSTOMER)
 UTC = ZoneInfo("UTC")
@@ -39,6 +40,7 @@ class QueueFilters:
     scope: str = Scope.ALL
     severity: str = ""  # empty: any severity
     status: str = STATUS_ACTIVE  # `active`, `any`, or one Status
+    search: str = ""  # empty: no search (`tickets.search`)
 
 
 def _by_time_left(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
@@ -65,17 +67,30 @@ def _filtered(filters: QueueFilters) -> QuerySet[Ticket]:
 
 
 def ticket_list_queue(*, user, filters: QueueFilters) -> QuerySet[Ticket]:
-    """The team queue under `filters`, sorted by time left."""
+    """The team queue under `filters`, sorted by time left (searched: best match first)."""
     queryset = _filtered(filters)
     if filters.scope == Scope.MINE:
         queryset = queryset.filter(assignee=user)
     elif filters.scope == Scope.UNASSIGNED:
         queryset = queryset.filter(assignee__isnull=True)
+    if filters.search:
+        found = search_filter(filters.search)
+        return _for_rows(found.apply(queryset).order_by(*found.ordering, *SEARCH_TIE_BREAKERS))
     return _for_rows(_by_time_left(queryset))
 
 
 def ticket_count_queue_scopes(*, user, filters: QueueFilters) -> dict[str, int]:
-    """How many tickets each scope tab holds under the other filters: one query over the tallies."""
+    """How many tickets each scope tab holds under the other filters: one query over the tallies, or
+    when searching, one over the matching tickets."""
+    if filters.search:
+        matches = search_filter(filters.search).apply(_filtered(filters), ranked=False)
+        return matches.aggregate(
+            **{
+                Scope.ALL: Count("pk"),
+                Scope.MINE: Count("pk", filter=Q(assignee=user)),
+                Scope.UNASSIGNED: Count("pk", filter=Q(assignee__isnull=True)),
+            }
+        )
     if filters.status == STATUS_ACTIVE:
         statuses = ACTIVE_STATUSES
     elif filters.status == STATUS_ANY:

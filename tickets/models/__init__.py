@@ -28,6 +28,7 @@ from .messages import (
     attachment_path,
 )
 from .ratings import RATABLE_STATUSES, RATING_COMMENT_MAX_LENGTH, Rating, Score
+from .search import TicketSearch
 from .tickets import (
     ACCESS_TOKEN_BYTES,
     ACCESS_TOKEN_PATTERN,
@@ -82,6 +83,7 @@ __all__ = [
     "Severity",
     "Status",
     "Ticket",
+    "TicketSearch",
     "TicketTally",
     "access_token_well_formed",
     "attachment_path",

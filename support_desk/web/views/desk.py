@@ -67,7 +67,13 @@ QUEUE_REFRESH_SECONDS = 20
 
 def _query_string(filters: QueueFilters, **changes) -> str:
     """The query string of `filters` with `changes`, leaving out defaults so URLs stay short."""
-    values = {"scope": filters.scope, "severity": filters.severity, "status": filters.status, **changes}
+    values = {
+        "scope": filters.scope,
+        "severity": filters.severity,
+        "status": filters.status,
+        "search": filters.search,
+        **changes,
+    }
     defaults = QueueFilters()
     kept = {k: v for k, v in values.items() if v and v != getattr(defaults, k, None)}
     return f"?{urlencode(kept)}" if kept else "?"
@@ -106,7 +112,9 @@ def _queue_context(request: HttpRequest, now: datetime) -> dict:
         ],
         "incidents_more": open_incidents.total - len(open_incidents.incidents),
         "filters": filters,
-        "filter_form": QueueFilterForm(initial={"severity": filters.severity, "status": filters.status}),
+        "filter_form": QueueFilterForm(
+            initial={"severity": filters.severity, "status": filters.status, "search": filters.search}
+        ),
         "tabs": tabs,
         "page": page,
         "rows": [queue_row(ticket, fractions, now) for ticket in page.object_list],
