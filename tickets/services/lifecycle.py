@@ -32,6 +32,7 @@ from ..notifications import (
 from ..sla import sla_clock
 from ..states import InvalidTransition, TicketFacts, check_transition, status_after_assignment
 from .chain import Link, insert_chain
+from .closing import blocked_sender_exists, ticket_close_on_arrival_unsafe
 from .requesters import requester_link, requester_standing
 from .trust import confirmation_request
 
@@ -89,10 +90,15 @@ def ticket_file(
     confirmed, `requester_confirm` gives the ticket its customer and recomputes its clocks from the
     filing time.
 
+    A blocked sender's ticket (`BlockedSender`) is filed as any other, then closed as spam at once with
+    an event: no email, no routing, no page, and the caller answers the sender as usual.
+
     The requester, the ticket, its message, its event, the email, its clock and its alarms are written
     in one statement. No savepoint: a caller's own transaction fails whole if filing fails (every
     caller lets it)."""
     requester = requester_link(email=email, name=name)
+    blocked = opened_by is None and blocked_sender_exists(requester.obj.email)
+    acknowledge_receipt = acknowledge_receipt and not blocked
     trusted = trusted or opened_by is not None
     claimed = None  # the customer an untrusted requester's domain names, until the address is confirmed
     if customer is UNSET or not trusted:
@@ -158,6 +164,9 @@ def ticket_file(
         }
     )
     started.inserted()
+    if blocked:
+        ticket_close_on_arrival_unsafe(ticket=ticket, now=now)
+        return FiledTicket(ticket=ticket, message=message, event=event)
     if follow_up_of is not None:
         _event(follow_up_of, EventType.FOLLOW_UP, now, follow_up=ticket.reference)
     if notification is not None:
