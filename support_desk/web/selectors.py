@@ -15,8 +15,8 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from escalation.models import Engineer, Escalation, EscalationPolicy, LedgerEntry
 from escalation.roster.services.roster import active_engineers
 from escalation.roster.shifts import next_shift_start, shift_end
-from tickets.models import Attachment, Event, Message, Status, Ticket
-from tickets.selectors import ticket_get_by_access_token, ticket_tally_sums
+from tickets.models import Attachment, BlockedSender, Event, Message, Status, Ticket
+from tickets.selectors import ticket_as_requester_sees_it, ticket_get_by_access_token, ticket_tally_sums
 
 ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING_ON_CUSTOMER)
 UTC = ZoneInfo("UTC")
@@ -137,7 +137,7 @@ def ticket_get_for_requester(*, access_token: str) -> Ticket | None:
     """The ticket behind a private link, with its public thread only; None for a malformed or unknown
     token (the tickets app's one lookup by token, with its constant-time comparison)."""
     public = Message.objects.filter(internal=False).select_related("author").prefetch_related("attachments")
-    return ticket_get_by_access_token(
+    ticket = ticket_get_by_access_token(
         access_token=access_token,
         queryset=Ticket.objects.select_related(
             "requester", "customer", "clock__calendar", "incident_link__incident"
@@ -147,6 +147,7 @@ def ticket_get_for_requester(*, access_token: str) -> Ticket | None:
             "follow_ups",
         ),
     )
+    return ticket_as_requester_sees_it(ticket) if ticket is not None else None
 
 
 def ticket_get_for_desk(*, reference: str) -> Ticket | None:
@@ -213,3 +214,8 @@ def attachment_get_for_requester(*, ticket: Ticket, attachment_id: int) -> Attac
 
 def attachment_get_for_desk(*, ticket: Ticket, attachment_id: int) -> Attachment | None:
     return Attachment.objects.filter(pk=attachment_id, message__ticket=ticket).first()
+
+
+def sender_blocked(*, ticket: Ticket) -> bool:
+    """Whether the ticket's requester is a blocked sender (the ticket page's block/unblock form)."""
+    return BlockedSender.objects.filter(address=ticket.requester.email).exists()

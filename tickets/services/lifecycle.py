@@ -5,6 +5,7 @@ writes an event, and tells the SLA clock what happened.
 
 The lifecycle: filing, status changes, replies, assignment and severity, and closing stale tickets."""
 
+import copy
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -164,9 +165,10 @@ def ticket_file(
         }
     )
     started.inserted()
-    if blocked:
+    if blocked:  # the caller answers with the ticket as filed: the sender learns nothing
+        shown = copy.copy(ticket)
         ticket_close_on_arrival_unsafe(ticket=ticket, now=now)
-        return FiledTicket(ticket=ticket, message=message, event=event)
+        return FiledTicket(ticket=shown, message=message, event=event)
     if follow_up_of is not None:
         _event(follow_up_of, EventType.FOLLOW_UP, now, follow_up=ticket.reference)
     if notification is not None:
