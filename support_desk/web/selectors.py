@@ -10,7 +10,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from escalation.models import Engineer, Escalation, EscalationPolicy, LedgerEntry
 from escalation.roster.services.roster import active_engineers
@@ -168,6 +168,7 @@ def ticket_get_for_desk(*, reference: str) -> Ticket | None:
             Prefetch("follow_ups", queryset=Ticket.objects.order_by("created_at")),
             "clock__calendar__holidays",
         )
+        .annotate(sender_blocked=Exists(BlockedSender.objects.filter(address=OuterRef("requester__email"))))
         .filter(pk=pk)
         .first()
     )
@@ -214,8 +215,3 @@ def attachment_get_for_requester(*, ticket: Ticket, attachment_id: int) -> Attac
 
 def attachment_get_for_desk(*, ticket: Ticket, attachment_id: int) -> Attachment | None:
     return Attachment.objects.filter(pk=attachment_id, message__ticket=ticket).first()
-
-
-def sender_blocked(*, ticket: Ticket) -> bool:
-    """Whether the ticket's requester is a blocked sender (the ticket page's block/unblock form)."""
-    return BlockedSender.objects.filter(address=ticket.requester.email).exists()

@@ -122,7 +122,9 @@ class Ticket(models.Model):
     # Set when the ledger records any metric of this ticket as breached; see `Ticket.breached_at`.
     sla_breached = models.BooleanField(default=False)
     # Closed without a reply (`tickets.services.closing`): spam, or a duplicate of `duplicate_of`.
-    close_reason = models.CharField(max_length=20, choices=CloseReason.choices, blank=True, default="")
+    close_reason = models.CharField(
+        max_length=20, choices=CloseReason.choices, blank=True, default="", db_default=""
+    )
     duplicate_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
     )

@@ -98,17 +98,20 @@ def ticket_file(
     in one statement. No savepoint: a caller's own transaction fails whole if filing fails (every
     caller lets it)."""
     requester = requester_link(email=email, name=name)
-    blocked = opened_by is None and blocked_sender_exists(requester.obj.email)
-    acknowledge_receipt = acknowledge_receipt and not blocked
-    trusted = trusted or opened_by is not None
+    engineer_filed = opened_by is not None
+    trusted = trusted or engineer_filed
     claimed = None  # the customer an untrusted requester's domain names, until the address is confirmed
     if customer is UNSET or not trusted:
-        standing = requester_standing(requester.obj.email)
+        standing = requester_standing(requester.obj.email)  # whether it is blocked too, in its one query
+        blocked = standing.blocked and not engineer_filed
         trusted = trusted or standing.trusted
         if customer is UNSET:
             customer = standing.customer
         if not trusted:
             customer, claimed = None, customer
+    else:
+        blocked = not engineer_filed and blocked_sender_exists(requester.obj.email)
+    acknowledge_receipt = acknowledge_receipt and not blocked
     ticket = Ticket(
         subject=subject,
         description=description,

@@ -178,7 +178,6 @@ def _ticket_page(request: HttpRequest, reference: str, now: datetime, **bound) -
         "assign_form": bound.get("assign_form")
         or AssignForm(engineers=engineers, now=now, initial={"assignee": ticket.assignee_id}),
         "severity_form": bound.get("severity_form") or SeverityForm(initial={"severity": ticket.severity}),
-        "sender_blocked": selectors.sender_blocked(ticket=ticket),
         "incident_link": incident_link,
         "incident_suggestions": [] if incident_link else incidents_suggested_for_ticket(ticket=ticket),
     }
