@@ -126,3 +126,14 @@ def test_the_desk_tools_are_for_engineers_only(client):
         )
     ticket.refresh_from_db()
     assert ticket.status == Status.NEW and not BlockedSender.objects.exists()
+
+
+def test_the_queue_bulk_form_refuses_an_unknown_value(desk):
+    ticket = make_ticket()
+    for choice in ("severity:catastrophic", "status:new", "status:", "explode"):
+        response = desk.post(
+            "/queue/bulk/", {"tickets": [ticket.reference], "bulk_action": choice}, follow=True
+        )
+        assert "Choose an action and a value." in response.content.decode()
+    ticket.refresh_from_db()
+    assert (ticket.severity, ticket.status) == ("general", Status.NEW)

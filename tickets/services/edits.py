@@ -51,6 +51,8 @@ def ticket_update(
         raise ValidationError({"close_reason": ["only with status closed"]})
     if close_reason == CloseReason.DUPLICATE and duplicate_of is None:
         raise ValidationError({"duplicate_of": ["name the ticket this one duplicates"]})
+    if block_sender and close_reason != CloseReason.SPAM:
+        raise ValidationError({"block_sender": ["only with close_reason spam"]})
     if duplicate_of is not None and close_reason != CloseReason.DUPLICATE:
         raise ValidationError({"duplicate_of": ["only with close_reason duplicate"]})
     if assignee is not UNCHANGED:

@@ -178,10 +178,10 @@ def _report_row(values: dict, key, label) -> ReportRow:
     )
 
 
-def sla_report_get(*, filters: ReportFilters, group_by: str) -> SlaReport:
+def sla_report_get(*, filters: ReportFilters, group_by: str, with_voided: bool = True) -> SlaReport:
     """Per group and in total: two queries whatever the ledger holds, each one pass over the period's
     ledger rows (escalation steps read by index for the breached cycles only); a third counts the
-    voided cycles."""
+    voided cycles (skipped with `with_voided=False`: `voided` is then empty)."""
     key_column, label_column = REPORT_GROUPS[group_by]
     cycles = decided_cycles(filters)
     columns = list(dict.fromkeys((key_column, label_column)))
@@ -194,7 +194,7 @@ def sla_report_get(*, filters: ReportFilters, group_by: str) -> SlaReport:
         group_by=group_by,
         groups=groups,
         total=_report_row(total, None, None),
-        voided=voided_cycles_by(filters),
+        voided=voided_cycles_by(filters) if with_voided else [],
     )
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from escalation.roster.selectors import engineer_get_assignable
-from tickets.models import Status, Ticket
+from tickets.models import Severity, Status, Ticket
 from tickets.selectors import ticket_get
 from tickets.services import (
     BULK_MAX_TICKETS,
@@ -106,7 +106,10 @@ def queue_bulk(request: HttpRequest) -> HttpResponse:
         value = engineer.user if engineer else None
     elif action == BulkAction.CLOSE_SPAM:
         value = request.POST.get("block_sender") == "on"
-    elif action not in BulkAction.ALL or not raw or (action == BulkAction.STATUS and raw == Status.NEW):
+    elif not (
+        (action == BulkAction.STATUS and raw in Status.values and raw != Status.NEW)
+        or (action == BulkAction.SEVERITY and raw in Severity.values)
+    ):
         messages.error(request, "Choose an action and a value.")
         return back
     try:

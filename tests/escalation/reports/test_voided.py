@@ -104,3 +104,11 @@ def test_the_report_api_counts_the_voided_cycles_and_who_voided_them(history, as
     assert (body["total"]["met"], body["total"]["breached"], body["total"]["compliance"]) == (3, 2, 60.0)
     assert body["voided_cycles"] == 2
     assert body["voided_by"] == [{"engineer": "lena", "cycles": 2}]
+
+
+def test_the_report_page_shows_the_voided_count_and_who(history, client, manager):
+    services.ticket_close_as_spam(ticket=history.c, actor=history.lena.user, now=NOW + HOUR)
+    client.force_login(manager)
+    page = client.get("/reports/sla/", JUNE).content.decode()
+    tile = page[page.index('data-testid="voided"') :][:400]
+    assert ">2<" in tile and "lena 2" in tile
