@@ -175,7 +175,7 @@ def ticket_get_for_desk(*, reference: str) -> Ticket | None:
 
 
 def ledger_list_for_ticket(*, ticket: Ticket) -> list[LedgerEntry]:
-    return list(LedgerEntry.objects.filter(ticket=ticket).order_by("seq"))
+    return list(LedgerEntry.objects.filter(ticket=ticket).select_related("voided_by").order_by("seq"))
 
 
 def escalation_list_for_ticket(*, ticket: Ticket) -> list[Escalation]:

@@ -137,3 +137,10 @@ def test_the_queue_bulk_form_refuses_an_unknown_value(desk):
         assert "Choose an action and a value." in response.content.decode()
     ticket.refresh_from_db()
     assert (ticket.severity, ticket.status) == ("general", Status.NEW)
+
+
+def test_the_ticket_page_ledger_says_a_cycle_was_voided_and_by_whom(desk, lena):
+    ticket = make_ticket()
+    desk.post(f"/tickets/{ticket.reference}/close-spam/")
+    page = desk.get(f"/tickets/{ticket.reference}/").content.decode()
+    assert page.count("voided (lena): closed as spam; not counted in reports") == 2

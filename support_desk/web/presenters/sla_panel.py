@@ -175,7 +175,10 @@ def ledger_lines(ledger: list[LedgerEntry]) -> list[LedgerLine]:
     """The ticket's ledger rows in words: what was promised and what happened, cycle by cycle."""
     lines = []
     for entry in ledger:
-        if entry.kind == LedgerEntry.Kind.BREACH:
+        if entry.kind == LedgerEntry.Kind.VOIDED:
+            who = entry.voided_by.get_username() if entry.voided_by_id else "on arrival"
+            result = f"voided ({who}): {entry.void_reason}; not counted in reports"
+        elif entry.kind == LedgerEntry.Kind.BREACH:
             result = f"breached at {entry.recorded_at:%H:%M:%S} UTC"
         else:
             result = "met" if entry.met else f"missed by {compact_duration(entry.overshoot)}"
