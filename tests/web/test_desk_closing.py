@@ -144,3 +144,4 @@ def test_the_ticket_page_ledger_says_a_cycle_was_voided_and_by_whom(desk, lena):
     desk.post(f"/tickets/{ticket.reference}/close-spam/")
     page = desk.get(f"/tickets/{ticket.reference}/").content.decode()
     assert page.count("voided (lena): closed as spam; not counted in reports") == 2
+    assert page.count('class="state state-voided">voided<') == 2
