@@ -112,3 +112,38 @@ def test_the_report_page_shows_the_voided_count_and_who(history, client, manager
     page = client.get("/reports/sla/", JUNE).content.decode()
     tile = page[page.index('data-testid="voided"') :][:400]
     assert ">2<" in tile and "lena 2" in tile
+
+
+def test_the_ledger_export_carries_who_voided_a_row_so_its_hash_can_be_recomputed(history):
+    import csv
+    import hashlib
+    import io
+    import json
+
+    from escalation.reports.exports import ledger_csv
+    from escalation.sla.services.ledger import HASHED_FIELDS
+
+    services.ticket_close_as_spam(ticket=history.c, actor=history.lena.user, now=NOW + HOUR)
+    text = "".join(ledger_csv(LedgerEntry.objects.select_related("customer").order_by("seq")))
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+    voided = [r for r in rows if r["kind"] == "voided"]
+    assert [(r["voided_by_id"], r["void_reason"]) for r in voided] == [
+        (str(history.lena.user.pk), "closed as spam")
+    ] * 2
+
+    def recomputed(row: dict) -> str:
+        def value(name):  # the CSV's text back to the hashed JSON value
+            raw = row[name]
+            if raw == "":
+                return None
+            if raw in ("true", "false"):
+                return raw == "true"
+            return int(raw) if raw.lstrip("-").isdigit() and not name.endswith("hash") else raw
+
+        payload = {name: value(name) for name in HASHED_FIELDS}
+        if row["voided_by_id"] or row["void_reason"]:
+            payload |= {"voided_by_id": int(row["voided_by_id"]), "void_reason": row["void_reason"]}
+        encoded = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+        return hashlib.sha256(encoded.encode()).hexdigest()
+
+    assert all(recomputed(r) == r["hash"] for r in rows)
