@@ -335,3 +335,7 @@ class BulkResultSerializer(serializers.Serializer):
     reference = serializers.CharField()
     ok = serializers.BooleanField()
     error = serializers.CharField(help_text="Why the action was refused for this ticket; empty when done.")
+
+
+class BulkResponseSerializer(serializers.Serializer):
+    results = BulkResultSerializer(many=True, help_text="One per reference, in the order sent.")

@@ -30,7 +30,7 @@ from ..schema import OFF_SHIFT, READ, WRITE, errors
 from ..serializers.tickets import (
     AcknowledgementSerializer,
     BulkActionSerializer,
-    BulkResultSerializer,
+    BulkResponseSerializer,
     MessageCreateSerializer,
     MessageSerializer,
     PublicTicketSerializer,
@@ -307,7 +307,7 @@ class TicketBulkView(ApiView):
         "event: the answer is 200 with one result per reference (`ok`, and `error` saying why not), so a "
         "partial failure names the tickets that failed; nothing else is undone.",
         request=BulkActionSerializer,
-        responses={200: BulkResultSerializer(many=True), **errors(*WRITE)},
+        responses={200: BulkResponseSerializer, **errors(*WRITE)},
         examples=[
             ex.example(
                 "Assign three tickets",
@@ -340,4 +340,4 @@ class TicketBulkView(ApiView):
             now=timezone.now(),
             confirm_off_shift=data["confirm_off_shift"],
         )
-        return Response({"results": BulkResultSerializer(results, many=True).data})
+        return Response(BulkResponseSerializer({"results": results}).data)
