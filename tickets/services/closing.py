@@ -81,7 +81,7 @@ def ticket_close_as_spam(
     """Close without a reply and without telling the requester; every SLA cycle of the ticket gets a
     `voided` ledger row naming `actor`. With `block_sender`, the requester's address is blocked too.
     Raises InvalidTransition when the ticket is already closed."""
-    ticket = Ticket.objects.select_for_update().select_related("requester").get(pk=ticket.pk)
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("requester").get(pk=ticket.pk)
     ticket = _close_as_spam_locked(ticket, actor=actor, now=now, why=SPAM_REASON)
     if block_sender:
         blocked_sender_add(address=ticket.requester.email, actor=actor, now=now, ticket=ticket)
@@ -120,10 +120,12 @@ def ticket_close_as_duplicate(
     The duplicate's SLA cycles are not voided: the customer did ask. The notice is its answer and its
     end, so an unanswered first response and the open resolution cycle complete now, met or late as
     the clock says. Raises InvalidTransition (the ticket is closed) or ValueError (the target)."""
-    first, second = sorted([ticket.pk, duplicate_of.pk])
-    locked = {
+    locked = {  # both rows, locked in key order so two opposite merges cannot deadlock
         t.pk: t
-        for t in Ticket.objects.select_for_update().select_related("requester").filter(pk__in=[first, second])
+        for t in Ticket.objects.select_for_update(of=("self",))
+        .select_related("requester")
+        .filter(pk__in=[ticket.pk, duplicate_of.pk])
+        .order_by("pk")
     }
     ticket, target = locked[ticket.pk], locked.get(duplicate_of.pk)
     problem = duplicate_target_problem(ticket=ticket, target=target)
