@@ -25,8 +25,9 @@ def insert_people(cursor, engineers: int = 20, customers: int = 50) -> None:
     )
     cursor.execute(
         """
-        INSERT INTO tickets_customer (name, plan, timezone, created_at)
-        SELECT 'Customer ' || g, CASE WHEN g %% 3 = 0 THEN 'premium' ELSE 'standard' END, 'UTC', now()
+        INSERT INTO tickets_customer (name, plan, timezone, created_at, statement_token)
+        SELECT 'Customer ' || g, CASE WHEN g %% 3 = 0 THEN 'premium' ELSE 'standard' END, 'UTC', now(),
+               md5(random()::text || g) || md5(g::text || random()::text)  -- unique, unguessable enough here
         FROM generate_series(1, %s) g
         """,
         [customers],

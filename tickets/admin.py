@@ -3,6 +3,7 @@ from django.contrib import admin
 
 from .models import (
     AvailabilityCreditTier,
+    BlockedSender,
     CreditRule,
     Customer,
     CustomerContact,
@@ -74,6 +75,19 @@ class CreditRuleAdmin(admin.ModelAdmin):
 class RequesterAdmin(admin.ModelAdmin):
     list_display = ["email", "name", "created_at"]
     search_fields = ["email", "name"]
+
+
+@admin.register(BlockedSender)
+class BlockedSenderAdmin(admin.ModelAdmin):
+    """Addresses whose tickets close as spam on arrival; engineers block and unblock them on the ticket
+    page, this lists them (and lets an admin unblock by deleting)."""
+
+    list_display = ["address", "blocked_by", "blocked_at", "reason"]
+    search_fields = ["address"]
+    readonly_fields = ["blocked_by", "blocked_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # blocked from a ticket, with who and when
 
 
 class MessageInline(admin.TabularInline):

@@ -4,6 +4,7 @@ Selectors return querysets or model instances and never write. They know nothing
 callers that need SLA clocks or notifications add them (see `escalation.sla.selectors`).
 """
 
+import copy
 import hmac
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -17,12 +18,14 @@ from .macros import render
 from .models import (
     SEVERITY_RANK,
     Attachment,
+    CloseReason,
     Customer,
     CustomerContact,
     Event,
     EventType,
     Macro,
     Message,
+    Status,
     Ticket,
     TicketTally,
     access_token_well_formed,
@@ -240,7 +243,7 @@ def ticket_get_public(*, access_token: str) -> PublicTicket | None:
         message.public_attachments = by_message.get(message.pk, [])
     if not _token_matches(ticket, access_token):
         return None
-    return PublicTicket(ticket=ticket, messages=messages, events=events)
+    return PublicTicket(ticket=ticket_as_requester_sees_it(ticket), messages=messages, events=events)
 
 
 def ticket_get_by_access_token(
@@ -331,3 +334,20 @@ def macro_values(*, ticket: Ticket, engineer) -> dict[str, str]:
 def macro_render(*, macro: Macro, values: dict[str, str]) -> str:
     """The macro's body with the placeholders filled in (plain substitution: nothing is evaluated)."""
     return render(macro.body, values)
+
+
+def ticket_as_requester_sees_it(ticket: Ticket) -> Ticket:
+    """A ticket closed as spam looks to its requester as it did when filed (open, its promises
+    running), so that neither a blocked sender nor a spammer learns anything: no oracle. Unsaved;
+    other tickets are returned as they are. One query, for spam only (the closing event's due times)."""
+    if ticket.close_reason != CloseReason.SPAM:
+        return ticket
+    event = Event.objects.filter(ticket=ticket, type=EventType.CLOSED_AS_SPAM).order_by("-at").first()
+    data = event.data if event is not None else {}
+    shown = copy.copy(ticket)
+    shown.status, shown.closed_at, shown.close_reason = data.get("from", Status.NEW), None, ""
+    for name in ("first_response_due_at", "resolution_due_at"):
+        if data.get(name):
+            setattr(shown, name, datetime.fromisoformat(data[name]))
+    shown.derive_next_due()
+    return shown

@@ -50,6 +50,10 @@ class SlaClock(Protocol):
     def reopened(self, *, ticket: "Ticket", now: datetime) -> None:
         """A new resolution cycle starts at `now`: set its due time (the caller saves)."""
 
+    def voided(self, *, ticket: "Ticket", actor, reason: str, now: datetime) -> None:
+        """The ticket was closed as spam: append a `voided` ledger row for each of its metric cycles
+        (naming `actor` and `reason`) and stop its clocks (the caller saves)."""
+
     def retargeted(self, *, ticket: "Ticket", now: datetime) -> None:
         """The severity changed: recompute the open clocks from their starts (the caller saves)."""
 

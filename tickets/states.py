@@ -59,6 +59,14 @@ def check_transition(facts: TicketFacts, target: str) -> str:
     return target
 
 
+def check_close_without_reply(current: str) -> str:
+    """Closing as spam or as a duplicate (`tickets.services.closing`): from any status but `closed`,
+    with no public reply needed. Returns `closed`, or raises InvalidTransition."""
+    if current == Status.CLOSED:
+        raise InvalidTransition(current, Status.CLOSED, "the ticket is already closed")
+    return Status.CLOSED
+
+
 def status_after_assignment(status: str, *, has_assignee: bool) -> str | None:
     """The status an assignment moves a ticket to, or None when it stays where it is.
 

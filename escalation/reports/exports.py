@@ -18,7 +18,7 @@ from escalation.reports.selectors.sla_report import ReportRow, SlaReport
 from escalation.sla.models import LedgerEntry
 
 # The ledger's own canonical form, so the exported values are exactly what each hash covers.
-from escalation.sla.services.ledger import HASHED_FIELDS, _canonical
+from escalation.sla.services.ledger import HASHED_FIELDS, VOID_FIELDS, _canonical
 from tickets.models import Ticket
 
 BOM = "\ufeff"
@@ -162,7 +162,9 @@ def breaches_csv(rows: Iterable[LedgerEntry], zone: ZoneInfo) -> Iterator[str]:
 
 # --- the ledger -----------------------------------------------------------------------------------
 
-LEDGER_HEADER = [*HASHED_FIELDS, "hash", "ticket", "customer"]
+# The void columns last: hashed only when set (`voided` rows), so a reader recomputing a row's hash adds
+# them to the payload only then (`escalation.sla.services.ledger.entry_hash`).
+LEDGER_HEADER = [*HASHED_FIELDS, "hash", "ticket", "customer", *VOID_FIELDS]
 
 
 def _ledger_value(value) -> str | int:
@@ -178,12 +180,15 @@ def _ledger_value(value) -> str | int:
 
 def ledger_line(entry: LedgerEntry) -> list:
     """Every hashed field exactly as the hash covers it (UTC instants, durations in microseconds,
-    booleans as true/false, empty for null), then the row's hash, its ticket and customer name."""
+    booleans as true/false, empty for null), then the row's hash, its ticket and customer name, and
+    who voided it and why (empty but on `voided` rows)."""
     return [
         *(_ledger_value(getattr(entry, name)) for name in HASHED_FIELDS),
         entry.hash,
         _reference(entry.ticket_id),
         text_cell(entry.customer.name) if entry.customer_id else "",
+        _ledger_value(entry.voided_by_id),
+        entry.void_reason,  # our own words ("closed as spam"), never user text
     ]
 
 

@@ -151,6 +151,8 @@ class LedgerEntry(models.Model):
     class Kind(models.TextChoices):
         COMPLETED = "completed", "Completed"
         BREACH = "breach", "Breach"
+        # The cycle does not count: the ticket was closed as spam. Names who voided it and why.
+        VOIDED = "voided", "Voided"
 
     seq = models.PositiveBigIntegerField(unique=True, editable=False)
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -179,6 +181,11 @@ class LedgerEntry(models.Model):
     overshoot = models.DurationField(default=timedelta(0), help_text="Business time past the target.")
     escalation_level = models.PositiveSmallIntegerField(default=0)
     recorded_at = models.DateTimeField()
+    # Set on `voided` rows only; hashed when set (rows before these columns existed hash as they did).
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    void_reason = models.CharField(max_length=200, blank=True, default="", db_default="")
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 

@@ -140,6 +140,7 @@
     var busy = false;
     window.setInterval(function () {
       if (busy || document.hidden || live.contains(document.activeElement)) return;
+      if (live.querySelector("[data-bulk-select]:checked")) return; // a selection waits for its action
       busy = true;
       live.setAttribute("aria-busy", "true");
       fetch(live.getAttribute("data-live-url"), {
@@ -167,7 +168,20 @@
     }, seconds * 1000);
   }
 
+  // Bulk selection: "select all on this page" ticks every row of its own table.
+  function bulkSelectAll() {
+    document.addEventListener("change", function (event) {
+      var all = event.target;
+      if (!all.matches || !all.matches("[data-bulk-all]")) return;
+      var table = all.closest("table");
+      table.querySelectorAll("[data-bulk-select]").forEach(function (box) {
+        box.checked = all.checked;
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    bulkSelectAll();
     fillTimezone();
     focusErrorSummary();
     checkFileSizes();

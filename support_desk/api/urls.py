@@ -43,6 +43,7 @@ from .views.sla import DeadlineView, LedgerView, SlaTargetCollectionView, SlaTar
 from .views.statements import StatementDetailView, StatementLinkRotateView, StatementListView
 from .views.tickets import (
     TicketAcknowledgeView,
+    TicketBulkView,
     TicketCollectionView,
     TicketConfirmRequesterView,
     TicketDetailView,
@@ -103,6 +104,7 @@ v1 = [
     path("auth/logout/", LogoutView.as_view(), name="logout"),
     path("auth/logout-all/", LogoutAllView.as_view(), name="logout-all"),
     path("tickets/", TicketCollectionView.as_view(), name="tickets"),
+    path("tickets/bulk/", TicketBulkView.as_view(), name="tickets-bulk"),
     path("tickets/<reference:reference>/", TicketDetailView.as_view(), name="ticket"),
     path("tickets/<reference:reference>/messages/", TicketMessagesView.as_view(), name="ticket-messages"),
     path(

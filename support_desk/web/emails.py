@@ -104,6 +104,13 @@ class RequesterMailTemplates:
             context |= {"promise": customer_promise(ticket, now), "severity": SEVERITY_PLAIN[ticket.severity]}
             subject = f"[{ticket.reference}] We received your ticket: {ticket.subject}"
             return subject, render_to_string("emails/ticket_received.txt", context)
+        if notification.kind == Kind.DUPLICATE:
+            target = ticket.duplicate_of
+            # The other ticket's private link only when it is the same requester's: never someone else's.
+            same = target is not None and target.requester_id == ticket.requester_id
+            context |= {"target": target, "target_link": customer_link(target) if same else None}
+            subject = f"[{ticket.reference}] Continued in {target.reference if target else 'another ticket'}"
+            return subject, render_to_string("emails/duplicate_notice.txt", context)
         if notification.kind == Kind.REPLY:
             message = notification.message
             context |= {"body": message.body, "author": message.author.first_name if message.author else ""}

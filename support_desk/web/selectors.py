@@ -10,14 +10,19 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from escalation.models import Engineer, Escalation, EscalationPolicy, LedgerEntry
 from escalation.roster.services.roster import active_engineers
 from escalation.roster.shifts import next_shift_start, shift_end
-from tickets.models import RATABLE_STATUSES, Attachment, Event, Message, Rating, Status, Ticket
+from tickets.models import RATABLE_STATUSES, Attachment, BlockedSender, Event, Message, Rating, Status, Ticket
 from tickets.search import search_filter
-from tickets.selectors import SEARCH_TIE_BREAKERS, ticket_get_by_access_token, ticket_tally_sums
+from tickets.selectors import (
+    SEARCH_TIE_BREAKERS,
+    ticket_as_requester_sees_it,
+    ticket_get_by_access_token,
+    ticket_tally_sums,
+)
 
 ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING_ON_CUSTOMER)
 UTC = ZoneInfo("UTC")
@@ -152,7 +157,7 @@ def ticket_get_for_requester(*, access_token: str) -> Ticket | None:
     """The ticket behind a private link, with its public thread only; None for a malformed or unknown
     token (the tickets app's one lookup by token, with its constant-time comparison)."""
     public = Message.objects.filter(internal=False).select_related("author").prefetch_related("attachments")
-    return ticket_get_by_access_token(
+    ticket = ticket_get_by_access_token(
         access_token=access_token,
         queryset=Ticket.objects.select_related(
             "requester", "customer", "clock__calendar", "incident_link__incident"
@@ -163,6 +168,7 @@ def ticket_get_for_requester(*, access_token: str) -> Ticket | None:
             Prefetch("ratings", to_attr="rating_list"),
         ),
     )
+    return ticket_as_requester_sees_it(ticket) if ticket is not None else None
 
 
 def ticket_get_for_rating(*, access_token: str) -> Ticket | None:
@@ -201,13 +207,14 @@ def ticket_get_for_desk(*, reference: str) -> Ticket | None:
             Prefetch("follow_ups", queryset=Ticket.objects.order_by("created_at")),
             "clock__calendar__holidays",
         )
+        .annotate(sender_blocked=Exists(BlockedSender.objects.filter(address=OuterRef("requester__email"))))
         .filter(pk=pk)
         .first()
     )
 
 
 def ledger_list_for_ticket(*, ticket: Ticket) -> list[LedgerEntry]:
-    return list(LedgerEntry.objects.filter(ticket=ticket).order_by("seq"))
+    return list(LedgerEntry.objects.filter(ticket=ticket).select_related("voided_by").order_by("seq"))
 
 
 def escalation_list_for_ticket(*, ticket: Ticket) -> list[Escalation]:

@@ -6,7 +6,7 @@ from django.urls import path, register_converter
 
 from tickets.models import ACCESS_TOKEN_PATTERN
 
-from .views import confirmations, customers, desk, incidents, pages, ratings, reports, statements
+from .views import closing, confirmations, customers, desk, incidents, pages, ratings, reports, statements
 
 
 class PrivateTokenConverter:
@@ -69,6 +69,14 @@ urlpatterns = [
     ),
     # Engineers (staff).
     path("queue/", desk.queue, name="queue"),
+    path("queue/bulk/", closing.queue_bulk, name="queue-bulk"),
+    path("tickets/<str:reference>/close-spam/", closing.ticket_close_spam, name="ticket-close-spam"),
+    path(
+        "tickets/<str:reference>/close-duplicate/",
+        closing.ticket_close_duplicate,
+        name="ticket-close-duplicate",
+    ),
+    path("tickets/<str:reference>/block-sender/", closing.sender_block, name="ticket-block-sender"),
     path("queue/live/", desk.queue_live, name="queue-live"),
     path("tickets/<str:reference>/", desk.ticket_detail, name="ticket"),
     path("tickets/<str:reference>/reply/", desk.ticket_reply_public, name="ticket-reply"),

@@ -112,6 +112,8 @@ def test_filing_for_a_customer_writes_the_ticket_its_clock_alarms_message_event_
             "escalation_level": 0,
             "next_due_at": NOW + timedelta(minutes=15),
             "sla_breached": False,
+            "close_reason": "",
+            "duplicate_of_id": None,
         }
     ]
     assert filed.ticket.customer == premium

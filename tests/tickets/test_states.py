@@ -54,3 +54,17 @@ def test_every_status_has_a_rule(status):
             check_transition(TicketFacts(status, True, True), target)
         except InvalidTransition as refused:
             assert refused.reason
+
+
+@pytest.mark.parametrize("status", [s for s in Status.values if s != Status.CLOSED])
+def test_closing_as_spam_or_duplicate_needs_no_reply_from_any_open_status(status):
+    from tickets.states import check_close_without_reply
+
+    assert check_close_without_reply(status) == Status.CLOSED
+
+
+def test_a_closed_ticket_cannot_be_closed_again_without_a_reply():
+    from tickets.states import check_close_without_reply
+
+    with pytest.raises(InvalidTransition, match="already closed"):
+        check_close_without_reply(Status.CLOSED)

@@ -56,6 +56,11 @@ class EventType(models.TextChoices):
     INCIDENT_NOTICE = "incident_notice", "Incident notice to the customer's contacts"
     REQUESTER_CONFIRMED = "requester_confirmed", "Requester confirmed"
     RATED = "rated", "Rated by the customer"
+    CLOSED_AS_SPAM = "closed_as_spam", "Closed as spam"
+    CLOSED_AS_DUPLICATE = "closed_as_duplicate", "Closed as a duplicate"
+    DUPLICATE_MERGED = "duplicate_merged", "A duplicate's messages copied here"
+    SENDER_BLOCKED = "sender_blocked", "Sender blocked"
+    SENDER_UNBLOCKED = "sender_unblocked", "Sender unblocked"
 
 
 class Event(models.Model):
@@ -132,6 +137,7 @@ class RequesterNotification(models.Model):
         INCIDENT_NOTICE = "incident_notice", "Incident detected (to a customer contact)"
         INCIDENT_UPDATE = "incident_update", "Incident update (to a customer contact)"
         CONFIRM_ADDRESS = "confirm_address", "Confirm your address (at most one an hour per address)"
+        DUPLICATE = "duplicate", "Closed as a duplicate: where to follow it"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -169,3 +175,22 @@ class RequesterNotification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.recipient} ({self.status})"
+
+
+class BlockedSender(models.Model):
+    """An address whose tickets are closed as spam when they arrive (`tickets.services.closing`).
+
+    The sender is not told: the form and the API answer as for anyone else."""
+
+    address = models.EmailField(max_length=254, unique=True)  # lower-cased, as `normalize_email` does
+    blocked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    blocked_at = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-blocked_at"]
+
+    def __str__(self) -> str:
+        return self.address

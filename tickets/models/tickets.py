@@ -47,6 +47,13 @@ class Status(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+class CloseReason(models.TextChoices):
+    """Why a ticket was closed without being resolved (empty: closed the ordinary way)."""
+
+    SPAM = "spam", "Spam"
+    DUPLICATE = "duplicate", "Duplicate"
+
+
 def new_access_token() -> str:
     return secrets.token_urlsafe(ACCESS_TOKEN_BYTES)
 
@@ -114,6 +121,13 @@ class Ticket(models.Model):
     next_due_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Set when the ledger records any metric of this ticket as breached; see `Ticket.breached_at`.
     sla_breached = models.BooleanField(default=False)
+    # Closed without a reply (`tickets.services.closing`): spam, or a duplicate of `duplicate_of`.
+    close_reason = models.CharField(
+        max_length=20, choices=CloseReason.choices, blank=True, default="", db_default=""
+    )
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
+    )
 
     class Meta:
         ordering = ["-created_at"]

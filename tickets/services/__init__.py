@@ -13,6 +13,19 @@ stale tickets), `tallies`, `attachments`, `edits` (the API's several-at-once edi
 from .attachments import (
     attachment_add,
 )
+from .bulk import (
+    BULK_MAX_TICKETS,
+    BulkAction,
+    BulkResult,
+    ticket_bulk_apply,
+)
+from .closing import (
+    blocked_sender_add,
+    blocked_sender_exists,
+    blocked_sender_remove,
+    ticket_close_as_duplicate,
+    ticket_close_as_spam,
+)
 from .contacts import (
     customer_contact_create,
     customer_contact_delete,
@@ -76,10 +89,13 @@ from .trust import (
 
 __all__ = [
     "AUTO_CLOSE_AFTER",
+    "BULK_MAX_TICKETS",
     "CONFIRMATION_EMAIL_INTERVAL",
     "MACRO_STATUSES",
     "RATING_CHANGE_DAYS",
     "UNCHANGED",
+    "BulkAction",
+    "BulkResult",
     "CheckedFile",
     "ConfirmationLinkInvalid",
     "FiledTicket",
@@ -87,6 +103,9 @@ __all__ = [
     "RatingRefused",
     "Standing",
     "attachment_add",
+    "blocked_sender_add",
+    "blocked_sender_exists",
+    "blocked_sender_remove",
     "confirmation_requester",
     "confirmation_token",
     "customer_contact_create",
@@ -107,8 +126,11 @@ __all__ = [
     "requester_get_or_create",
     "requester_standing",
     "ticket_assign",
+    "ticket_bulk_apply",
     "ticket_change_severity",
     "ticket_change_status",
+    "ticket_close_as_duplicate",
+    "ticket_close_as_spam",
     "ticket_close_stale",
     "ticket_file",
     "ticket_rate",

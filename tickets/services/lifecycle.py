@@ -5,6 +5,7 @@ writes an event, and tells the SLA clock what happened.
 
 The lifecycle: filing, status changes, replies, assignment and severity, and closing stale tickets."""
 
+import copy
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -32,6 +33,7 @@ from ..notifications import (
 from ..sla import sla_clock
 from ..states import InvalidTransition, TicketFacts, check_transition, status_after_assignment
 from .chain import Link, insert_chain
+from .closing import blocked_sender_exists, ticket_close_on_arrival_unsafe
 from .requesters import requester_link, requester_standing
 from .trust import confirmation_request
 
@@ -89,19 +91,27 @@ def ticket_file(
     confirmed, `requester_confirm` gives the ticket its customer and recomputes its clocks from the
     filing time.
 
+    A blocked sender's ticket (`BlockedSender`) is filed as any other, then closed as spam at once with
+    an event: no email, no routing, no page, and the caller answers the sender as usual.
+
     The requester, the ticket, its message, its event, the email, its clock and its alarms are written
     in one statement. No savepoint: a caller's own transaction fails whole if filing fails (every
     caller lets it)."""
     requester = requester_link(email=email, name=name)
-    trusted = trusted or opened_by is not None
+    engineer_filed = opened_by is not None
+    trusted = trusted or engineer_filed
     claimed = None  # the customer an untrusted requester's domain names, until the address is confirmed
     if customer is UNSET or not trusted:
-        standing = requester_standing(requester.obj.email)
+        standing = requester_standing(requester.obj.email)  # whether it is blocked too, in its one query
+        blocked = standing.blocked and not engineer_filed
         trusted = trusted or standing.trusted
         if customer is UNSET:
             customer = standing.customer
         if not trusted:
             customer, claimed = None, customer
+    else:
+        blocked = not engineer_filed and blocked_sender_exists(requester.obj.email)
+    acknowledge_receipt = acknowledge_receipt and not blocked
     ticket = Ticket(
         subject=subject,
         description=description,
@@ -158,6 +168,10 @@ def ticket_file(
         }
     )
     started.inserted()
+    if blocked:  # the caller answers with the ticket as filed: the sender learns nothing
+        shown = copy.copy(ticket)
+        ticket_close_on_arrival_unsafe(ticket=ticket, now=now)
+        return FiledTicket(ticket=shown, message=message, event=event)
     if follow_up_of is not None:
         _event(follow_up_of, EventType.FOLLOW_UP, now, follow_up=ticket.reference)
     if notification is not None:

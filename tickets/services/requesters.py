@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.db import connections
 
 from ..models import (
+    BlockedSender,
     Customer,
     CustomerContact,
     CustomerDomain,
@@ -21,11 +22,12 @@ def normalize_email(email: str) -> str:
 class Standing:
     """What the desk knows of an address before it files a ticket: the customer its domain names (the
     most specific domain wins), whether the address is one of that customer's contacts, and whether it
-    was confirmed (by its emailed link or by an engineer)."""
+    was confirmed (by its emailed link or by an engineer), and whether it is a blocked sender."""
 
     customer: Customer | None
     contact: bool
     confirmed: bool
+    blocked: bool = False
 
     @property
     def trusted(self) -> bool:
@@ -41,17 +43,17 @@ def requester_standing(email: str) -> Standing:
     connection = connections[Customer.objects.db]
     with connection.cursor() as cursor:
         placeholders = ", ".join(["%s"] * len(candidates))  # a few shapes: domains have a few labels
-        cursor.execute(_STANDING.format(placeholders=placeholders), [email, email, *candidates])
-        *row, contact, confirmed = cursor.fetchone()
+        cursor.execute(_STANDING.format(placeholders=placeholders), [email, email, email, *candidates])
+        *row, contact, confirmed, blocked = cursor.fetchone()
     if row[_CUSTOMER_ID] is None:  # no domain matched
-        return Standing(customer=None, contact=False, confirmed=confirmed)
+        return Standing(customer=None, contact=False, confirmed=confirmed, blocked=blocked)
     values = []
     for f, value in zip(_CUSTOMER_FIELDS, row, strict=True):
         for converter in f.get_db_converters(connection):  # a zone name becomes its ZoneInfo
             value = converter(value, f, connection)
         values.append(value)
     customer = Customer.from_db(connection.alias, [f.attname for f in _CUSTOMER_FIELDS], values)
-    return Standing(customer=customer, contact=contact, confirmed=confirmed)
+    return Standing(customer=customer, contact=contact, confirmed=confirmed, blocked=blocked)
 
 
 def customer_for_email(email: str) -> Customer | None:
@@ -65,7 +67,8 @@ _STANDING = (  # noqa: S608 (table and column names only: the candidates and the
     "SELECT {columns}, "
     "(c.id IS NOT NULL AND EXISTS "
     '(SELECT 1 FROM "{contacts}" k WHERE k.customer_id = c.id AND k.email = %s)), '
-    'EXISTS (SELECT 1 FROM "{requesters}" r WHERE r.email = %s AND r.confirmed_at IS NOT NULL) '
+    'EXISTS (SELECT 1 FROM "{requesters}" r WHERE r.email = %s AND r.confirmed_at IS NOT NULL), '
+    'EXISTS (SELECT 1 FROM "{blocked}" b WHERE b.address = %s) '
     'FROM (SELECT 1) AS one LEFT JOIN "{customers}" c ON c.id = ('  # SQL that SQLite runs too
     'SELECT d.customer_id FROM "{domains}" d '
     "WHERE d.domain IN ({{placeholders}}) ORDER BY length(d.domain) DESC LIMIT 1)"
@@ -73,6 +76,7 @@ _STANDING = (  # noqa: S608 (table and column names only: the candidates and the
     columns=", ".join(f'c."{f.column}"' for f in _CUSTOMER_FIELDS),
     contacts=CustomerContact._meta.db_table,
     requesters=Requester._meta.db_table,
+    blocked=BlockedSender._meta.db_table,
     customers=Customer._meta.db_table,
     domains=CustomerDomain._meta.db_table,
 )

@@ -3,13 +3,16 @@ form offers, and the names every report module shares.
 
 A *decided metric cycle* is what the reports count: a cycle's `completed` ledger row, or, while the
 cycle is still open, the `breach` row written when its deadline passed. So an open ticket that is
-already overdue counts as breached, and a late answer is not counted twice.
+already overdue counts as breached, and a late answer is not counted twice. A cycle with a `voided`
+row (its ticket was closed as spam) is not counted at all; `voided_cycles_by` says how many were
+voided and by whom.
 """
 
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.db.models import (
+    Count,
     OuterRef,
     Q,
     QuerySet,
@@ -22,7 +25,7 @@ from escalation.sla.models import LedgerEntry, Metric
 from tickets.models import Customer
 
 UTC = ZoneInfo("UTC")
-COMPLETED, BREACH = LedgerEntry.Kind.COMPLETED, LedgerEntry.Kind.BREACH
+COMPLETED, BREACH, VOIDED = LedgerEntry.Kind.COMPLETED, LedgerEntry.Kind.BREACH, LedgerEntry.Kind.VOIDED
 FIRST_RESPONSE, RESOLUTION = Metric.FIRST_RESPONSE, Metric.RESOLUTION
 
 # group_by -> (the column that identifies a group, the column that names it)
@@ -81,17 +84,43 @@ def decided_cycles(filters: ReportFilters) -> QuerySet[LedgerEntry]:
     ledger on each query (0.5 s at a million rows), where this probes `ledger_entry_once` once for each
     breach row of the period and never for a completed one.
     """
-    completed = (
+    rows = (
+        LedgerEntry.objects.alias(
+            completed_row=Subquery(_same_cycle(COMPLETED)), voided_row=Subquery(_same_cycle(VOIDED))
+        )
+        .filter(Q(kind=COMPLETED) | Q(kind=BREACH, completed_row__isnull=True))
+        .filter(voided_row__isnull=True)
+    )
+    return ledger_rows_filtered(rows, filters)
+
+
+def _same_cycle(kind: str) -> QuerySet:
+    """The row of `kind` of the outer row's cycle, as a scalar subquery (one probe of `ledger_entry_once`)."""
+    return (
         LedgerEntry.objects.filter(
-            kind=COMPLETED, ticket=OuterRef("ticket"), metric=OuterRef("metric"), cycle=OuterRef("cycle")
+            kind=kind, ticket=OuterRef("ticket"), metric=OuterRef("metric"), cycle=OuterRef("cycle")
         )
         .order_by()
         .values("pk")[:1]
     )
-    rows = LedgerEntry.objects.alias(completed_row=Subquery(completed)).filter(
-        Q(kind=COMPLETED) | Q(kind=BREACH, completed_row__isnull=True)
+
+
+@dataclass(frozen=True)
+class VoidedBy:
+    username: str | None  # None: voided on arrival (a blocked sender's ticket)
+    cycles: int
+
+
+def voided_cycles_by(filters: ReportFilters) -> list[VoidedBy]:
+    """How many metric cycles due in the period were voided (closed as spam), per engineer who voided
+    them, most first. One query."""
+    rows = (
+        ledger_rows_filtered(LedgerEntry.objects.filter(kind=VOIDED), filters)
+        .values("voided_by__username")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "voided_by__username")
     )
-    return ledger_rows_filtered(rows, filters)
+    return [VoidedBy(username=row["voided_by__username"], cycles=row["n"]) for row in rows]
 
 
 def report_filter_options() -> tuple[list, list[Engineer]]:

@@ -30,7 +30,9 @@ from escalation.reports.selectors.filters import (
     REPORT_GROUPS,
     RESOLUTION,
     ReportFilters,
+    VoidedBy,
     decided_cycles,
+    voided_cycles_by,
 )
 from escalation.reports.sql import Percentile, without_jit
 from escalation.sla.models import Metric
@@ -83,6 +85,11 @@ class SlaReport:
     group_by: str
     groups: list[ReportRow]
     total: ReportRow
+    voided: list[VoidedBy]  # cycles left out because their ticket was closed as spam, per engineer
+
+    @property
+    def voided_total(self) -> int:
+        return sum(v.cycles for v in self.voided)
 
 
 _WALL = ExpressionWrapper(F("achieved_at") - F("started_at"), output_field=DurationField())
@@ -171,9 +178,10 @@ def _report_row(values: dict, key, label) -> ReportRow:
     )
 
 
-def sla_report_get(*, filters: ReportFilters, group_by: str) -> SlaReport:
+def sla_report_get(*, filters: ReportFilters, group_by: str, with_voided: bool = True) -> SlaReport:
     """Per group and in total: two queries whatever the ledger holds, each one pass over the period's
-    ledger rows (escalation steps read by index for the breached cycles only)."""
+    ledger rows (escalation steps read by index for the breached cycles only); a third counts the
+    voided cycles (skipped with `with_voided=False`: `voided` is then empty)."""
     key_column, label_column = REPORT_GROUPS[group_by]
     cycles = decided_cycles(filters)
     columns = list(dict.fromkeys((key_column, label_column)))
@@ -181,7 +189,13 @@ def sla_report_get(*, filters: ReportFilters, group_by: str) -> SlaReport:
         grouped = list(cycles.values(*columns).annotate(**_report_aggregates()).order_by(key_column))
         total = cycles.aggregate(**_report_aggregates())
     groups = [_report_row(values, values[key_column], values[label_column]) for values in grouped]
-    return SlaReport(filters=filters, group_by=group_by, groups=groups, total=_report_row(total, None, None))
+    return SlaReport(
+        filters=filters,
+        group_by=group_by,
+        groups=groups,
+        total=_report_row(total, None, None),
+        voided=voided_cycles_by(filters) if with_voided else [],
+    )
 
 
 @dataclass(frozen=True)

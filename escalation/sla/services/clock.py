@@ -12,6 +12,7 @@ from escalation.sla import business_time, config_cache
 from escalation.sla.models import LedgerEntry, Metric, SlaTarget, TicketClock
 from escalation.sla.services.calendars import calendar_for
 from escalation.sla.services.ledger import LedgerRow, ledger_append
+from escalation.sla.services.voiding import sla_void_ticket
 from tickets import clock_rules
 from tickets.models import Ticket
 from tickets.sla import StartedClock
@@ -169,6 +170,11 @@ class CalendarSlaClock:
         calendar = _calendar(clock, now)
         ticket.resolution_due_at = business_time.deadline(now, clock.resolution_target, calendar)
         self.alarms_replan(ticket=ticket, clock=clock, calendar=calendar, now=now)
+
+    def voided(self, *, ticket: Ticket, actor, reason: str, now: datetime) -> None:
+        sla_void_ticket(ticket=ticket, voided_by=actor, reason=reason, now=now)
+        clock = _clock(ticket)
+        self.alarms_replan(ticket=ticket, clock=clock, calendar=_calendar(clock, ticket.created_at), now=now)
 
     def retargeted(self, *, ticket: Ticket, now: datetime) -> None:
         target = sla_target_get(plan=ticket.plan, severity=ticket.severity)

@@ -18,6 +18,9 @@ HASHED_FIELDS = (
     "target", "started_at", "due_at", "achieved_at", "elapsed", "paused", "met", "overshoot",
     "escalation_level", "recorded_at", "prev_hash",
 )  # fmt: skip
+# Hashed only when set (on `voided` rows): every row written before these columns existed has them
+# empty and keeps the hash it was written with.
+VOID_FIELDS = ("voided_by_id", "void_reason")
 
 
 def _canonical(value) -> str | int | bool | None:
@@ -31,6 +34,8 @@ def _canonical(value) -> str | int | bool | None:
 def entry_hash(entry: LedgerEntry) -> str:
     """SHA-256 over the row's fields in a fixed order; datetimes in UTC ISO form, durations in µs."""
     payload = {name: _canonical(getattr(entry, name)) for name in HASHED_FIELDS}
+    if entry.voided_by_id is not None or entry.void_reason:
+        payload |= {name: getattr(entry, name) for name in VOID_FIELDS}
     encoded = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(encoded.encode()).hexdigest()
 
@@ -104,6 +109,73 @@ def ledger_append(
     head.seq, head.hash = entry.seq, entry.hash
     head.save(update_fields=["seq", "hash"])
     return entry
+
+
+@dataclass(frozen=True)
+class VoidedCycle:
+    """One metric cycle of a ticket to void, as the ledger row that voids it records it."""
+
+    metric: str
+    cycle: int
+    target: timedelta
+    started_at: datetime
+    due_at: datetime
+    achieved_at: datetime | None
+    elapsed: timedelta
+    paused: timedelta
+    met: bool
+
+
+@transaction.atomic(savepoint=False)
+def ledger_void(
+    *, ticket: Ticket, cycles: list[VoidedCycle], voided_by, reason: str, now: datetime
+) -> list[LedgerEntry]:
+    """Append a `voided` row for each cycle not voided yet: the cycle leaves the reports
+    (`escalation.reports.selectors.filters.decided_cycles`), its earlier rows stay as they were.
+
+    The row repeats what the cycle's decided row said (or what the clock stood at, for a cycle never
+    decided), names who voided it and why, and never marks the ticket breached. The caller holds the
+    ticket's row lock."""
+    kind = LedgerEntry.Kind.VOIDED
+    present = set(LedgerEntry.objects.filter(ticket=ticket, kind=kind).values_list("metric", "cycle"))
+    fresh = [c for c in cycles if (c.metric, c.cycle) not in present]
+    if not fresh:
+        return []
+    head = _locked_head()
+    entries = []
+    seq, prev = head.seq, head.hash
+    for c in fresh:
+        seq += 1
+        entry = LedgerEntry(
+            seq=seq,
+            kind=kind,
+            ticket=ticket,
+            metric=c.metric,
+            cycle=c.cycle,
+            severity=ticket.severity,
+            plan=ticket.plan,
+            customer_id=ticket.customer_id,
+            engineer_id=ticket.assignee_id,
+            target=c.target,
+            started_at=c.started_at,
+            due_at=c.due_at,
+            achieved_at=c.achieved_at,
+            elapsed=c.elapsed,
+            paused=c.paused,
+            met=c.met,
+            overshoot=max(c.elapsed - c.target, timedelta(0)),
+            escalation_level=ticket.escalation_level,
+            voided_by=voided_by,
+            void_reason=reason,
+            recorded_at=now,
+            prev_hash=prev,
+        )
+        entry.hash = prev = entry_hash(entry)
+        entries.append(entry)
+    LedgerEntry.objects.bulk_create(entries)
+    head.seq, head.hash = seq, prev
+    head.save(update_fields=["seq", "hash"])
+    return entries
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,13 @@ class PeriodMixin(serializers.Serializer):
         }
 
 
+class VoidedBySerializer(serializers.Serializer):
+    engineer = serializers.CharField(
+        source="username", allow_null=True, help_text="Who voided them; null: on arrival (blocked sender)."
+    )
+    cycles = serializers.IntegerField()
+
+
 class ReportSerializer(PeriodMixin):
     """An `SlaReport`: metric cycles due in [`from`, `to`), grouped, and all together."""
 
@@ -70,6 +77,12 @@ class ReportSerializer(PeriodMixin):
     filters = ReportFiltersSerializer()
     groups = ReportRowSerializer(many=True)
     total = ReportRowSerializer(help_text="All groups together.")
+    voided_cycles = serializers.IntegerField(
+        source="voided_total", help_text="Metric cycles left out: their ticket was closed as spam."
+    )
+    voided_by = VoidedBySerializer(
+        source="voided", many=True, help_text="The voided cycles per engineer who voided them."
+    )
 
 
 class BreachSerializer(serializers.Serializer):

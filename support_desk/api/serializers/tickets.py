@@ -18,13 +18,14 @@ from tickets.models import (
     ATTACHMENT_MAX_BYTES,
     DESCRIPTION_MAX_LENGTH,
     SUBJECT_MAX_LENGTH,
+    CloseReason,
     EventType,
     Plan,
     Severity,
     Status,
 )
-from tickets.selectors import public_event_data
-from tickets.services import CheckedFile
+from tickets.selectors import public_event_data, ticket_get
+from tickets.services import BULK_MAX_TICKETS, BulkAction, CheckedFile
 
 from ..fields import DurationField, TicketReferenceField, TimeZoneField
 
@@ -156,6 +157,10 @@ class TicketDetailSerializer(TicketSerializer):
     messages = MessageSerializer(many=True, source="messages.all")
     events = EventSerializer(many=True, source="events.all")
     notifications = NotificationSerializer(many=True, source="notifications.all")
+    close_reason = serializers.CharField(
+        help_text="`spam` or `duplicate` when closed without a reply; else empty."
+    )
+    duplicate_of = TicketReferenceField(source="duplicate_of_id", allow_null=True)
 
 
 class TicketCreateSerializer(serializers.Serializer):
@@ -189,6 +194,24 @@ class TicketUpdateSerializer(serializers.Serializer):
         required=False,
         help_text="`new` is not asked for: unassigning a ticket makes it new.",
     )
+    close_reason = serializers.ChoiceField(
+        choices=CloseReason.choices,
+        required=False,
+        help_text="With `status: closed`, close without a reply: `spam` (the requester is told nothing, "
+        "the SLA cycles are voided) or `duplicate` (of `duplicate_of`).",
+    )
+    duplicate_of = serializers.CharField(
+        max_length=32, required=False, help_text="The reference of the ticket this one duplicates."
+    )
+    block_sender = serializers.BooleanField(
+        required=False, help_text="With `close_reason: spam`, block the requester's address too."
+    )
+
+    def validate_duplicate_of(self, reference: str):
+        target = ticket_get(reference=reference)
+        if target is None:
+            raise serializers.ValidationError(f"No ticket {reference!r}.")
+        return target
 
     def validate_assignee(self, username: str | None):
         if username is None:
@@ -315,3 +338,49 @@ class RequesterConfirmationSerializer(serializers.Serializer):
         help_text="The requester's open tickets this confirmation trusted: the customer, its plan, and their "
         "deadlines recomputed from the filing time. Empty when it was confirmed before.",
     )
+
+
+class BulkActionSerializer(serializers.Serializer):
+    references = serializers.ListField(
+        child=serializers.CharField(max_length=32),
+        min_length=1,
+        max_length=BULK_MAX_TICKETS,
+        help_text=f"Ticket references, at most {BULK_MAX_TICKETS}.",
+    )
+    action = serializers.ChoiceField(choices=BulkAction.ALL)
+    value = serializers.JSONField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="assign: a username or null; status: a status; severity: a severity; close_spam: "
+        "true to block the senders too.",
+    )
+    confirm_off_shift = serializers.BooleanField(required=False, default=False)
+
+    def validate(self, data):
+        action, value = data["action"], data["value"]
+        if action == BulkAction.ASSIGN:
+            if value is not None:
+                engineer = engineer_get_assignable(username=value) if isinstance(value, str) else None
+                if engineer is None:
+                    raise serializers.ValidationError({"value": [f"No active engineer is called {value!r}."]})
+                data["value"] = engineer.user
+        elif action == BulkAction.STATUS:
+            allowed = [s for s in Status.values if s != Status.NEW]
+            if value not in allowed:
+                raise serializers.ValidationError({"value": [f"One of {', '.join(allowed)}."]})
+        elif action == BulkAction.SEVERITY and value not in Severity.values:
+            raise serializers.ValidationError({"value": [f"One of {', '.join(Severity.values)}."]})
+        elif action == BulkAction.CLOSE_SPAM and value not in (None, True, False):
+            raise serializers.ValidationError({"value": ["true (block the senders), false or null."]})
+        return data
+
+
+class BulkResultSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    ok = serializers.BooleanField()
+    error = serializers.CharField(help_text="Why the action was refused for this ticket; empty when done.")
+
+
+class BulkResponseSerializer(serializers.Serializer):
+    results = BulkResultSerializer(many=True, help_text="One per reference, in the order sent.")

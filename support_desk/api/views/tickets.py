@@ -16,7 +16,14 @@ from escalation.sla.selectors import ticket_list_with_sla
 from support_desk.web.uploads import SizeLimitedUploadHandler
 from tickets.models import Requester, Ticket
 from tickets.selectors import PublicTicket, ticket_count, ticket_get
-from tickets.services import requester_confirm, ticket_file, ticket_respond, ticket_update
+from tickets.services import (
+    BULK_MAX_TICKETS,
+    requester_confirm,
+    ticket_bulk_apply,
+    ticket_file,
+    ticket_respond,
+    ticket_update,
+)
 
 from .. import examples as ex
 from ..filters import TicketListQuery
@@ -25,6 +32,8 @@ from ..permissions import IsEngineer
 from ..schema import OFF_SHIFT, READ, WRITE, errors
 from ..serializers.tickets import (
     AcknowledgementSerializer,
+    BulkActionSerializer,
+    BulkResponseSerializer,
     MessageCreateSerializer,
     MessageSerializer,
     PublicTicketSerializer,
@@ -319,3 +328,50 @@ class TicketConfirmRequesterView(ApiView):
                 }
             ).data
         )
+
+
+class TicketBulkView(ApiView):
+    permission_classes = [IsEngineer]
+
+    @extend_schema(
+        summary="One action on many tickets",
+        description=f"Assign (`value`: a username, or null to unassign), change the status or the severity, "
+        f"or close as spam (`value`: true also blocks the senders) up to {BULK_MAX_TICKETS} tickets at once. "
+        "Each ticket goes through the same checks as one at a time, in its own transaction with its own "
+        "event: the answer is 200 with one result per reference (`ok`, and `error` saying why not), so a "
+        "partial failure names the tickets that failed; nothing else is undone.",
+        request=BulkActionSerializer,
+        responses={200: BulkResponseSerializer, **errors(*WRITE)},
+        examples=[
+            ex.example(
+                "Assign three tickets",
+                {"references": ["SD-1041", "SD-1042", "SD-1043"], "action": "assign", "value": "lena"},
+                request=True,
+            ),
+            ex.example(
+                "One refused",
+                {
+                    "results": [
+                        {"reference": "SD-1041", "ok": True, "error": ""},
+                        {
+                            "reference": "SD-1042",
+                            "ok": False,
+                            "error": "a closed ticket cannot be reassigned",
+                        },
+                    ]
+                },
+                status=200,
+            ),
+        ],
+    )
+    def post(self, request):
+        data = self.body(BulkActionSerializer)
+        results = ticket_bulk_apply(
+            references=data["references"],
+            action=data["action"],
+            value=data["value"],
+            actor=request.user,
+            now=timezone.now(),
+            confirm_off_shift=data["confirm_off_shift"],
+        )
+        return Response(BulkResponseSerializer({"results": results}).data)

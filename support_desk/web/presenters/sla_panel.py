@@ -3,7 +3,7 @@
 No queries and no clock reads (see the package's docstring)."""
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -33,7 +33,7 @@ class ClockPanel:
     elapsed: timedelta
     paused: timedelta
     paused_since: datetime | None
-    state: str  # running | paused | met | breached
+    state: str  # running | paused | met | breached | voided (closed as spam: not counted)
     breached: bool
     business: bool  # counted in business hours (else around the clock)
     explanation: list[str] = field(default_factory=list)
@@ -75,7 +75,14 @@ def pauses_in_cycle(events: list[Event], cycle_started_at: datetime) -> list[Pau
 
 
 def _breach_recorded(ledger: list[LedgerEntry], metric: str, cycle: int) -> bool:
-    return any(e.metric == metric and e.cycle == cycle and not e.met for e in ledger)
+    return any(
+        e.metric == metric and e.cycle == cycle and not e.met and e.kind != LedgerEntry.Kind.VOIDED
+        for e in ledger
+    )
+
+
+def _voided(ledger: list[LedgerEntry], metric: str, cycle: int) -> bool:
+    return any(e.metric == metric and e.cycle == cycle and e.kind == LedgerEntry.Kind.VOIDED for e in ledger)
 
 
 def _state(*, achieved: datetime | None, breached: bool, paused: bool = False) -> str:
@@ -159,7 +166,14 @@ def clock_panels(
         business=business,
         explanation=explanation,
     )
-    return [first, resolution]
+    # A cycle voided (its ticket closed as spam) says so, whatever it stood at.
+    return [
+        replace(panel, state="voided") if _voided(ledger, metric, cycle) else panel
+        for panel, metric, cycle in (
+            (first, Metric.FIRST_RESPONSE, 1),
+            (resolution, Metric.RESOLUTION, ticket.resolution_cycle),
+        )
+    ]
 
 
 @dataclass(frozen=True)
@@ -175,7 +189,10 @@ def ledger_lines(ledger: list[LedgerEntry]) -> list[LedgerLine]:
     """The ticket's ledger rows in words: what was promised and what happened, cycle by cycle."""
     lines = []
     for entry in ledger:
-        if entry.kind == LedgerEntry.Kind.BREACH:
+        if entry.kind == LedgerEntry.Kind.VOIDED:
+            who = entry.voided_by.get_username() if entry.voided_by_id else "on arrival"
+            result = f"voided ({who}): {entry.void_reason}; not counted in reports"
+        elif entry.kind == LedgerEntry.Kind.BREACH:
             result = f"breached at {entry.recorded_at:%H:%M:%S} UTC"
         else:
             result = "met" if entry.met else f"missed by {compact_duration(entry.overshoot)}"

@@ -167,7 +167,7 @@ def report_groups_csv(request: HttpRequest) -> HttpResponse:
     asked = _csv_request(request, timezone.now())
     if isinstance(asked, HttpResponse):
         return asked
-    report = sla_report_get(filters=asked.filters, group_by=asked.group_by)
+    report = sla_report_get(filters=asked.filters, group_by=asked.group_by, with_voided=False)
     return _download(exports.report_csv(report), f"sla-report-by-{asked.group_by}", asked)
 
 

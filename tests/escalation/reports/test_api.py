@@ -307,8 +307,9 @@ def late_answers(engineer, first: int, count: int) -> None:
     ("path", "params", "queries"),
     [
         # token, manager check, manager's zone, then in a transaction without JIT (in a test a savepoint
-        # and its release): the report settings (jit off, custom plans), the groups, the total
-        (REPORT, {"group_by": "customer"}, 8),
+        # and its release): the report settings (jit off, custom plans), the groups, the total; the
+        # voided cycles per engineer
+        (REPORT, {"group_by": "customer"}, 9),
         # token, manager check, manager's zone, count, page (customer, engineer, ticket joined)
         (BREACHES, {}, 5),
         # token, manager check, manager's zone, then the same transaction without JIT: buckets, heatmap
