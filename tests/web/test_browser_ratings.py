@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from escalation.roster.services.engineers import manager_ensure
 from tests.factories import make_engineer, make_ticket
+from tests.web.axe import assert_accessible
 from tickets import services
 from tickets.models import Rating, Status
 
@@ -53,6 +54,7 @@ def test_the_requester_rates_the_resolution_from_the_email_link_with_the_keyboar
     page.goto(f"{live_server.url}/t/{ticket.access_token}/rate/?score=bad")
     expect(page.get_by_label("Bad: not solved, or not well handled")).to_be_checked()
     assert not Rating.objects.exists()  # opening the link records nothing
+    assert_accessible(page)
     page.screenshot(path=str(screenshot_dir / "rating-form.png"), full_page=True)
 
     page.get_by_label("Bad: not solved, or not well handled").focus()
@@ -84,5 +86,6 @@ def test_the_requester_rates_the_resolution_from_the_email_link_with_the_keyboar
     expect(page.get_by_test_id("satisfaction-total")).to_contain_text("100.0 % good")
     expect(page.get_by_test_id("satisfaction-engineer")).to_contain_text("Lena Fischer")
     expect(page.get_by_test_id("satisfaction-comments")).to_contain_text("Back within the hour, thank you.")
+    assert_accessible(page)
     page.get_by_test_id("satisfaction").screenshot(path=str(screenshot_dir / "satisfaction-panel.png"))
     manager.close()

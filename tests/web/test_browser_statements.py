@@ -12,6 +12,7 @@ from escalation.sla.services.clock import sla_record_breach
 from escalation.statements.document import statement_read
 from escalation.statements.services import statements_make_for_month
 from tests.factories import NOW, CustomerFactory, make_ticket
+from tests.web.axe import assert_accessible
 from tests.web.test_browser_csp import REPORT_VIOLATIONS, VIOLATION
 from tickets.models import Severity
 
@@ -51,6 +52,7 @@ def test_a_customer_opens_a_statement_by_keyboard_and_downloads_it_signed(
         page.wait_for_url(f"**/statements/{customer.statement_token}/2025-06/")
         assert late.reference in page.get_by_test_id("rows").inner_text()
         assert "breached" in page.get_by_test_id("rows").inner_text()
+        assert_accessible(page)
         page.screenshot(path=str(screenshot_dir / "customer-statement.png"), full_page=True)
         with page.expect_download() as download:
             page.get_by_role("link", name="Signed JSON").click()
