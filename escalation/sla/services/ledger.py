@@ -141,13 +141,9 @@ def ledger_void(
     fresh = [c for c in cycles if (c.metric, c.cycle) not in present]
     if not fresh:
         return []
-    head = _locked_head()
     entries = []
-    seq, prev = head.seq, head.hash
     for c in fresh:
-        seq += 1
         entry = LedgerEntry(
-            seq=seq,
             kind=kind,
             ticket=ticket,
             metric=c.metric,
@@ -168,14 +164,9 @@ def ledger_void(
             voided_by=voided_by,
             void_reason=reason,
             recorded_at=now,
-            prev_hash=prev,
         )
-        entry.hash = prev = entry_hash(entry)
         entries.append(entry)
-    LedgerEntry.objects.bulk_create(entries)
-    head.seq, head.hash = seq, prev
-    head.save(update_fields=["seq", "hash"])
-    return entries
+    return _chain_insert(entries)
 
 
 @dataclass(frozen=True)
@@ -219,17 +210,13 @@ def ledger_append_many(*, rows: list[LedgerRow], now: datetime) -> list[LedgerEn
             fresh.append(row)
     if not fresh:
         return []
-    head = _locked_head()
     entries = []
-    seq, prev = head.seq, head.hash
     for row in fresh:
         ticket = row.ticket
         met = row.achieved_at is not None and row.elapsed <= row.target
         if not met:  # as ledger_append with mark_ticket=False: the caller saves the flag
             ticket_sla_mark(ticket=ticket, breached=True, save=False)
-        seq += 1
         entry = LedgerEntry(
-            seq=seq,
             kind=row.kind,
             ticket=ticket,
             metric=row.metric,
@@ -248,10 +235,20 @@ def ledger_append_many(*, rows: list[LedgerRow], now: datetime) -> list[LedgerEn
             overshoot=max(row.elapsed - row.target, timedelta(0)),
             escalation_level=ticket.escalation_level,
             recorded_at=now,
-            prev_hash=prev,
         )
-        entry.hash = prev = entry_hash(entry)
         entries.append(entry)
+    return _chain_insert(entries)
+
+
+def _chain_insert(entries: list[LedgerEntry]) -> list[LedgerEntry]:
+    """Chain `entries` (built without seq or hashes) onto the head, in order, and insert them: one lock
+    of the head, one INSERT, one update of the head. The caller's transaction holds the head till commit."""
+    head = _locked_head()
+    seq, prev = head.seq, head.hash
+    for entry in entries:
+        seq += 1
+        entry.seq, entry.prev_hash = seq, prev
+        entry.hash = prev = entry_hash(entry)
     LedgerEntry.objects.bulk_create(entries)
     head.seq, head.hash = seq, prev
     head.save(update_fields=["seq", "hash"])
