@@ -37,6 +37,8 @@ run: install
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo
 	DEBUG=$${DEBUG:-1} BIND_ADDRESS=$${BIND_ADDRESS:-127.0.0.1} PATH="$(CURDIR)/$(BIN):$$PATH" \
+	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://localhost:$${PORT:-8000}} \
+	EMAIL_BACKEND=$${EMAIL_BACKEND:-django.core.mail.backends.filebased.EmailBackend} \
 	$(BIN)/honcho start --port $${PORT:-8000} web worker pager mailer beat
 
 # The tests marked `clock` (reports, credits, coverage, SLA clocks, business time) run with the clock

@@ -245,6 +245,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1_048_576  # 1 MiB request bodies at most
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="support-desk@localhost")
+# The file backend (`make run`'s): one file per message here, links intact (the logs redact them).
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 # The SMTP backend (EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend): where and how to connect.
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
