@@ -123,7 +123,8 @@ from tickets.services import ticket_file
 import sys
 for i in range({count}):
     ticket_file(subject="CDN down", description="Sao Paulo edge", severity="major",
-                email=f"noc{{i}}-{label}@streamco.example", now=timezone.now())
+                email=f"noc{{i}}-{label}@streamco.example", now=timezone.now(),
+                trusted=True)  # as an engineer filing for the customer: its premium 12-second target
 """
 
 
