@@ -9,6 +9,12 @@ description, messages; GIN-indexed, kept by triggers) with the `simple` configur
 required, ranked by `ts_rank` (a subject match weighs most, then the people, the description, the
 messages); the reference is an exact match on the primary key and comes first. Elsewhere (SQLite, for
 `make run`) every word must be a substring of one of the same fields, and nothing is ranked.
+
+A search ranks at most SEARCH_CANDIDATES matches: the newest ones that pass every other filter, and the
+ticket the text names. A word in one ticket of ten matches 100,000 of a million tickets, and ranking them
+all took 1.5 s (bench/search.py); the newest thousand are found by walking the tickets newest first (or
+the GIN index, for rarer words: PostgreSQL picks by the word's frequency) in milliseconds. Counts stop
+one past the bound, so a caller can say "more than 1,000" and an engineer adds a word or a filter.
 """
 
 import re
@@ -25,6 +31,7 @@ SEARCH_MAX_LENGTH = 200
 # them all would take longer than the search is worth.
 PREFIX_MIN_LENGTH = 3
 SEARCH_CONFIG = "simple"
+SEARCH_CANDIDATES = 1000  # the most matches a search ranks (the newest); see the module's docstring
 
 # Characters that are the tsquery syntax's own; words are what remains between them and spaces.
 _SYNTAX = re.compile(r"[\s'\\&|!():*<>]+")
@@ -67,20 +74,41 @@ class Search:
     """What `search_filter` adds to a queryset: a condition, the annotations to rank by, and the ordering
     (best first; the caller appends its own tie-breakers)."""
 
-    condition: Q
+    condition: Q  # the words, on tickets
     annotations: dict
     ordering: tuple
-    row_condition: Q  # the same condition on `TicketSearch` alone
+    row_condition: Q  # the words on `TicketSearch` alone
+    reference_pk: int | None  # the ticket the text names, matched whatever its words
 
-    def count_rows(self) -> int:
-        """How many tickets match, counted on the search rows alone (no other filter to apply)."""
-        if connection.vendor != "postgresql":
-            return Ticket.objects.filter(self.condition).count()
-        return TicketSearch.objects.filter(self.row_condition).count()
+    def candidates(self, tickets: QuerySet[Ticket], *, narrowed: bool = True, limit: int | None = None):
+        """The primary keys of the newest `limit` (SEARCH_CANDIDATES) tickets of `tickets` the words match,
+        and of the ticket the text names when it is one of `tickets`. `narrowed=False` says `tickets` are
+        all the tickets: the words are then looked up on the search rows alone, without the tickets."""
+        limit = limit or SEARCH_CANDIDATES
+        if narrowed or connection.vendor != "postgresql":
+            found = tickets.filter(self.condition).order_by("-pk").values("pk")[:limit]
+        else:
+            rows = TicketSearch.objects.filter(self.row_condition)
+            found = rows.order_by("-ticket_id").values("ticket_id")[:limit]
+        if self.reference_pk is None:
+            return found
+        return found.union(tickets.filter(pk=self.reference_pk).values("pk"))
+
+    def count(self, tickets: QuerySet[Ticket], *, narrowed: bool = True) -> int:
+        """How many of `tickets` match, counting no further than SEARCH_CANDIDATES + 1: a count above
+        SEARCH_CANDIDATES means more tickets match than a search ranks (`capped`)."""
+        return self.candidates(tickets, narrowed=narrowed, limit=SEARCH_CANDIDATES + 1).count()
 
     def apply(self, tickets: QuerySet[Ticket], *, ranked: bool = True) -> QuerySet[Ticket]:
-        tickets = tickets.filter(self.condition)
+        """The matches among `tickets` (no more than SEARCH_CANDIDATES of them, the newest), with the
+        annotations to rank them by unless `ranked` is false."""
+        tickets = tickets.filter(pk__in=self.candidates(tickets))
         return tickets.annotate(**self.annotations) if ranked else tickets
+
+
+def capped(count: int) -> tuple[int, bool]:
+    """A search's `count` as callers show it: at most SEARCH_CANDIDATES, and whether more tickets match."""
+    return min(count, SEARCH_CANDIDATES), count > SEARCH_CANDIDATES
 
 
 def search_filter(text: str) -> Search:
@@ -102,12 +130,10 @@ def _fulltext(terms: SearchTerms, exact) -> Search:
         query = SearchQuery(terms.tsquery(), search_type="raw", config=SEARCH_CONFIG)
         condition, rows = Q(search__vector=query), Q(vector=query)
         rank = SearchRank(F("search__vector"), query)
-    if terms.reference_pk:
-        condition |= Q(search__ticket_id=terms.reference_pk)
-        rows |= Q(ticket_id=terms.reference_pk)
     return Search(
         condition=condition,
         row_condition=rows,
+        reference_pk=terms.reference_pk,
         annotations={"search_exact": exact, "search_rank": rank},
         ordering=(F("search_exact").desc(), F("search_rank").desc()),
     )
@@ -126,11 +152,10 @@ def _substrings(terms: SearchTerms, exact) -> Search:
                 | Q(customer__name__icontains=word)
                 | Exists(Message.objects.filter(ticket=OuterRef("pk"), body__icontains=word))
             )
-    if terms.reference_pk:
-        condition |= Q(pk=terms.reference_pk)
     return Search(
         condition=condition,
         row_condition=condition,
+        reference_pk=terms.reference_pk,
         annotations={"search_exact": exact, "search_rank": Value(0.0, output_field=FloatField())},
         ordering=(F("search_exact").desc(),),
     )

@@ -133,7 +133,7 @@ def ticket_list(
     UNSET: anybody's), `customer_id`, `breached` (compares running clocks with `now` as well as the
     breaches the ledger recorded), and `search`: the text an engineer typed (`tickets.search`); its
     matches come best first (the reference it names, then by rank, ties by time left and the newest),
-    unless `ordering` is given.
+    unless `ordering` is given; a search holds at most SEARCH_CANDIDATES tickets, the newest matches.
     """
     tickets = _ticket_filtered(now=now, **filters).select_related("customer", "requester", "assignee")
     if search:
@@ -148,13 +148,11 @@ def ticket_count(*, search: str | None = None, ordering: str | None = None, **fi
     """How many tickets `ticket_list(**filters)` holds; see there for the filters (`ordering` is moot).
 
     Status, severity and assignee are read from the tallies, a sum over a few rows however many tickets
-    there are. A customer, `breached` or `search` filter counts the tickets themselves, on their indexes.
+    there are. A customer, `breached` or `search` filter counts the tickets themselves, on their indexes;
+    a search stops counting one past the most it ranks (`tickets.search.capped` reads the figure).
     """
-    if search:
-        found = search_filter(search)
-        if not _narrowed(**filters):  # every ticket has its search row: no need to join the tickets
-            return found.count_rows()
-        return found.apply(_ticket_filtered(**filters), ranked=False).count()
+    if search:  # up to SEARCH_CANDIDATES + 1 (`tickets.search.capped`)
+        return search_filter(search).count(_ticket_filtered(**filters), narrowed=_narrowed(**filters))
     if filters.get("customer_id") is not None or filters.get("breached") is not None:
         return _ticket_filtered(**filters).count()
     return ticket_tally_sums(

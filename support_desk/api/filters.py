@@ -64,7 +64,9 @@ class TicketListQuery(serializers.Serializer):
         "notes too); every word must match, the last one also as the start of a word (what is still "
         f"being typed, from {PREFIX_MIN_LENGTH} characters). Best matches first unless `ordering` is "
         "given: the reference, then subject, people, description and message matches, ties by time "
-        "left. Combines with the other filters. See docs/api/search.md.",
+        "left. Combines with the other filters. A search holds at most 1,000 tickets, the newest "
+        "matches; when more match, `count` says 1000 and the response has the header `Search-Capped: "
+        "1000`. See docs/api/search.md.",
     )
     ordering = serializers.ChoiceField(
         choices=list(TICKET_ORDERINGS),

@@ -10,7 +10,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from escalation.models import Engineer, Escalation, EscalationPolicy, LedgerEntry
 from escalation.roster.services.roster import active_engineers
@@ -86,16 +86,16 @@ def ticket_list_queue(*, user, filters: QueueFilters) -> QuerySet[Ticket]:
 
 def ticket_count_queue_scopes(*, user, filters: QueueFilters) -> dict[str, int]:
     """How many tickets each scope tab holds under the other filters: one query over the tallies, or
-    when searching, one over the matching tickets."""
+    when searching, one count per scope that stops one past the most a search ranks
+    (`tickets.search.capped` reads it)."""
     if filters.search:
-        matches = search_filter(filters.search).apply(_filtered(filters), ranked=False)
-        return matches.aggregate(
-            **{
-                Scope.ALL: Count("pk"),
-                Scope.MINE: Count("pk", filter=Q(assignee=user)),
-                Scope.UNASSIGNED: Count("pk", filter=Q(assignee__isnull=True)),
-            }
-        )
+        found = search_filter(filters.search)
+        base = _filtered(filters)
+        return {
+            Scope.ALL: found.count(base),
+            Scope.MINE: found.count(base.filter(assignee=user)),
+            Scope.UNASSIGNED: found.count(base.filter(assignee__isnull=True)),
+        }
     if filters.status == STATUS_ACTIVE:
         statuses = ACTIVE_STATUSES
     elif filters.status == STATUS_ANY:

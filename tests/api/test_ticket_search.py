@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import NOW, CustomerFactory, make_ticket
-from tickets import services
+from tickets import search, services
 from tickets.models import Customer, Plan, Requester, Severity, Ticket
 from tickets.search import SEARCH_MAX_LENGTH
 
@@ -200,6 +200,37 @@ def test_a_search_runs_the_same_queries_for_one_match_or_thirty(as_engineer, eng
     with CaptureQueriesContext(connection) as thirty:
         assert len(found(as_engineer, "packager")) == 30
     assert len(thirty) == len(one)
+
+
+def test_a_search_holds_the_newest_matches_up_to_its_bound_and_says_when_more_match(
+    as_engineer, engineer, monkeypatch
+):
+    monkeypatch.setattr(search, "SEARCH_CANDIDATES", 3)
+    tickets = [make_ticket(subject=f"Packager crash {i}", now=NOW + i * MINUTE) for i in range(5)]
+    named = tickets[0]  # the oldest: outside the newest three, found by its reference all the same
+    newest = {ticket.reference for ticket in tickets[2:]}
+
+    response = as_engineer.get(TICKETS, {"search": "packager"})
+    assert set(found(as_engineer, "packager")) == newest
+    assert response.json()["count"] == 3
+    assert response["Search-Capped"] == "3"
+    # Other filters apply before the bound: the newest three *major* matches, not a third of the newest.
+    Ticket.objects.filter(pk__in=[tickets[0].pk, tickets[1].pk]).update(severity=Severity.MAJOR)
+    response = as_engineer.get(TICKETS, {"search": "packager", "severity": "major"})
+    assert (response.json()["count"], response.has_header("Search-Capped")) == (2, False)
+    majors = {tickets[0].reference, tickets[1].reference}
+    assert set(found(as_engineer, "packager", severity="major")) == majors
+    # One past the bound is capped; exactly at the bound is all of them, not capped.
+    Ticket.objects.filter(pk=tickets[2].pk).update(subject="Other")
+    response = as_engineer.get(TICKETS, {"search": "packager"})
+    assert (response.json()["count"], response.has_header("Search-Capped")) == (3, True)
+    Ticket.objects.filter(pk=tickets[3].pk).update(subject="Other")
+    response = as_engineer.get(TICKETS, {"search": "packager"})
+    assert (response.json()["count"], response.has_header("Search-Capped")) == (3, False)
+    # The reference is found however many newer tickets mention its number.
+    for i in range(4):
+        make_ticket(subject=f"About {named.reference} again", now=NOW + (10 + i) * MINUTE)
+    assert found(as_engineer, named.reference)[0] == named.reference
 
 
 def test_the_schema_documents_the_search_parameter(as_engineer):

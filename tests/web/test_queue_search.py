@@ -7,7 +7,7 @@ import pytest
 import time_machine
 
 from tests.factories import NOW, make_engineer, make_ticket
-from tickets import services
+from tickets import search, services
 from tickets.models import Severity, Ticket
 from tickets.search import SEARCH_MAX_LENGTH, _substrings, search_terms
 
@@ -67,6 +67,21 @@ def test_searching_the_queue_lists_the_matches_best_first_with_the_filters(desk,
     assert queue_refs(desk.get("/queue/live/", {"search": packager.reference})) == [packager.reference]
 
 
+def test_the_queue_says_when_more_tickets_match_than_a_search_shows(desk, lena, monkeypatch):
+    monkeypatch.setattr(search, "SEARCH_CANDIDATES", 2)
+    tickets = [make_ticket(now=NOW, subject=f"Packager crash {i}") for i in range(3)]
+    services.ticket_assign(ticket=tickets[0], assignee=lena.user, actor=lena.user, now=NOW)
+    response = desk.get("/queue/", {"search": "packager"})
+    assert set(queue_refs(response)) == {tickets[2].reference, tickets[1].reference}  # the newest two
+    tabs = [(tab["label"], tab["count"], tab["more"]) for tab in response.context["tabs"]]
+    assert tabs == [("Mine", 1, False), ("Unassigned", 2, False), ("All", 2, True)]
+    page = response.content.decode()
+    assert '<span class="count">2+</span>' in page
+    assert "More tickets match than a search shows" in page
+    mine = desk.get("/queue/", {"search": "packager", "scope": "mine"}).content.decode()
+    assert "More tickets match" not in mine
+
+
 def test_a_search_too_long_is_ignored_like_any_bad_filter(desk):
     ticket = make_ticket(now=NOW)
     response = desk.get("/queue/", {"search": "x" * (SEARCH_MAX_LENGTH + 1)})
@@ -105,7 +120,7 @@ def test_the_substring_fallback_finds_the_same_kinds_of_match(lena):
 
     def found(text):
         search = _substrings(search_terms(text), exact=None)
-        return list(Ticket.objects.filter(search.condition).values_list("pk", flat=True))
+        return list(search.apply(Ticket.objects.all(), ranked=False).values_list("pk", flat=True))
 
     for text in ("packager", "PACK", "noc@nowhere", "lima", "shield", "ana crash", ticket.reference):
         assert found(text) == [ticket.pk], text

@@ -15,6 +15,7 @@ from escalation.roster.services.engineers import is_engineer
 from escalation.sla.selectors import ticket_list_with_sla
 from support_desk.web.uploads import SizeLimitedUploadHandler
 from tickets.models import Requester, Ticket
+from tickets.search import capped
 from tickets.selectors import PublicTicket, ticket_count, ticket_get
 from tickets.services import (
     BULK_MAX_TICKETS,
@@ -83,6 +84,11 @@ FILED = OpenApiResponse(
 _PUBLIC_TICKET = PublicTicketSerializer()
 
 
+# Set on a search's page when more tickets match than a search ranks (`tickets.search`): its value is
+# how many the search holds, the newest matches, best first.
+SEARCH_CAPPED_HEADER = "Search-Capped"
+
+
 class TicketCollectionView(ListApiView):
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "POST" else [IsEngineer()]
@@ -104,7 +110,13 @@ class TicketCollectionView(ListApiView):
         now = timezone.now()
         filters = query.selector_kwargs(request.user)
         tickets = ticket_list_with_sla(now=now, **filters)
-        return self.paginated(tickets, TicketSerializer, count=ticket_count(now=now, **filters), now=now)
+        count, more = ticket_count(now=now, **filters), False
+        if filters.get("search"):
+            count, more = capped(count)
+        response = self.paginated(tickets, TicketSerializer, count=count, now=now)
+        if more:
+            response[SEARCH_CAPPED_HEADER] = str(count)
+        return response
 
     @extend_schema(
         summary="File a ticket",

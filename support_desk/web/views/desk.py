@@ -22,6 +22,7 @@ from escalation.roster.selectors import engineer_shift_at, manager_zone_get
 from support_desk.paging import CountedPaginator
 from tickets.assignment import AssigneeOffShift, zoned_stamp
 from tickets.models import Status, Ticket
+from tickets.search import capped
 from tickets.selectors import macro_list_visible, macro_render, macro_values, ticket_get
 from tickets.services import (
     CheckedFile,
@@ -87,10 +88,13 @@ def _queue_context(request: HttpRequest, now: datetime) -> dict:
     filters = QueueFilterForm(request.GET).filters()
     user = request.user
     fractions = selectors.escalation_policy_fractions()
-    counts = selectors.ticket_count_queue_scopes(user=user, filters=filters)
-    page = CountedPaginator(
-        selectors.ticket_list_queue(user=user, filters=filters), QUEUE_PAGE_SIZE, count=counts[filters.scope]
-    ).get_page(request.GET.get("page"))
+    counts = {
+        scope: capped(count)
+        for scope, count in selectors.ticket_count_queue_scopes(user=user, filters=filters).items()
+    }
+    queue = selectors.ticket_list_queue(user=user, filters=filters)
+    page = CountedPaginator(queue, QUEUE_PAGE_SIZE, count=counts[filters.scope][0])
+    page = page.get_page(request.GET.get("page"))
     on_shift, upcoming = selectors.engineer_list_roster(now=now)
     page_query = _query_string(filters, page=_page_param(page.number))
     open_incidents = incidents_for_queue()
@@ -98,7 +102,8 @@ def _queue_context(request: HttpRequest, now: datetime) -> dict:
         {
             "scope": scope,
             "label": label,
-            "count": counts[scope],
+            "count": counts[scope][0],
+            "more": counts[scope][1],
             "url": _query_string(filters, scope=scope),
             "current": filters.scope == scope,
         }
@@ -116,6 +121,7 @@ def _queue_context(request: HttpRequest, now: datetime) -> dict:
             initial={"severity": filters.severity, "status": filters.status, "search": filters.search}
         ),
         "tabs": tabs,
+        "more_matches": counts[filters.scope][1],
         "page": page,
         "rows": [queue_row(ticket, fractions, now) for ticket in page.object_list],
         "mine": [
