@@ -131,8 +131,16 @@ class RosterEntry:
     open_tickets: int
 
 
-def engineer_list_roster(*, now: datetime, upcoming: int = 3) -> tuple[list[RosterEntry], list[RosterEntry]]:
-    """Who is on shift now (lead first), and the next `upcoming` engineers to start, each in local time."""
+@dataclass(frozen=True)
+class Roster:
+    on_shift: list[RosterEntry]  # lead first
+    upcoming: list[RosterEntry]  # the next to start
+    everyone: list[RosterEntry]  # every active engineer, on shift first, then by username
+
+
+def engineer_list_roster(*, now: datetime, upcoming: int = 3) -> Roster:
+    """Who is on shift now (lead first), the next `upcoming` engineers to start, each in local time, and
+    every active engineer (whom the queue's bulk form can assign)."""
     on_shift, off_shift = [], []
     for engineer in active_engineers(with_load=True):
         shift = engineer.shift
@@ -147,7 +155,8 @@ def engineer_list_roster(*, now: datetime, upcoming: int = 3) -> tuple[list[Rost
         (on_shift if entry.on_shift else off_shift).append(entry)
     on_shift.sort(key=lambda e: (not e.engineer.lead, e.shift_ends_at, e.engineer.user.username))
     later = sorted((e for e in off_shift if e.next_start_at), key=lambda e: e.next_start_at)
-    return on_shift, later[:upcoming]
+    everyone = on_shift + sorted(off_shift, key=lambda e: e.engineer.user.username)
+    return Roster(on_shift=on_shift, upcoming=later[:upcoming], everyone=everyone)
 
 
 # --- one ticket ----------------------------------------------------------------------------------

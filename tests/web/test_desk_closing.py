@@ -1,6 +1,8 @@
 """Desk tools on the web pages: close as spam (blocking the sender) or as a duplicate from the ticket
 page, a blocked sender's filing through the real public form, and bulk actions from the queue."""
 
+import re
+
 import pytest
 import time_machine
 
@@ -99,6 +101,10 @@ def test_bulk_assign_from_the_queue_reports_each_failure(desk, lena):
     a, b = make_ticket(), make_ticket()
     queue = desk.get("/queue/").content.decode()
     assert "data-bulk-all" in queue and f'value="{a.reference}"' in queue
+    # The engineer field offers every active engineer by username, with their name.
+    assert 'list="bulk-engineers"' in queue
+    assert re.search(r'<option value="bob">Bob Diaz, (on|off) shift</option>', queue)
+    assert re.search(r'<option value="lena">Lena Fischer, (on|off) shift</option>', queue)
     response = desk.post(
         "/queue/bulk/",
         {"tickets": [a.reference, b.reference, "SD-999999"], "bulk_action": "assign", "assignee": "bob"},

@@ -95,7 +95,7 @@ def _queue_context(request: HttpRequest, now: datetime) -> dict:
     queue = selectors.ticket_list_queue(user=user, filters=filters)
     page = CountedPaginator(queue, QUEUE_PAGE_SIZE, count=counts[filters.scope][0])
     page = page.get_page(request.GET.get("page"))
-    on_shift, upcoming = selectors.engineer_list_roster(now=now)
+    roster = selectors.engineer_list_roster(now=now)
     page_query = _query_string(filters, page=_page_param(page.number))
     open_incidents = incidents_for_queue()
     tabs = [
@@ -129,8 +129,9 @@ def _queue_context(request: HttpRequest, now: datetime) -> dict:
             for ticket in selectors.ticket_list_mine(user=user, limit=MY_TICKETS_LIMIT)
         ],
         "mine_more_url": _query_string(filters, scope=Scope.MINE),
-        "on_shift": on_shift,
-        "upcoming": upcoming,
+        "on_shift": roster.on_shift,
+        "upcoming": roster.upcoming,
+        "assignable": roster.everyone,
         "previous_url": (
             _query_string(filters, page=_page_param(page.previous_page_number()))
             if page.has_previous()
