@@ -14,6 +14,7 @@ from django.db.models import Count, DateTimeField, Q, QuerySet
 from django.db.models.functions import Trunc
 
 from escalation.reports.periods import Period
+from escalation.reports.selectors.filters import ReportFilters
 from tickets.models import Rating, Score, Severity
 
 COMMENTS_SHOWN = 50  # the newest comments of the period; `comments` says how many there are in all
@@ -64,8 +65,23 @@ class SatisfactionReport:
     comments: list[RatingComment]
 
 
-def _ratings(period: Period) -> QuerySet[Rating]:
-    return Rating.objects.filter(resolved_at__gte=period.start, resolved_at__lt=period.end)
+def _ratings(period: Period, filters: ReportFilters | None) -> QuerySet[Rating]:
+    ratings = Rating.objects.filter(resolved_at__gte=period.start, resolved_at__lt=period.end)
+    if filters is None:
+        return ratings
+    # The report page's other filters, on the rating's own copies where it has them (the severity, the
+    # customer and the engineer when the ticket was resolved) and on the ticket's plan otherwise.
+    if filters.severity:
+        ratings = ratings.filter(severity=filters.severity)
+    if filters.plan:
+        ratings = ratings.filter(ticket__plan=filters.plan)
+    if filters.customer_id is not None:
+        ratings = ratings.filter(customer_id=filters.customer_id)
+    if filters.engineer:
+        ratings = ratings.filter(engineer__username=filters.engineer)
+    if filters.region:
+        ratings = ratings.filter(engineer__engineer__region=filters.region)
+    return ratings
 
 
 def _person(first: str | None, last: str | None, username: str | None) -> str:
@@ -153,10 +169,12 @@ def _comments(ratings: QuerySet[Rating]) -> list[RatingComment]:
     ]
 
 
-def satisfaction_report_get(*, period: Period) -> SatisfactionReport:
+def satisfaction_report_get(*, period: Period, filters: ReportFilters | None = None) -> SatisfactionReport:
     """Good and bad ratings of the resolutions in `period`: in total and per grouping (one query each),
-    and the newest COMMENTS_SHOWN comments. Six queries whatever the number of ratings."""
-    ratings = _ratings(period)
+    and the newest COMMENTS_SHOWN comments. Six queries whatever the number of ratings. `filters` (the
+    report page's: severity, plan, customer, engineer, region) narrow the ratings too; their period is
+    not read, `period` is."""
+    ratings = _ratings(period, filters)
     total = ratings.aggregate(**_COUNTS, commented=Count("pk", filter=~Q(comment="")))
     return SatisfactionReport(
         period=period,

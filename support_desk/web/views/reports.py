@@ -71,7 +71,7 @@ def _report_context(request: HttpRequest, asked: ReportRequest, now: datetime) -
     trends = sla_trends_get(filters=filters, interval=asked.interval)
     breaches = Paginator(breach_list(filters=filters, now=now), BREACHES_PER_PAGE).get_page(asked.page)
     query = _query(asked)
-    satisfaction = satisfaction_report_get(period=filters.period)
+    satisfaction = satisfaction_report_get(period=filters.period, filters=filters)
     period = filters.period
     satisfaction_query = urlencode(
         {"from": period.start.isoformat(), "to": period.end.isoformat(), "timezone": period.zone.key}

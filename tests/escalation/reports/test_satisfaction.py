@@ -238,6 +238,20 @@ def test_the_panel_shows_what_the_api_says(desk, as_manager, ratings):
     assert "Nobody came" in page and "Back again" in page
 
 
+@pytest.mark.parametrize(
+    ("params", "shown"),
+    [
+        ({"severity": "general"}, "1 good, 1 bad"),  # T2 bad, T3 good
+        ({"engineer": "lena"}, "1 good, 2 bad"),  # T1 good, T2 bad, T1 again bad
+        ({"engineer": "bob", "severity": "urgent"}, "1 good, 0 bad"),  # T4
+        ({"plan": "premium"}, "No resolution in this period was rated."),  # all on the standard plan
+    ],
+)
+def test_the_panel_follows_the_pages_other_filters(desk, ratings, params, shown):
+    page = desk.get(PAGE, {**JUNE, "timezone": "UTC", **params}).content.decode()
+    assert shown in page
+
+
 def test_the_panel_says_when_nothing_was_rated(desk, manager):
     page = desk.get(PAGE, JUNE).content.decode()
     assert "No resolution in this period was rated." in page
