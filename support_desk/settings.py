@@ -257,6 +257,27 @@ EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
 # Seconds every SMTP operation may block a worker; a timeout is retried with backoff.
 EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
 
+# --- Email in and out (issue 17; docs/decisions.md "Email in and out") -------------------------------
+# The address replies go to, plus-addressed per ticket and signed (support+SD-1042.<hmac>@desk.example):
+# unset, emails carry no Reply-To and only headers and subjects thread replies.
+MAIL_REPLY_ADDRESS = env.str("MAIL_REPLY_ADDRESS", default="")
+# The mailbox the worker reads (imaps://user:password@host:993/INBOX; imap:// only on a trusted network).
+# Unset: inbound mail is off, and /healthz?detail=1 says so.
+MAIL_INBOX_URL = env.str("MAIL_INBOX_URL", default="")
+# Where a handled message goes; empty: it stays in the folder, marked \Seen.
+MAIL_PROCESSED_FOLDER = env.str("MAIL_PROCESSED_FOLDER", default="")
+MAIL_POLL_SECONDS = env.float("MAIL_POLL_SECONDS", default=30.0)
+MAIL_IMAP_TIMEOUT = env.float("MAIL_IMAP_TIMEOUT", default=10.0)
+# A mailbox that fails is tried again after 30 s, 60 s, 120 s ... at most MAIL_RETRY_CAP_SECONDS.
+MAIL_RETRY_BASE_SECONDS = env.float("MAIL_RETRY_BASE_SECONDS", default=30.0)
+MAIL_RETRY_CAP_SECONDS = env.float("MAIL_RETRY_CAP_SECONDS", default=900.0)
+MAIL_MAX_BYTES = env.int("MAIL_MAX_BYTES", default=25 * 1024 * 1024)  # larger: quarantined
+MAIL_SENDER_LIMIT_PER_HOUR = env.int("MAIL_SENDER_LIMIT_PER_HOUR", default=20)  # more: quarantined
+MAIL_BATCH_SIZE = env.int("MAIL_BATCH_SIZE", default=50)  # messages one poll handles at most
+# Other addresses of ours whose mail is never processed (a loop), besides DEFAULT_FROM_EMAIL and
+# MAIL_REPLY_ADDRESS: comma-separated.
+MAIL_OWN_ADDRESSES = env.list("MAIL_OWN_ADDRESSES", default=[])
+
 # --- Celery ---------------------------------------------------------------------------------------
 
 
