@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "tickets.apps.TicketsConfig",
     "escalation.apps.EscalationConfig",
     "support_desk.web.apps.WebConfig",
+    "support_desk.inbound.apps.InboundConfig",  # email in (issue 17): the mailbox reader's task
 ]
 
 MIDDLEWARE = [
@@ -557,6 +558,12 @@ CELERY_BEAT_SCHEDULE = {
     "checkpoint-ledger": _every("escalation.tasks.checkpoint_ledger", LEDGER_CHECKPOINT_SECONDS),
     # Each customer's statement of the month just ended (escalation/statements/): every hour of the 1st
     # (UTC), so a beat down at midnight still makes them; each run makes only the missing ones.
+    # Email in (issue 17): only with a mailbox configured; a failing one backs off (support_desk/inbound).
+    **(
+        {"poll-mailbox": _every("support_desk.inbound.tasks.poll_mailbox", MAIL_POLL_SECONDS)}
+        if MAIL_INBOX_URL
+        else {}
+    ),
     "make-monthly-statements": {
         "task": "escalation.tasks.make_monthly_statements",
         "schedule": crontab(minute=5, hour="*", day_of_month="1"),
