@@ -1,5 +1,8 @@
 import shutil
 import tempfile
+from email import policy
+from email.message import EmailMessage
+from email.utils import make_msgid
 from pathlib import Path
 
 import pytest
@@ -19,6 +22,23 @@ def eml(name: str, **values: str) -> bytes:
     for key, value in values.items():
         raw = raw.replace(f"{{{{{key}}}}}".encode(), value.encode())
     return raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
+def reply_eml(original: EmailMessage, *, sender: str, text: str, charset: str = "utf-8") -> bytes:
+    """A reply to `original` (an email the desk sent, as the SMTP server received it) the way a mail
+    client writes one: to its Reply-To, "Re:" and its subject, In-Reply-To and References, the new text
+    above the quoted original (`charset`: "iso-2022-jp" as Japanese clients send)."""
+    reply = EmailMessage()
+    reply["From"] = sender
+    reply["To"] = original["Reply-To"] or original["From"]
+    reply["Subject"] = "Re: " + " ".join(str(original["Subject"]).split())
+    reply["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
+    reply["In-Reply-To"] = original["Message-ID"]
+    reply["References"] = " ".join(filter(None, [original["References"], original["Message-ID"]]))
+    quoted = "\n".join(f"> {line}" for line in original.get_body(("plain",)).get_content().splitlines())
+    body = f"{text}\n\nOn {original['Date']}, {original['From']} wrote:\n{quoted}\n"
+    reply.set_content(body, charset=charset)
+    return reply.as_bytes(policy=policy.SMTP)
 
 
 @pytest.fixture(scope="module")

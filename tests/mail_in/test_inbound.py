@@ -11,7 +11,7 @@ from support_desk.inbound.reader import mailbox_poll
 from tests.api.conftest import client_for
 from tests.factories import NOW, CustomerFactory, UserFactory, make_engineer, make_ticket
 from tests.mail import deliver_requester_mail
-from tests.mail_in.conftest import DESK, eml
+from tests.mail_in.conftest import DESK, eml, reply_eml
 from tickets.mail_addresses import reply_address
 from tickets.models import (
     Attachment,
@@ -89,11 +89,26 @@ def test_replies_thread_by_headers_by_reply_address_and_by_subject_stripped_of_q
     # The same service as the customer's page: a customer_replied event on each ticket.
     assert Event.objects.filter(type=EventType.CUSTOMER_REPLIED).count() == 3
 
+    # A reply to the desk's reply, as a client builds it (tests/mail_in/conftest.py `reply_eml`), in
+    # ISO-2022-JP: threaded by its headers, the quoted original gone.
+    engineer = make_engineer("lena")
+    ticket_reply(ticket=ana, author=engineer.user, body="Could you confirm the player version?", now=NOW)
+    deliver_requester_mail(now=NOW)
+    answer = reply_eml(
+        smtp.received[-1].message,
+        sender="ana@viewer.example",
+        text="バージョンは 4.2 です。",
+        charset="iso-2022-jp",
+    )
+    mail.deliver(answer)
+    assert _poll().handled == 1
+    assert Message.objects.filter(ticket=ana, author=None).last().body == "バージョンは 4.2 です。"
+
     # The same message delivered again (another UID, the same Message-ID) changes nothing.
     mail.deliver(gmail)
     assert _poll().handled == 1
-    assert Message.objects.filter(ticket=ana).count() == 2
-    assert InboundMail.objects.count() == 3 and mail.unseen() == 0
+    assert Message.objects.filter(ticket=ana).count() == 4  # the filing, the reply, ours, the answer
+    assert InboundMail.objects.count() == 4 and mail.unseen() == 0
 
 
 def test_a_stranger_threads_only_with_the_signed_reply_address(mail, smtp, settings):
