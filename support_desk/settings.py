@@ -278,6 +278,13 @@ MAIL_BATCH_SIZE = env.int("MAIL_BATCH_SIZE", default=50)  # messages one poll ha
 # Other addresses of ours whose mail is never processed (a loop), besides DEFAULT_FROM_EMAIL and
 # MAIL_REPLY_ADDRESS: comma-separated.
 MAIL_OWN_ADDRESSES = env.list("MAIL_OWN_ADDRESSES", default=[])
+# Inbound email by a provider's webhook (django-anymail), for a deployment without IMAP: /anymail/<esp>/
+# inbound/ is mounted when on. ANYMAIL_WEBHOOK_SECRET ("user:password") is the basic auth the provider
+# sends; the provider's own signing key as Anymail names it (e.g. MAILGUN_WEBHOOK_SIGNING_KEY).
+MAIL_INBOUND_WEBHOOKS = env.bool("MAIL_INBOUND_WEBHOOKS", default=False)
+ANYMAIL = {"WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default="")}
+if env.str("MAILGUN_WEBHOOK_SIGNING_KEY", default=""):  # unset, never an empty key anyone can sign with
+    ANYMAIL["MAILGUN_WEBHOOK_SIGNING_KEY"] = env.str("MAILGUN_WEBHOOK_SIGNING_KEY")
 
 # --- Celery ---------------------------------------------------------------------------------------
 
