@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "tickets.apps.TicketsConfig",
     "escalation.apps.EscalationConfig",
     "support_desk.web.apps.WebConfig",
+    "support_desk.inbound.apps.InboundConfig",  # email in (issue 17): the mailbox reader's task
 ]
 
 MIDDLEWARE = [
@@ -256,6 +257,34 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
 # Seconds every SMTP operation may block a worker; a timeout is retried with backoff.
 EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
+
+# --- Email in and out (issue 17; docs/decisions.md "Email in and out") -------------------------------
+# The address replies go to, plus-addressed per ticket and signed (support+SD-1042.<hmac>@desk.example):
+# unset, emails carry no Reply-To and only headers and subjects thread replies.
+MAIL_REPLY_ADDRESS = env.str("MAIL_REPLY_ADDRESS", default="")
+# The mailbox the worker reads (imaps://user:password@host:993/INBOX; imap:// only on a trusted network).
+# Unset: inbound mail is off, and /healthz?detail=1 says so.
+MAIL_INBOX_URL = env.str("MAIL_INBOX_URL", default="")
+# Where a handled message goes; empty: it stays in the folder, marked \Seen.
+MAIL_PROCESSED_FOLDER = env.str("MAIL_PROCESSED_FOLDER", default="")
+MAIL_POLL_SECONDS = env.float("MAIL_POLL_SECONDS", default=30.0)
+MAIL_IMAP_TIMEOUT = env.float("MAIL_IMAP_TIMEOUT", default=10.0)
+# A mailbox that fails is tried again after 30 s, 60 s, 120 s ... at most MAIL_RETRY_CAP_SECONDS.
+MAIL_RETRY_BASE_SECONDS = env.float("MAIL_RETRY_BASE_SECONDS", default=30.0)
+MAIL_RETRY_CAP_SECONDS = env.float("MAIL_RETRY_CAP_SECONDS", default=900.0)
+MAIL_MAX_BYTES = env.int("MAIL_MAX_BYTES", default=25 * 1024 * 1024)  # larger: quarantined
+MAIL_SENDER_LIMIT_PER_HOUR = env.int("MAIL_SENDER_LIMIT_PER_HOUR", default=20)  # more: quarantined
+MAIL_BATCH_SIZE = env.int("MAIL_BATCH_SIZE", default=50)  # messages one poll handles at most
+# Other addresses of ours whose mail is never processed (a loop), besides DEFAULT_FROM_EMAIL and
+# MAIL_REPLY_ADDRESS: comma-separated.
+MAIL_OWN_ADDRESSES = env.list("MAIL_OWN_ADDRESSES", default=[])
+# Inbound email by a provider's webhook (django-anymail), for a deployment without IMAP: /anymail/<esp>/
+# inbound/ is mounted when on. ANYMAIL_WEBHOOK_SECRET ("user:password") is the basic auth the provider
+# sends; the provider's own signing key as Anymail names it (e.g. MAILGUN_WEBHOOK_SIGNING_KEY).
+MAIL_INBOUND_WEBHOOKS = env.bool("MAIL_INBOUND_WEBHOOKS", default=False)
+ANYMAIL = {"WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default="")}
+if env.str("MAILGUN_WEBHOOK_SIGNING_KEY", default=""):  # unset, never an empty key anyone can sign with
+    ANYMAIL["MAILGUN_WEBHOOK_SIGNING_KEY"] = env.str("MAILGUN_WEBHOOK_SIGNING_KEY")
 
 # --- Celery ---------------------------------------------------------------------------------------
 
@@ -536,6 +565,12 @@ CELERY_BEAT_SCHEDULE = {
     "checkpoint-ledger": _every("escalation.tasks.checkpoint_ledger", LEDGER_CHECKPOINT_SECONDS),
     # Each customer's statement of the month just ended (escalation/statements/): every hour of the 1st
     # (UTC), so a beat down at midnight still makes them; each run makes only the missing ones.
+    # Email in (issue 17): only with a mailbox configured; a failing one backs off (support_desk/inbound).
+    **(
+        {"poll-mailbox": _every("support_desk.inbound.tasks.poll_mailbox", MAIL_POLL_SECONDS)}
+        if MAIL_INBOX_URL
+        else {}
+    ),
     "make-monthly-statements": {
         "task": "escalation.tasks.make_monthly_statements",
         "schedule": crontab(minute=5, hour="*", day_of_month="1"),

@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from .inbound.webhooks import webhook_urlpatterns
 from .views import favicon, healthz
 from .web.forms import AdminLoginForm, LoginForm
 
@@ -17,3 +19,7 @@ urlpatterns = [
     path("", include("support_desk.api.urls")),
     path("", include("support_desk.web.urls")),
 ]
+if (
+    settings.MAIL_INBOUND_WEBHOOKS
+):  # inbound email from a provider's webhook (support_desk/inbound/webhooks.py)
+    urlpatterns += webhook_urlpatterns()

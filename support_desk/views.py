@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_safe
 
 from escalation.paging.selectors import scheduler_state
+from support_desk.inbound.selectors import mailbox_health
 from tickets.enqueue import broker_answers
 
 FAVICON_MAX_AGE_SECONDS = 7 * 24 * 3600
@@ -23,7 +24,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness and database reachability, for load balancers and the README's smoke check.
 
     `?detail=1` is for monitoring: the database, the broker, the beat's last alarm tick and the oldest
-    overdue alarm, each `ok` or not, and 503 when any is not: a stalled scheduler shows here while the
+    overdue alarm, the inbound mailbox (off, or its last outcome and next retry), each `ok` or not, and
+    503 when any is not: a stalled scheduler shows here while the
     web itself answers (docs/deploy.md, "Monitoring"). A few indexed reads and a Redis PING."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
@@ -46,6 +48,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
             "ok": overdue <= OVERDUE_ALARM_LIMIT.total_seconds(),
             "oldest_overdue_seconds": round(overdue, 1),
         },
+        "mailbox": mailbox_health(),
     }
     healthy = all(check["ok"] for check in checks.values())
     return JsonResponse(

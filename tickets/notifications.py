@@ -8,6 +8,12 @@ that runs twice (a redelivery, a duplicate enqueue, the sweep) sends nothing the
 between the SMTP server accepting a message and the outcome being saved is the one window that can
 send twice: the row is taken over when its lease ends, and the message keeps its Message-ID.
 
+Every email threads (issue 17): its Message-ID is recorded (`MailThreadId`) before it is sent, and it
+carries In-Reply-To and References naming the ticket's earlier mail (the first one and the latest few),
+the reference in its subject ("[SD-1042] ...") and, when MAIL_REPLY_ADDRESS is set, the ticket's signed
+reply address as Reply-To (`tickets.mail_addresses`). An address that bounces (`BouncingAddress`) gets
+nothing more.
+
 What the email says is rendered by a `RequesterMail` registered when the apps are ready (the web
 layer: it words the promise and builds the customer's link), so `tickets` imports nothing above it.
 """
@@ -26,7 +32,16 @@ from django.db import transaction
 from django.db.models import Q
 
 from . import enqueue
-from .models import Event, EventType, Message, RequesterNotification, Ticket
+from .mail_addresses import reply_address
+from .models import (
+    BouncingAddress,
+    Event,
+    EventType,
+    MailThreadId,
+    Message,
+    RequesterNotification,
+    Ticket,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +50,7 @@ BACKOFF_CAP_SECONDS = 300
 STALE_QUEUED_AFTER = timedelta(minutes=2)  # queued this long: the task was lost (a broker away)
 SENDING_LEASE = timedelta(minutes=5)  # far above EMAIL_TIMEOUT: a `sending` row this old was abandoned
 SUBJECT_MAX_LENGTH = 200
+REFERENCES_MAX = 10  # the first Message-ID of the ticket's thread and the latest ones
 
 Status = RequesterNotification.Status
 
@@ -172,6 +188,35 @@ def _message_id(notification: RequesterNotification) -> str:
     return f"<requester-notification-{notification.pk}@{domain}>"
 
 
+def thread_headers(*, ticket: Ticket, message_id: str, now: datetime) -> dict[str, str]:
+    """Message-ID, In-Reply-To, References and Reply-To of an email about `ticket`, recording its
+    Message-ID (`<...>`) in the ticket's thread first, so a reply to it finds the ticket."""
+    bare = message_id.strip("<>")
+    MailThreadId.objects.get_or_create(message_id=bare, defaults={"ticket": ticket, "created_at": now})
+    earlier = list(
+        MailThreadId.objects.filter(ticket=ticket, pk__lt=MailThreadId.objects.get(message_id=bare).pk)
+        .order_by("pk")
+        .values_list("message_id", flat=True)
+    )
+    headers = {"Message-ID": f"<{bare}>"}
+    if earlier:
+        chain = earlier if len(earlier) <= REFERENCES_MAX else earlier[:1] + earlier[1 - REFERENCES_MAX :]
+        headers["In-Reply-To"] = f"<{earlier[-1]}>"
+        headers["References"] = " ".join(f"<{each}>" for each in chain)
+    address = reply_address(ticket.reference)
+    if address:
+        headers["Reply-To"] = address
+    return headers
+
+
+def _subject(subject: str, ticket: Ticket) -> str:
+    """One line, with the ticket's reference in brackets (what threads a reply by its subject)."""
+    subject = " ".join(subject.split())
+    if f"[{ticket.reference}]" not in subject:
+        subject = f"[{ticket.reference}] {subject}"
+    return subject[:SUBJECT_MAX_LENGTH]
+
+
 def _permanent(exc: Exception) -> bool:
     """A 5xx answer will be the same next time; timeouts, refused connections and 4xx may not be."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
@@ -191,18 +236,25 @@ def requester_notification_send(*, notification_id: int, now: datetime) -> str:
         # A ticket opened for an incident of a customer with no contacts is in the desk's own name.
         _finish(notification, now, status=Status.FAILED, last_error="not sent: the desk's own address")
         return Status.FAILED
+    if BouncingAddress.objects.filter(address=notification.recipient.lower()).exists():
+        _finish(notification, now, status=Status.FAILED, last_error="not sent: the address bounces")
+        return Status.FAILED
     try:
         subject, body = requester_mail().render(notification=notification, now=now)
     except Exception as exc:
         logger.exception("could not word requester notification %s", notification.pk)
         _finish(notification, now, status=Status.FAILED, last_error=f"could not word it: {exc}")
         return Status.FAILED
+    headers = thread_headers(ticket=notification.ticket, message_id=_message_id(notification), now=now)
+    if notification.kind != RequesterNotification.Kind.REPLY:
+        # RFC 3834: written by the desk, not a person; out-of-office responders do not answer it.
+        headers |= {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
     email = EmailMessage(
-        " ".join(subject.split())[:SUBJECT_MAX_LENGTH],
+        _subject(subject, notification.ticket),
         body,
         settings.DEFAULT_FROM_EMAIL,
         [notification.recipient],
-        headers={"Message-ID": _message_id(notification)},
+        headers=headers,
     )
     try:
         email.send()

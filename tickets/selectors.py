@@ -18,6 +18,7 @@ from .macros import render
 from .models import (
     SEVERITY_RANK,
     Attachment,
+    BouncingAddress,
     CloseReason,
     Customer,
     CustomerContact,
@@ -349,3 +350,8 @@ def ticket_as_requester_sees_it(ticket: Ticket) -> Ticket:
             setattr(shown, name, datetime.fromisoformat(data[name]))
     shown.derive_next_due()
     return shown
+
+
+def address_bouncing(address: str) -> BouncingAddress | None:
+    """The bounce record of `address` (issue 17): mail to it is no longer sent. None: it does not bounce."""
+    return BouncingAddress.objects.filter(address=address.strip().lower()).first()

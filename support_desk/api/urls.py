@@ -27,6 +27,7 @@ from .views.incidents import (
     TicketIncidentView,
 )
 from .views.macros import MacroCollectionView, MacroDetailView, MacroRenderView
+from .views.mail import QuarantineListView, QuarantineReleaseView
 from .views.public import PublicTicketMessagesView, PublicTicketRatingView, PublicTicketView
 from .views.reports import (
     AvailabilityView,
@@ -152,6 +153,8 @@ v1 = [
         StatementDetailView.as_view(),
         name="customer-statement",
     ),
+    path("mail/quarantine/", QuarantineListView.as_view(), name="mail-quarantine"),
+    path("mail/quarantine/<id:mail_id>/release/", QuarantineReleaseView.as_view(), name="mail-release"),
     path("engineers/", EngineerCollectionView.as_view(), name="engineers"),
     path("engineers/on-shift/", OnShiftView.as_view(), name="engineers-on-shift"),
     path("engineers/<username:username>/", EngineerDetailView.as_view(), name="engineer"),

@@ -59,6 +59,7 @@ BODYLESS_WRITES = {
     ("post", "/api/v1/tickets/{reference}/confirm-requester/"),
     ("post", "/api/v1/integrations/{integration_id}/rotate/"),
     ("post", "/api/v1/customers/{customer_id}/statement-link/"),
+    ("post", "/api/v1/mail/quarantine/{mail_id}/release/"),
 }
 
 

@@ -17,6 +17,7 @@ from .customers import (
     new_statement_token,
 )
 from .macros import MACRO_BODY_MAX_LENGTH, MACRO_NAME_MAX_LENGTH, Macro
+from .mail import BouncingAddress, InboundMail, MailboxState, MailThreadId
 from .messages import (
     ATTACHMENT_CONTENT_TYPES,
     ATTACHMENT_MAX_BYTES,
@@ -69,6 +70,7 @@ __all__ = [
     "Attachment",
     "AvailabilityCreditTier",
     "BlockedSender",
+    "BouncingAddress",
     "CloseReason",
     "ContactLanguage",
     "CreditRule",
@@ -77,7 +79,10 @@ __all__ = [
     "CustomerDomain",
     "Event",
     "EventType",
+    "InboundMail",
     "Macro",
+    "MailThreadId",
+    "MailboxState",
     "Message",
     "Plan",
     "Rating",

@@ -61,6 +61,8 @@ class EventType(models.TextChoices):
     DUPLICATE_MERGED = "duplicate_merged", "A duplicate's messages copied here"
     SENDER_BLOCKED = "sender_blocked", "Sender blocked"
     SENDER_UNBLOCKED = "sender_unblocked", "Sender unblocked"
+    MAIL_IGNORED = "mail_ignored", "Automatic email ignored"
+    ADDRESS_BOUNCING = "address_bouncing", "Requester's address bounces"
 
 
 class Event(models.Model):

@@ -74,6 +74,7 @@ def ticket_file(
     acknowledge_receipt: bool = True,
     opened_by: AbstractBaseUser | None = None,
     trusted: bool = False,
+    channel: str = "",
 ) -> FiledTicket:
     """File a ticket for the requester with `email`: its promises, clock and alarms, the description
     as its first message, and a `created` event. Routing is asked for, and the requester is sent the
@@ -90,6 +91,8 @@ def ticket_file(
     nobody by voice, and is sent a link to confirm the address (at most one an hour per address); once
     confirmed, `requester_confirm` gives the ticket its customer and recomputes its clocks from the
     filing time.
+
+    `channel` ("email") is recorded on the `created` event when given.
 
     A blocked sender's ticket (`BlockedSender`) is filed as any other, then closed as spam at once with
     an event: no email, no routing, no page, and the caller answers the sender as usual.
@@ -144,6 +147,7 @@ def ticket_file(
             "requester_trusted": trusted,
             **({"claimed_customer": claimed.name} if claimed else {}),
             **({"follow_up_of": follow_up_of.reference} if follow_up_of else {}),
+            **({"channel": channel} if channel else {}),
         },
     )
     notification = (

@@ -16,6 +16,7 @@ from .incidents import (
     INTEGRATION_WITH_KEY,
     INTEGRATION_WRITE,
 )
+from .mail import QUARANTINE_PAGE, QUARANTINED_MAIL, RELEASED_MAIL
 from .openapi import example
 from .reports import (
     AVAILABILITY,
@@ -62,7 +63,10 @@ __all__ = [
     "INTEGRITY",
     "LEDGER_ENTRY",
     "PUBLIC_TICKET",
+    "QUARANTINED_MAIL",
+    "QUARANTINE_PAGE",
     "RATING",
+    "RELEASED_MAIL",
     "REPORT",
     "REPORT_ROW",
     "REQUESTER_CONFIRMED",

@@ -24,7 +24,7 @@ from tickets.models import (
     Severity,
     Status,
 )
-from tickets.selectors import public_event_data, ticket_get
+from tickets.selectors import address_bouncing, public_event_data, ticket_get
 from tickets.services import BULK_MAX_TICKETS, BulkAction, CheckedFile
 
 from ..fields import DurationField, TicketReferenceField, TimeZoneField
@@ -151,6 +151,11 @@ class TicketSerializer(serializers.Serializer):
         return self._sla_serializer.to_representation(ticket_sla(ticket, now=self.context["now"]))
 
 
+class BouncingSerializer(serializers.Serializer):
+    since = serializers.DateTimeField()
+    reason = serializers.CharField(help_text="The report's status and diagnostic, e.g. `5.1.1 ... unknown`.")
+
+
 class TicketDetailSerializer(TicketSerializer):
     """One ticket with its thread, timeline and notifications (fetched by `ticket_detail_get`)."""
 
@@ -161,6 +166,15 @@ class TicketDetailSerializer(TicketSerializer):
         help_text="`spam` or `duplicate` when closed without a reply; else empty."
     )
     duplicate_of = TicketReferenceField(source="duplicate_of_id", allow_null=True)
+    requester_bouncing = serializers.SerializerMethodField(
+        help_text="Mail to the requester's address bounces (a delivery-status report said so): since when "
+        "and why; no more email is sent to it. Null: it does not."
+    )
+
+    @extend_schema_field(BouncingSerializer(allow_null=True))
+    def get_requester_bouncing(self, ticket) -> dict | None:
+        bouncing = address_bouncing(ticket.requester.email)
+        return {"since": bouncing.since.isoformat(), "reason": bouncing.reason} if bouncing else None
 
 
 class TicketCreateSerializer(serializers.Serializer):

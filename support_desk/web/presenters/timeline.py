@@ -48,12 +48,18 @@ def describe_event(event: Event, names: Mapping[str, str] | None = None) -> str:
     if kind == EventType.CREATED:
         text = f"Filed as {data.get('severity', '?')} on the {data.get('plan', '?')} plan"
         text += f", following up {data['follow_up_of']}" if data.get("follow_up_of") else ""
+        text += " by email" if data.get("channel") == "email" else ""
         if data.get("claimed_customer"):
             text += (
                 f"; the address is at {data['claimed_customer']}'s domain but unconfirmed: no customer, "
                 "no voice pages, and a link to confirm it emailed (at most one an hour)"
             )
         return text
+    if kind == EventType.MAIL_IGNORED:
+        return f"An automatic email from {data.get('from', '?')} was ignored ({data.get('reason', '?')})"
+    if kind == EventType.ADDRESS_BOUNCING:
+        address, reason = data.get("address", "?"), data.get("reason", "?")
+        return f"Mail to {address} bounces ({reason}): no more email goes to it"
     if kind == EventType.REQUESTER_CONFIRMED:
         who = f"by {actor}" if event.actor else "by the requester, with the emailed link"
         text = f"Requester confirmed {who}"

@@ -23,7 +23,7 @@ from support_desk.paging import CountedPaginator
 from tickets.assignment import AssigneeOffShift, zoned_stamp
 from tickets.models import Status, Ticket
 from tickets.search import capped
-from tickets.selectors import macro_list_visible, macro_render, macro_values, ticket_get
+from tickets.selectors import address_bouncing, macro_list_visible, macro_render, macro_values, ticket_get
 from tickets.services import (
     CheckedFile,
     requester_confirm,
@@ -211,6 +211,7 @@ def _ticket_page(request: HttpRequest, reference: str, now: datetime, **bound) -
         or AssignForm(engineers=engineers, now=now, initial={"assignee": ticket.assignee_id}),
         "severity_form": bound.get("severity_form") or SeverityForm(initial={"severity": ticket.severity}),
         "incident_link": incident_link,
+        "bouncing": address_bouncing(ticket.requester.email),
         "incident_suggestions": [] if incident_link else incidents_suggested_for_ticket(ticket=ticket),
     }
     return render(request, "web/ticket_detail.html", context)
