@@ -17,6 +17,7 @@ from .incidents import (
     INTEGRATION_WRITE,
 )
 from .openapi import example
+from .privacy import ENGINEER_ERASE_REQUEST, ERASE_REQUEST, ERASURE
 from .reports import (
     AVAILABILITY,
     BREACH,
@@ -50,7 +51,10 @@ __all__ = [
     "CUSTOMER_CONTACT",
     "DEADLINE",
     "ENGINEER",
+    "ENGINEER_ERASE_REQUEST",
     "ENGINEER_READ_ONLY",
+    "ERASE_REQUEST",
+    "ERASURE",
     "EVENT",
     "EVENT_ACCEPTED",
     "EVENT_INVALID",
