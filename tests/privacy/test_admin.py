@@ -29,5 +29,6 @@ def test_a_manager_erases_requesters_from_the_admin_after_giving_a_reason(client
     done = client.post(URL, {**selected, "confirm": "1", "reason": "GDPR request"})
     assert done.status_code == 302
     erasure = Erasure.objects.get()
-    assert (erasure.kind, erasure.erased_by.username, erasure.reason) == ("requester", "maria", "GDPR request")
+    assert (erasure.kind, erasure.erased_by.username) == ("requester", "maria")
+    assert erasure.reason == "GDPR request"
     assert Requester.objects.get(pk=requester.pk).email == erasure.pseudonym
