@@ -315,7 +315,7 @@ def engineer_erase(*, username: str, reason: str, actor, now: datetime) -> Erasu
     pseudonym on the ledger's rows, tickets and events. Their login must be switched off first."""
     user = User.objects.select_for_update().filter(username=username).first()
     if user is None:
-        raise ErasureRefused("username", f"No login {username!r}.")
+        raise NothingHeld("username", f"No login {username!r}.")
     if user.is_active:
         raise ErasureRefused("username", f"{username} can still sign in: switch the login off first.")
     engineer = Engineer.objects.filter(user=user).first()

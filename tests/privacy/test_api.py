@@ -113,3 +113,17 @@ def test_the_export_round_trips_every_field_and_file(built, manager):
     assert len(ticket["emails"]) == RequesterNotification.objects.filter(ticket=built.ticket).count()
     assert document["customer_contacts"][0]["name"] == scenario.NAME
     assert document["blocked_sender"][0]["address"] == scenario.EMAIL
+
+
+def test_a_manager_erases_an_engineer_who_left(built, manager):
+    api = client_for(manager)
+    url = "/api/v1/engineers/lena/erase/"
+    assert api.post("/api/v1/engineers/nobody/erase/", {"reason": "left"}, format="json").status_code == 404
+    still_in = api.post(url, {"reason": "left"}, format="json")
+    assert still_in.status_code == 400 and "username" in still_in.json()
+    user = built.engineer.user
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    done = api.post(url, {"reason": "left in June"}, format="json")
+    assert done.status_code == 201 and done.json()["pseudonym"] == "lena"
+    assert api.post(url, {"reason": "again"}, format="json").json()["already_erased"] is True

@@ -88,9 +88,7 @@ class EngineerEraseView(ApiView):
                 username=username, reason=data["reason"], actor=request.user, now=timezone.now()
             )
         except ErasureRefused as exc:
-            if exc.field == "username" and "No login" in str(exc):
-                raise NotFound(str(exc)) from exc
-            raise ValidationError({"reason" if exc.field == "reason" else "username": [str(exc)]}) from exc
+            raise _refused(exc) from exc
         return _erased(result)
 
 
