@@ -18,8 +18,10 @@ REDACTED = "<redacted>"
 # The segment after a private-link prefix, whatever its length or alphabet (a mistyped token is still
 # most of a token); and the value of a token-like query parameter.
 _PATH_TOKEN = re.compile(r"(/t/|/api/v1/public/tickets/|/statements/|/confirm/)[^/?#\s\"'<>]+")
-# An address in a query (`/api/v1/requesters/export/?email=`) is personal data: kept out too (issue 18).
-_QUERY_TOKEN = re.compile(r"([?&;](?:access_token|access-token|token|email)=)[^&#\s\"'<>]+", re.IGNORECASE)
+# An address or search words in a query (`?email=`, `?search=`) are personal data: kept out (issue 18).
+_QUERY_TOKEN = re.compile(
+    r"([?&;](?:access_token|access-token|token|email|search)=)[^&#\s\"'<>]+", re.IGNORECASE
+)
 
 
 def redact(text: str) -> str:

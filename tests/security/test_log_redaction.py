@@ -55,6 +55,7 @@ TOKEN = "Zq7-secretTOKENvalue_0123456789abcdef"
             "GET /api/v1/requesters/export/?email=ana%40viewer.example HTTP/1.1",
             "GET /api/v1/requesters/export/?email=<redacted> HTTP/1.1",
         ),
+        ("GET /queue/?search=Ana+Souza&page=2", "GET /queue/?search=<redacted>&page=2"),
         ("GET /queue/?page=2 HTTP/1.1", "GET /queue/?page=2 HTTP/1.1"),
         ("GET /tickets/SD-1001/ HTTP/1.1", "GET /tickets/SD-1001/ HTTP/1.1"),
     ],
