@@ -8,6 +8,7 @@ commits first, and its page is scrubbed here, or waits, and words its page from 
 Files are deleted from storage after commit (`PendingFileDeletion`: record, delete, record).
 """
 
+import re
 import secrets
 from collections import Counter
 from dataclasses import dataclass
@@ -43,6 +44,9 @@ from ..scrub import MARKER, Person, scrub_json, scrub_text
 User = get_user_model()
 PSEUDONYM_DOMAIN = "erased.invalid"  # RFC 2606: never delivered
 ENGINEER_PSEUDONYM = "erased:{username}"
+ADDRESS_IN_TEXT = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
+# Tables whose rows never change: the SLA ledger (hash-chained) and the erasure records.
+IMMUTABLE = frozenset({"escalation.LedgerEntry", "privacy.Erasure"})
 
 
 class ErasureRefused(Exception):
@@ -71,7 +75,9 @@ def _check_reason(reason: str, *secrets_: str) -> None:
     reason = reason.strip()
     if not reason:
         raise ErasureRefused("reason", "Say why this data is erased (a request, a contract's end...).")
-    if any(s and len(s) >= 3 and s.casefold() in reason.casefold() for s in secrets_):
+    if ADDRESS_IN_TEXT.search(reason) or any(
+        s and len(s) >= 3 and s.casefold() in reason.casefold() for s in secrets_
+    ):
         raise ErasureRefused(
             "reason", "The reason is kept for good: do not name the person or their address."
         )
@@ -108,13 +114,19 @@ def _scrub_everywhere(person: Person, needles: list[str], counts: Counter, *, sk
     for column in columns:
         if column.label in skip or isinstance(column.model._meta.get_field(column.field), FileField):
             continue
-        if column.model._meta.label == "escalation.LedgerEntry":
-            continue  # hashed: never rewritten (its void_reason is an engineer's word on spam)
         lookup = Q()
         for needle in needles:
             lookup |= Q(**{f"{column.field}__icontains": needle})  # jsonb is searched as its text
-        if lookup:
-            _scrub_rows(column.model._default_manager.filter(lookup), column, person, counts)
+        if not lookup:
+            continue
+        rows = column.model._default_manager.filter(lookup)
+        if column.model._meta.label in IMMUTABLE:
+            # Never rewritten (hash-chained, or the erasure records themselves): counted, so the record
+            # says a mention was left where nothing may change.
+            if n := rows.count():
+                counts[f"{column.label} mentions left (immutable)"] += n
+            continue
+        _scrub_rows(rows, column, person, counts)
 
 
 def _addresses_replace(

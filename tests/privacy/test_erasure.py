@@ -141,3 +141,13 @@ def test_an_engineer_who_left_keeps_only_their_username(manager):
     assert result.erasure.pseudonym == "lena" and result.erasure.counts["phone numbers erased"] == 1
     assert Notification.objects.filter(recipient="erased:lena").exists()
     assert engineer_erase(username="lena", reason="again", actor=manager, now=LATER).already
+
+
+def test_a_mention_in_an_earlier_erasure_record_is_counted_not_rewritten(manager):
+    scenario.build()
+    with pytest.raises(ErasureRefused):  # no address in a reason, anybody's
+        requester_erase(email=scenario.OTHER_EMAIL, reason=f"see {scenario.EMAIL}", actor=manager, now=LATER)
+    requester_erase(email=scenario.OTHER_EMAIL, reason=f"asked by {scenario.NAME}", actor=manager, now=LATER)
+    erasure = requester_erase(email=scenario.EMAIL, reason="request", actor=manager, now=LATER).erasure
+    assert erasure.counts["privacy.Erasure.reason mentions left (immutable)"] == 1
+    assert list(ledger_verify()) == []
