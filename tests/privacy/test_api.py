@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from escalation.roster.services.engineers import manager_ensure
 from tests.api.conftest import client_for
 from tests.factories import UserFactory
-from tickets.models import Attachment, Message, Requester, RequesterNotification
+from tickets.models import Attachment, Message, Requester, RequesterNotification, Ticket
 
 from . import scenario
 
@@ -97,6 +97,11 @@ def test_the_export_round_trips_every_field_and_file(built, manager):
     assert (ticket["reference"], ticket["subject"], ticket["description"]) == (
         built.ticket.reference, scenario.SUBJECT, scenario.DESCRIPTION,
     )  # fmt: skip
+    db_ticket = Ticket.objects.get(pk=built.ticket.pk)
+    for name in ("severity", "status", "plan", "requester_trusted", "resolution_cycle", "close_reason"):
+        assert ticket[name] == getattr(db_ticket, name), name
+    for name in ("created_at", "updated_at", "first_responded_at", "resolved_at", "resolution_due_at"):
+        assert ticket[name] == getattr(db_ticket, name).isoformat(), name
     rows = Message.objects.filter(ticket=built.ticket).order_by("created_at", "pk")
     assert [(m["body"], m["internal"], m["from_requester"]) for m in ticket["messages"]] == [
         (m.body, m.internal, m.from_requester) for m in rows
