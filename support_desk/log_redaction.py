@@ -1,4 +1,5 @@
-"""Keep requesters' access tokens out of every log line (issue 15, item 6).
+"""Keep requesters' access tokens, and addresses in query strings, out of every log line (issue 15, item 6;
+issue 18).
 
 A private link (`/t/<token>/`, `/api/v1/public/tickets/<token>/`) is the key to a ticket: whoever reads
 it in a log can read and answer the ticket; a statement link (`/statements/<token>/`) opens a customer's
@@ -17,7 +18,10 @@ REDACTED = "<redacted>"
 # The segment after a private-link prefix, whatever its length or alphabet (a mistyped token is still
 # most of a token); and the value of a token-like query parameter.
 _PATH_TOKEN = re.compile(r"(/t/|/api/v1/public/tickets/|/statements/|/confirm/)[^/?#\s\"'<>]+")
-_QUERY_TOKEN = re.compile(r"([?&;](?:access_token|access-token|token)=)[^&#\s\"'<>]+", re.IGNORECASE)
+# An address or search words in a query (`?email=`, `?search=`) are personal data: kept out (issue 18).
+_QUERY_TOKEN = re.compile(
+    r"([?&;](?:access_token|access-token|token|email|search)=)[^&#\s\"'<>]+", re.IGNORECASE
+)
 
 
 def redact(text: str) -> str:

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "tickets.apps.TicketsConfig",
     "escalation.apps.EscalationConfig",
+    "privacy.apps.PrivacyConfig",
     "support_desk.web.apps.WebConfig",
     "support_desk.inbound.apps.InboundConfig",  # email in (issue 17): the mailbox reader's task
 ]
@@ -534,6 +535,14 @@ LEDGER_CHECKPOINT_KEY = env.str("LEDGER_CHECKPOINT_KEY", default="")
 LEDGER_CHECKPOINT_SINK = env.str("LEDGER_CHECKPOINT_SINK", default="")
 LEDGER_CHECKPOINT_SECONDS = env.float("LEDGER_CHECKPOINT_SECONDS", default=3600.0)
 
+# --- Personal data (privacy/, docs/privacy.md) -----------------------------------------------------
+
+# Closed tickets keep their messages and attachments this long unless their customer has a retention
+# policy of its own (admin: Personal data > Retention policies).
+PRIVACY_RETENTION_MONTHS = env.int("PRIVACY_RETENTION_MONTHS", default=24)
+if not 1 <= PRIVACY_RETENTION_MONTHS <= 1200:
+    raise ImproperlyConfigured("PRIVACY_RETENTION_MONTHS is a number of months, 1 to 1200.")
+
 # --- Beat schedule --------------------------------------------------------------------------------
 
 BREACH_SWEEP_INTERVAL_SECONDS = env.float("BREACH_SWEEP_INTERVAL_SECONDS", default=15.0)
@@ -571,6 +580,8 @@ CELERY_BEAT_SCHEDULE = {
         if MAIL_INBOX_URL
         else {}
     ),
+    # Closed tickets past their retention period lose their messages and files (privacy/), in batches.
+    "erase-expired-tickets": _every("privacy.tasks.erase_expired_tickets", 3600.0),
     "make-monthly-statements": {
         "task": "escalation.tasks.make_monthly_statements",
         "schedule": crontab(minute=5, hour="*", day_of_month="1"),

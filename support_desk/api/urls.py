@@ -28,6 +28,7 @@ from .views.incidents import (
 )
 from .views.macros import MacroCollectionView, MacroDetailView, MacroRenderView
 from .views.mail import QuarantineListView, QuarantineReleaseView
+from .views.privacy import EngineerEraseView, RequesterEraseView, RequesterExportView
 from .views.public import PublicTicketMessagesView, PublicTicketRatingView, PublicTicketView
 from .views.reports import (
     AvailabilityView,
@@ -158,6 +159,9 @@ v1 = [
     path("engineers/", EngineerCollectionView.as_view(), name="engineers"),
     path("engineers/on-shift/", OnShiftView.as_view(), name="engineers-on-shift"),
     path("engineers/<username:username>/", EngineerDetailView.as_view(), name="engineer"),
+    path("engineers/<username:username>/erase/", EngineerEraseView.as_view(), name="engineer-erase"),
+    path("requesters/erase/", RequesterEraseView.as_view(), name="requesters-erase"),
+    path("requesters/export/", RequesterExportView.as_view(), name="requesters-export"),
     path("sla-targets/", SlaTargetCollectionView.as_view(), name="sla-targets"),
     path("sla-targets/<id:target_id>/", SlaTargetDetailView.as_view(), name="sla-target"),
     path("sla/deadline/", DeadlineView.as_view(), name="sla-deadline"),

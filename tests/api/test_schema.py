@@ -8,6 +8,9 @@ pytestmark = pytest.mark.django_db
 
 # Every row of DESIGN.md's REST API table (and the token endpoint above it).
 DESIGNED = {
+    ("post", "/api/v1/requesters/erase/"),
+    ("get", "/api/v1/requesters/export/"),
+    ("post", "/api/v1/engineers/{username}/erase/"),
     ("post", "/api/v1/auth/token/"),
     ("post", "/api/v1/auth/logout/"),
     ("post", "/api/v1/auth/logout-all/"),
@@ -95,6 +98,8 @@ def test_every_operation_has_a_summary_schemas_examples_and_its_errors(openapi):
         if success == "204":  # no body (a DELETE): nothing to describe but the status
             assert "content" not in operation["responses"][success], label
             assert operation["responses"][success]["description"], label
+        elif "application/zip" in operation["responses"][success]["content"]:  # a download: bytes
+            assert operation["responses"][success]["content"]["application/zip"].get("schema"), label
         else:
             content = operation["responses"][success]["content"]["application/json"]
             assert content.get("schema"), label

@@ -51,6 +51,11 @@ TOKEN = "Zq7-secretTOKENvalue_0123456789abcdef"
             "POST /confirm/eyJyIjo0LCJlIjoiYUBiLmMifQ:1tXYZa:sig-nature_x/ HTTP/1.1",
             "POST /confirm/<redacted>/ HTTP/1.1",
         ),
+        (
+            "GET /api/v1/requesters/export/?email=ana%40viewer.example HTTP/1.1",
+            "GET /api/v1/requesters/export/?email=<redacted> HTTP/1.1",
+        ),
+        ("GET /queue/?search=Ana+Souza&page=2", "GET /queue/?search=<redacted>&page=2"),
         ("GET /queue/?page=2 HTTP/1.1", "GET /queue/?page=2 HTTP/1.1"),
         ("GET /tickets/SD-1001/ HTTP/1.1", "GET /tickets/SD-1001/ HTTP/1.1"),
     ],

@@ -204,8 +204,9 @@ def notifications_create(
             created.append(notification)
     for notification in created:
         if notification.status == Notification.Status.LOGGED:
-            logger.info("%s to %s not sent (no Twilio credentials): %s", notification.channel,
-                        notification.recipient, notification.body)  # fmt: skip
+            # Never the body or the recipient: logs keep no personal data (docs/privacy.md).
+            logger.info("%s notification %s not sent (no Twilio credentials)", notification.channel,
+                        notification.pk)  # fmt: skip
     queued = [n.pk for n in created if n.status == Notification.Status.QUEUED]
     if queued:
         transaction.on_commit(lambda: enqueue.send_notifications(queued))
@@ -218,8 +219,9 @@ def notifications_create_many(*, notifications: list[Notification]) -> list[Noti
     created = Notification.objects.bulk_create(notifications)
     for notification in created:
         if notification.status == Notification.Status.LOGGED:
-            logger.info("%s to %s not sent (no Twilio credentials): %s", notification.channel,
-                        notification.recipient, notification.body)  # fmt: skip
+            # Never the body or the recipient: logs keep no personal data (docs/privacy.md).
+            logger.info("%s notification %s not sent (no Twilio credentials)", notification.channel,
+                        notification.pk)  # fmt: skip
     queued = [n.pk for n in created if n.status == Notification.Status.QUEUED]
     if queued:
         transaction.on_commit(lambda: enqueue.send_notifications(queued))
@@ -351,7 +353,7 @@ def notification_send(*, notification_id: int, now: datetime) -> str:
     try:
         provider_id = backend.send(notification)
     except NotConfigured as exc:
-        logger.info("notification %s not sent (%s): %s", notification.pk, exc, notification.body)
+        logger.info("notification %s not sent (%s)", notification.pk, exc)
         _finish(notification, now, status=Notification.Status.LOGGED, last_error=str(exc))
         return Notification.Status.LOGGED
     except PermanentSendError as exc:

@@ -284,7 +284,7 @@ def page_send(*, page_id: int, now: datetime) -> str:
         else:
             provider_id = sms.send(page)
     except NotConfigured as exc:
-        logger.info("page %s not sent (%s): %s", page.pk, exc, page.body)
+        logger.info("page %s not sent (%s)", page.pk, exc)
         _finish(page, now, status=Page.Status.LOGGED, notification_status=Notification.Status.LOGGED,
                 last_error=str(exc))  # fmt: skip
         return Page.Status.LOGGED

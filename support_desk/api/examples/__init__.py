@@ -18,6 +18,7 @@ from .incidents import (
 )
 from .mail import QUARANTINE_PAGE, QUARANTINED_MAIL, RELEASED_MAIL
 from .openapi import example
+from .privacy import ENGINEER_ERASE_REQUEST, ERASE_REQUEST, ERASURE
 from .reports import (
     AVAILABILITY,
     BREACH,
@@ -51,7 +52,10 @@ __all__ = [
     "CUSTOMER_CONTACT",
     "DEADLINE",
     "ENGINEER",
+    "ENGINEER_ERASE_REQUEST",
     "ENGINEER_READ_ONLY",
+    "ERASE_REQUEST",
+    "ERASURE",
     "EVENT",
     "EVENT_ACCEPTED",
     "EVENT_INVALID",

@@ -45,7 +45,10 @@ def test_without_credentials_a_notification_is_recorded_and_logged_not_sent(page
     assert notification_send(notification_id=sms.pk, now=NOW) == "logged"
     sms.refresh_from_db()
     assert (sms.status, sms.attempts) == ("logged", 1)
-    assert "SD page" in caplog.text
+    assert f"notification {sms.pk} not sent" in caplog.text
+    # Logs keep no personal data: never the body (it quotes the ticket's subject) nor the number.
+    assert sms.body not in caplog.text and "SD page" not in caplog.text
+    assert sms.recipient not in caplog.text
 
 
 def test_sms_goes_out_through_the_twilio_client(page, twilio):
