@@ -4,7 +4,8 @@ Django's LocaleMiddleware, with two changes:
 
 - The engineers' pages (a signed-in staff user) stay in English unless the engineer chose a language
   with the header's switcher (the language cookie): their browser's Accept-Language is not asked.
-- Anyone else: the cookie (the switcher's choice), else Accept-Language, as Django does. A customer page
+- Anyone else: the cookie (the switcher's choice), else Accept-Language, as Django does.
+- The REST API and the admin: always English. A customer page
   about one ticket then refines this with what is known of its requester (`activate_for_requester`):
   the order is `tickets.languages`'.
 
@@ -32,8 +33,17 @@ def _is_desk_user(request: HttpRequest) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_staff)
 
 
+# The REST API and the admin answer in English whatever the client asks: integrations parse messages
+# and enum labels, and one language for them is the contract (docs/decisions.md, "Languages").
+ENGLISH_ONLY_PREFIXES = ("/api/", "/admin/")
+
+
 class DeskLocaleMiddleware(LocaleMiddleware):
     def process_request(self, request: HttpRequest) -> None:
+        if request.path.startswith(ENGLISH_ONLY_PREFIXES):
+            translation.activate(settings.LANGUAGE_CODE)
+            request.LANGUAGE_CODE = translation.get_language()
+            return
         language = chosen_language(request)
         if language is None:
             if _is_desk_user(request):

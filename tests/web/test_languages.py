@@ -216,3 +216,12 @@ def test_the_api_takes_the_requesters_language_and_shows_it_with_their_zone():
         format="json",
     )
     assert refused.status_code == 400 and "language" in refused.json()["requester"]
+
+
+def test_the_api_answers_in_english_whatever_the_client_asks():
+    client = client_for()
+    client.cookies[COOKIE] = "ja"
+    response = client.post("/api/v1/tickets/", {"subject": ""}, format="json", HTTP_ACCEPT_LANGUAGE="ja")
+    assert response.status_code == 400
+    assert response["Content-Language"] == "en"
+    assert response.json()["description"] == ["This field is required."]
