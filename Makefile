@@ -31,7 +31,13 @@ lock: | $(BIN)/python
 	$(BIN)/uv pip compile --quiet --universal --generate-hashes pyproject.toml -o requirements/base.txt
 	$(BIN)/uv pip compile --quiet --universal --generate-hashes --extra dev pyproject.toml -o requirements/dev.txt
 
-install: $(STAMP)
+# The gettext catalogs: each locale/<code>/LC_MESSAGES/django.po compiled to its .mo with Babel
+# (support_desk/catalogs.py), so no GNU gettext is needed; the .mo files are not in the repository.
+CATALOGS := $(wildcard locale/*/LC_MESSAGES/django.po)
+locale/%.mo: locale/%.po | $(STAMP)
+	$(BIN)/python -m support_desk.catalogs
+
+install: $(STAMP) $(CATALOGS:.po=.mo)
 
 run: install
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput

@@ -78,6 +78,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's LocaleMiddleware, told the engineers' pages stay in English unless the engineer chose
+    # (support_desk/web/language.py); after authentication, since it asks who is signed in.
+    "support_desk.web.language.DeskLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a login refused by the lockout into its 429 answer (support_desk/web/lockout.py).
@@ -162,7 +165,27 @@ LOGOUT_REDIRECT_URL = "/"
 
 # --- Internationalisation and time ----------------------------------------------------------------
 
-LANGUAGE_CODE = "en-us"
+# English by default (the engineers' pages stay in it unless an engineer chooses another); the customer's
+# pages and emails speak each of LANGUAGES (support_desk/web/language.py decides which, per request and
+# per email). The catalogs are locale/<code>/LC_MESSAGES/django.po in the repository; the .mo files are
+# compiled from them by `make install` (python -m support_desk.catalogs, Babel: no GNU gettext needed).
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("zh-hans", "简体中文"),
+    ("es", "Español"),
+    ("pt-br", "Português (Brasil)"),
+    ("ja", "日本語"),
+    ("ar", "العربية"),
+]
+# The languages an engineer's pages can be shown in (the header's switcher offers only these).
+DESK_LANGUAGES = ["en", "zh-hans"]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "sd_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+LANGUAGE_COOKIE_HTTPONLY = True
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

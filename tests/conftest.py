@@ -34,6 +34,21 @@ def test_now_from_environment() -> datetime | None:
 
 def pytest_configure(config):
     test_now_from_environment()  # a malformed instant stops the run before any test
+    _catalogs_compiled()
+
+
+def _catalogs_compiled() -> None:
+    """The pages and emails speak six languages from locale/*.mo, compiled from the .po files by
+    `make install`: without them every page would silently be English, so the run stops, saying why."""
+    from support_desk.catalogs import stale
+
+    missing = stale()
+    if missing:
+        names = ", ".join(str(po.parent.parent.name) for po in missing)
+        raise pytest.UsageError(
+            f"The gettext catalogs of {names} are not compiled (or older than their .po): run `make install` "
+            "or `python -m support_desk.catalogs` first."
+        )
 
 
 def pytest_report_header(config):

@@ -105,7 +105,10 @@ NOT_PERSONAL = {
         "statement_token": "a random key",
     },
     "tickets.CustomerDomain": {"domain": "a company's mail domain"},
-    "tickets.Ticket": {"access_token": "a random key (rotated by the erasure all the same)"},
+    "tickets.Ticket": {
+        "access_token": "a random key (rotated by the erasure all the same)",
+        "language": "the language code the customer's page spoke at filing",
+    },
     "tickets.Macro": {"status": "a status value"},
     "tickets.Attachment": {"content_type": "a MIME type"},
     "tickets.InboundMail": {

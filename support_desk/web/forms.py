@@ -11,6 +11,9 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.html import format_html
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from escalation.incidents.models import Impact
 from escalation.incidents.services.incidents import UPDATE_MAX_LENGTH
@@ -21,7 +24,7 @@ from tickets.assignment import AssigneeOffShift
 from tickets.models import ATTACHMENT_MAX_BYTES, DESCRIPTION_MAX_LENGTH, SUBJECT_MAX_LENGTH, Severity, Status
 from tickets.search import SEARCH_MAX_LENGTH
 
-from .presenters import SEVERITY_PLAIN, assignee_label, person
+from .presenters import SEVERITY_PARTS, assignee_label, person
 from .selectors import STATUS_ACTIVE, STATUS_ANY, QueueFilters, Scope
 from .uploads import ACCEPT_ATTRIBUTE, ALLOWED_DESCRIPTION, AttachmentRejected, attachment_content_type
 
@@ -69,9 +72,12 @@ class AttachmentMixin(forms.Form):
 
     attachment = forms.FileField(
         required=False,
-        label="Attachment (optional)",
-        help_text=f"A screenshot, log or document: {ALLOWED_DESCRIPTION}, at most "
-        f"{ATTACHMENT_MAX_BYTES // (1024 * 1024)} MiB.",
+        label=gettext_lazy("Attachment (optional)"),
+        help_text=format_lazy(
+            gettext_lazy("A screenshot, log or document: {types}, at most {size} MiB."),
+            types=ALLOWED_DESCRIPTION,
+            size=ATTACHMENT_MAX_BYTES // (1024 * 1024),
+        ),
         widget=forms.FileInput(
             attrs={"accept": ACCEPT_ATTRIBUTE, "data-max-bytes": str(ATTACHMENT_MAX_BYTES)}
         ),
@@ -85,7 +91,8 @@ class AttachmentMixin(forms.Form):
     def clean_attachment(self) -> UploadedFile | None:
         if self.add_prefix("attachment") in self.oversized:  # the upload handler knows fields by HTML name
             raise forms.ValidationError(
-                f"The file is larger than {ATTACHMENT_MAX_BYTES // (1024 * 1024)} MiB.", code="too_large"
+                _("The file is larger than %(size)d MiB.") % {"size": ATTACHMENT_MAX_BYTES // (1024 * 1024)},
+                code="too_large",
             )
         upload = self.cleaned_data.get("attachment")
         if not upload:
@@ -97,57 +104,61 @@ class AttachmentMixin(forms.Form):
         return upload
 
 
+def _severity_choice(value: str) -> str:
+    name, meaning = SEVERITY_PARTS[value]
+    return format_html('<strong>{}<span class="visually-hidden">:</span></strong> {}', name, meaning)
+
+
 class TicketForm(AttachmentMixin):
     severity = forms.ChoiceField(
-        label="How serious is it?",
-        choices=[
-            (
-                value,
-                format_html(
-                    '<strong>{}<span class="visually-hidden">:</span></strong> {}',
-                    *SEVERITY_PLAIN[value].split(": ", 1),
-                ),
-            )
-            for value in Severity.values
-        ],
+        label=gettext_lazy("How serious is it?"),
+        # Worded when the form is rendered, in the page's language (the choices are built per form).
+        choices=[(value, value) for value in Severity.values],
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose how serious the problem is."},
+        error_messages={"required": gettext_lazy("Choose how serious the problem is.")},
     )
     subject = forms.CharField(
-        label="Subject",
+        label=gettext_lazy("Subject"),
         max_length=SUBJECT_MAX_LENGTH,
-        help_text="One line: what is wrong, and where.",
-        error_messages={"required": "Give the ticket a subject."},
+        help_text=gettext_lazy("One line: what is wrong, and where."),
+        error_messages={"required": gettext_lazy("Give the ticket a subject.")},
     )
     description = forms.CharField(
-        label="What happened?",
+        label=gettext_lazy("What happened?"),
         max_length=DESCRIPTION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text="When it started, what viewers see, stream or channel names, error messages.",
-        error_messages={"required": "Describe the problem."},
+        help_text=gettext_lazy("When it started, what viewers see, stream or channel names, error messages."),
+        error_messages={"required": gettext_lazy("Describe the problem.")},
     )
     email = forms.EmailField(
-        label="Your email",
+        label=gettext_lazy("Your email"),
         max_length=254,
-        help_text="We send the private link to this address.",
-        error_messages={"required": "Enter your email address.", "invalid": "Enter an email address."},
+        help_text=gettext_lazy("We send the private link to this address."),
+        error_messages={
+            "required": gettext_lazy("Enter your email address."),
+            "invalid": gettext_lazy("Enter an email address."),
+        },
     )
     name = forms.CharField(
-        label="Your name",
+        label=gettext_lazy("Your name"),
         max_length=NAME_MAX_LENGTH,
-        help_text="How we address you in our replies.",
-        error_messages={"required": "Enter your name."},
+        help_text=gettext_lazy("How we address you in our replies."),
+        error_messages={"required": gettext_lazy("Enter your name.")},
     )
     # Filled by static/js/desk.js from the browser (Intl); promises are shown in this zone.
     timezone = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
     # Hidden from people (see desk.css); bots fill every field they find.
     website = forms.CharField(
         required=False,
-        label="Leave this field empty",
+        label=gettext_lazy("Leave this field empty"),
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
 
     field_order = ["severity", "subject", "description", "email", "name", "attachment", "timezone", "website"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["severity"].choices = [(value, _severity_choice(value)) for value in Severity.values]
 
     def clean_subject(self) -> str:
         return " ".join(self.cleaned_data["subject"].split())
@@ -162,10 +173,10 @@ class TicketForm(AttachmentMixin):
 
 class CustomerReplyForm(AttachmentMixin):
     body = forms.CharField(
-        label="Your reply",
+        label=gettext_lazy("Your reply"),
         max_length=DESCRIPTION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": "Write your reply first."},
+        error_messages={"required": gettext_lazy("Write your reply first.")},
     )
 
 

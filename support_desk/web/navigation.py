@@ -6,6 +6,8 @@ Whether the user is a manager is read once, at login, and kept in the session; t
 never access.
 """
 
+from django.conf import settings
+
 from escalation.roster.services.engineers import is_manager
 
 SESSION_KEY = "web_show_reports"
@@ -18,6 +20,12 @@ def remember_role(sender, request, user, **kwargs) -> None:
 
 
 def navigation(request) -> dict:
-    """Context processor: `show_reports` for the header."""
+    """Context processor: `show_reports` for the header, and the languages its switcher offers (the
+    desk's own, settings.DESK_LANGUAGES, to a signed-in engineer; every language to anyone else)."""
     session = getattr(request, "session", None)
-    return {"show_reports": bool(session and session.get(SESSION_KEY))}
+    user = getattr(request, "user", None)
+    desk = bool(user is not None and user.is_authenticated and user.is_staff)
+    languages = [
+        (code, name) for code, name in settings.LANGUAGES if not desk or code in settings.DESK_LANGUAGES
+    ]
+    return {"show_reports": bool(session and session.get(SESSION_KEY)), "switcher_languages": languages}

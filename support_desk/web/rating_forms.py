@@ -1,19 +1,23 @@
 """The requester's rating form: good or bad, and an optional comment."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from tickets.models import RATING_COMMENT_MAX_LENGTH, Score
 
 
 class RatingForm(forms.Form):
     score = forms.ChoiceField(
-        label="How did we do?",
-        choices=[(Score.GOOD, "Good: it is solved"), (Score.BAD, "Bad: not solved, or not well handled")],
+        label=_("How did we do?"),
+        choices=[
+            (Score.GOOD, _("Good: it is solved")),
+            (Score.BAD, _("Bad: not solved, or not well handled")),
+        ],
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose good or bad.", "invalid_choice": "Choose good or bad."},
+        error_messages={"required": _("Choose good or bad."), "invalid_choice": _("Choose good or bad.")},
     )
     comment = forms.CharField(
-        label="Anything to add? (optional)",
+        label=_("Anything to add? (optional)"),
         required=False,
         max_length=RATING_COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),

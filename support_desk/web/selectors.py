@@ -10,12 +10,22 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from escalation.models import Engineer, Escalation, EscalationPolicy, LedgerEntry
 from escalation.roster.services.roster import active_engineers
 from escalation.roster.shifts import next_shift_start, shift_end
-from tickets.models import RATABLE_STATUSES, Attachment, BlockedSender, Event, Message, Rating, Status, Ticket
+from tickets.models import (
+    RATABLE_STATUSES,
+    Attachment,
+    BlockedSender,
+    CustomerContact,
+    Event,
+    Message,
+    Rating,
+    Status,
+    Ticket,
+)
 from tickets.search import search_filter
 from tickets.selectors import (
     SEARCH_TIE_BREAKERS,
@@ -162,15 +172,24 @@ def engineer_list_roster(*, now: datetime, upcoming: int = 3) -> Roster:
 # --- one ticket ----------------------------------------------------------------------------------
 
 
+def _with_contact_language(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Each ticket with `contact_language`: the language its customer set for its requester as one of
+    their contacts (None when the requester is no contact), in the same query."""
+    contact = CustomerContact.objects.filter(
+        customer_id=OuterRef("customer_id"), email=OuterRef("requester__email")
+    ).values("language")[:1]
+    return tickets.annotate(contact_language=Subquery(contact))
+
+
 def ticket_get_for_requester(*, access_token: str) -> Ticket | None:
     """The ticket behind a private link, with its public thread only; None for a malformed or unknown
     token (the tickets app's one lookup by token, with its constant-time comparison)."""
     public = Message.objects.filter(internal=False).select_related("author").prefetch_related("attachments")
     ticket = ticket_get_by_access_token(
         access_token=access_token,
-        queryset=Ticket.objects.select_related(
-            "requester", "customer", "clock__calendar", "incident_link__incident"
-        ).prefetch_related(
+        queryset=_with_contact_language(Ticket.objects)
+        .select_related("requester", "customer", "clock__calendar", "incident_link__incident")
+        .prefetch_related(
             Prefetch("messages", queryset=public, to_attr="public_messages"),
             "clock__calendar__holidays",
             "follow_ups",
@@ -184,7 +203,9 @@ def ticket_get_for_rating(*, access_token: str) -> Ticket | None:
     """The ticket behind a private link, with its ratings (`rating_current` reads them)."""
     return ticket_get_by_access_token(
         access_token=access_token,
-        queryset=Ticket.objects.prefetch_related(Prefetch("ratings", to_attr="rating_list")),
+        queryset=_with_contact_language(Ticket.objects)
+        .select_related("requester")
+        .prefetch_related(Prefetch("ratings", to_attr="rating_list")),
     )
 
 
@@ -203,7 +224,7 @@ def ticket_get_for_desk(*, reference: str) -> Ticket | None:
     pk = Ticket.pk_from_reference(reference)
     if pk is None:
         return None
-    return (
+    tickets = (
         Ticket.objects.select_related(
             "requester", "customer", "assignee", "follow_up_of", "clock__calendar", "incident_link__incident"
         )
@@ -218,8 +239,8 @@ def ticket_get_for_desk(*, reference: str) -> Ticket | None:
         )
         .annotate(sender_blocked=Exists(BlockedSender.objects.filter(address=OuterRef("requester__email"))))
         .filter(pk=pk)
-        .first()
     )
+    return _with_contact_language(tickets).first()
 
 
 def ledger_list_for_ticket(*, ticket: Ticket) -> list[LedgerEntry]:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from django import template
 
+from support_desk.web.presenters.times import local_when
 from tickets.zone_labels import zone_abbreviation as _zone_label
 from tickets.zone_labels import zone_words as _zone_words
 
@@ -55,3 +56,10 @@ def zone_abbreviation(value: datetime | None, zone: ZoneInfo) -> str:
 def zone_words(value: datetime | None, zone: ZoneInfo) -> str:
     """`CET (Europe/Berlin)`, `Sao Paulo time (America/Sao_Paulo)`, or just `UTC`: the zone at `value`."""
     return _in(zone, value, _zone_words)
+
+
+@register.filter(name="local_when")
+def local_when_filter(value: datetime | None, zone: ZoneInfo) -> str:
+    """`Thu 12 Jun 2025, 11:00 WEST` in English, the reader's own medium date and time in another
+    language (`2025/06/12 19:00 JST`): for the customer's pages."""
+    return "" if value is None else local_when(value, zone)

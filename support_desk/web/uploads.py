@@ -12,6 +12,8 @@ from pathlib import PurePosixPath, PureWindowsPath
 
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from tickets.models import ATTACHMENT_CONTENT_TYPES, ATTACHMENT_MAX_BYTES
@@ -42,14 +44,17 @@ def _is_json(data: bytes) -> bool:
 
 # content type -> (does this whole file look like it, how to name it to a customer)
 SNIFFERS: dict[str, tuple[Callable[[bytes], bool], str]] = {
-    "image/png": (lambda data: data.startswith(b"\x89PNG\r\n\x1a\n"), "a PNG image"),
-    "image/jpeg": (lambda data: data.startswith(b"\xff\xd8\xff"), "a JPEG image"),
-    "image/gif": (lambda data: data[:6] in (b"GIF87a", b"GIF89a"), "a GIF image"),
-    "application/pdf": (lambda data: data.startswith(b"%PDF-"), "a PDF document"),
-    "application/zip": (lambda data: data[:4] in (b"PK\x03\x04", b"PK\x05\x06"), "a ZIP archive"),
-    "text/plain": (_is_utf8_text, "plain UTF-8 text"),
-    "text/csv": (_is_utf8_text, "UTF-8 CSV text"),
-    "application/json": (_is_json, "valid JSON"),
+    "image/png": (lambda data: data.startswith(b"\x89PNG\r\n\x1a\n"), gettext_lazy("a PNG image")),
+    "image/jpeg": (lambda data: data.startswith(b"\xff\xd8\xff"), gettext_lazy("a JPEG image")),
+    "image/gif": (lambda data: data[:6] in (b"GIF87a", b"GIF89a"), gettext_lazy("a GIF image")),
+    "application/pdf": (lambda data: data.startswith(b"%PDF-"), gettext_lazy("a PDF document")),
+    "application/zip": (
+        lambda data: data[:4] in (b"PK\x03\x04", b"PK\x05\x06"),
+        gettext_lazy("a ZIP archive"),
+    ),
+    "text/plain": (_is_utf8_text, gettext_lazy("plain UTF-8 text")),
+    "text/csv": (_is_utf8_text, gettext_lazy("UTF-8 CSV text")),
+    "application/json": (_is_json, gettext_lazy("valid JSON")),
 }
 
 _ALIASES = {".jpeg": "image/jpeg", ".log": "text/plain"}
@@ -63,7 +68,7 @@ EXTENSIONS: dict[str, str] = {
     if content_type in ATTACHMENT_CONTENT_TYPES and content_type in SNIFFERS
 }
 ACCEPT_ATTRIBUTE = ",".join(sorted(EXTENSIONS))
-ALLOWED_DESCRIPTION = "PNG, JPEG, GIF, PDF, text, log, CSV, JSON or ZIP"
+ALLOWED_DESCRIPTION = gettext_lazy("PNG, JPEG, GIF, PDF, text, log, CSV, JSON or ZIP")
 
 
 class AttachmentRejected(ValueError):
@@ -83,17 +88,22 @@ def clean_name(raw: str) -> str:
 def attachment_content_type(upload: UploadedFile) -> str:
     """The verified content type of `upload`, or AttachmentRejected saying what is wrong with it."""
     if upload.size > ATTACHMENT_MAX_BYTES:
-        raise AttachmentRejected(f"The file is larger than {ATTACHMENT_MAX_BYTES // (1024 * 1024)} MiB.")
+        raise AttachmentRejected(
+            _("The file is larger than %(size)d MiB.") % {"size": ATTACHMENT_MAX_BYTES // (1024 * 1024)}
+        )
     extension = PurePosixPath(clean_name(upload.name or "")).suffix.lower()
     content_type = EXTENSIONS.get(extension)
     if content_type is None:
-        raise AttachmentRejected(f"Attach a {ALLOWED_DESCRIPTION} file.")
+        raise AttachmentRejected(_("Attach a %(types)s file.") % {"types": ALLOWED_DESCRIPTION})
     upload.seek(0)
     data = upload.read() if content_type in WHOLE_FILE_TYPES else upload.read(SNIFF_BYTES)
     upload.seek(0)
     sniff, description = SNIFFERS[content_type]
     if not sniff(data):
-        raise AttachmentRejected(f"This file is named {extension} but its contents are not {description}.")
+        raise AttachmentRejected(
+            _("This file is named %(extension)s but its contents are not %(description)s.")
+            % {"extension": extension, "description": description}
+        )
     return content_type
 
 

@@ -6,7 +6,18 @@ from django.urls import path, register_converter
 
 from tickets.models import ACCESS_TOKEN_PATTERN
 
-from .views import closing, confirmations, customers, desk, incidents, pages, ratings, reports, statements
+from .views import (
+    closing,
+    confirmations,
+    customers,
+    desk,
+    incidents,
+    language,
+    pages,
+    ratings,
+    reports,
+    statements,
+)
 
 
 class PrivateTokenConverter:
@@ -50,6 +61,8 @@ urlpatterns = [
         name="customer-attachment",
     ),
     path("confirm/<str:token>/", confirmations.requester_confirm_page, name="requester-confirm"),
+    # The language switcher in every page's header (a cookie; on a ticket's page, its requester too).
+    path("language/", language.set_language, name="set-language"),
     # A customer's monthly SLA statements: the key in the link is the permission.
     path("statements/<private_token:statement_token>/", statements.statement_months, name="statements"),
     path(

@@ -60,7 +60,7 @@ def test_anyone_files_a_ticket_and_gets_the_key_to_it(anon, premium, time_machin
     assert body["access_token"] == ticket.access_token
     assert response["Location"] == f"/api/v1/public/tickets/{ticket.access_token}/"
     assert (body["severity"], body["status"]) == ("urgent", "new")
-    assert body["requester"] == {"email": "ops@streamco.example", "name": "Ana Lima"}
+    assert body["requester"] == {"email": "ops@streamco.example", "name": "Ana Lima", "language": ""}
     # Premium and urgent: 30 minutes and 8 hours around the clock, from the instant it was filed.
     assert body["created_at"] == "2025-06-11T10:00:00Z"
     assert body["first_response_due_at"] == "2025-06-11T10:30:00Z"

@@ -57,6 +57,20 @@ def ensure_chromium() -> Path:
     return ensure_installed(CHROMIUM, CHROMIUM_PACKAGES)
 
 
+# Fonts for the languages the customer's pages speak (issue 17): DejaVu draws Arabic, but nothing on a
+# fresh machine draws Chinese or Japanese (the screenshots would show empty boxes). Small Debian fonts:
+# WenQuanYi Micro Hei for Simplified Chinese, IPA Gothic for Japanese.
+CJK_FONTS = {
+    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"): ["fonts-wqy-microhei"],
+    Path("/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf"): ["fonts-ipafont-gothic"],
+}
+
+
+def ensure_fonts() -> None:
+    for font, packages in CJK_FONTS.items():
+        ensure_installed(font, packages)
+
+
 @pytest.fixture(scope="session")
 def browser():
     """One Chromium for the session, driven by Playwright's sync API.
@@ -66,6 +80,7 @@ def browser():
     check is switched off for as long as the loop exists.
     """
     executable = ensure_chromium()
+    ensure_fonts()  # before Chromium starts: it reads the fonts once
     from playwright.sync_api import sync_playwright
 
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")

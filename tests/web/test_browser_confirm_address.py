@@ -63,7 +63,7 @@ def test_a_requester_confirms_their_address_from_the_emailed_link(
             pytest.fail("the confirm button cannot be reached with Tab")
         page.keyboard.press("Enter")
         page.get_by_role("heading", name="Your address is confirmed").wait_for()
-        assert "now run on your organization" in page.content()
+        assert "1 open ticket now runs on your organization" in page.content()
         assert_accessible(page)
         page.screenshot(path=str(screenshot_dir / "62-confirm-done.png"), full_page=True)
     finally:

@@ -89,7 +89,7 @@ def test_the_form_the_email_and_the_link_confirm_an_address_and_upgrade_its_tick
     done = browser.post(link, {"csrfmiddlewaretoken": token}, follow=True)
     text = done.content.decode()
     assert "Your address is confirmed" in text
-    assert "1 open ticket(s) now run on your organization" in text
+    assert "1 open ticket now runs on your organization" in text
     ticket.refresh_from_db()
     assert (ticket.customer, ticket.plan, ticket.requester_trusted) == (premium, Plan.PREMIUM, True)
     assert ticket.first_response_due_at == NOW + timedelta(minutes=30)

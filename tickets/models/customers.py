@@ -7,12 +7,13 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from timezone_field import TimeZoneField
 
 
 class Plan(models.TextChoices):
-    STANDARD = "standard", "Standard"
-    PREMIUM = "premium", "Premium"
+    STANDARD = "standard", _("Standard")
+    PREMIUM = "premium", _("Premium")
 
 
 STATEMENT_TOKEN_BYTES = 32
@@ -161,7 +162,7 @@ class CustomerDomain(models.Model):
 
 
 class ContactLanguage(models.TextChoices):
-    """The languages the desk writes to customers in (issue 17 adds their catalogs)."""
+    """The languages the desk writes to customers in: settings.LANGUAGES, whose catalogs are locale/."""
 
     ENGLISH = "en", "English"
     CHINESE_SIMPLIFIED = "zh-hans", "简体中文"
@@ -213,6 +214,9 @@ class Requester(models.Model):
     )
     # The last confirmation email: at most one an hour to an address, however many tickets name it.
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    # The language the requester chose (the customer pages' switcher, the form filed under it, or the
+    # API): it comes first for their pages and emails. Blank: never chose (tickets.languages decides).
+    language = models.CharField(max_length=10, choices=ContactLanguage.choices, blank=True, default="")
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>" if self.name else self.email

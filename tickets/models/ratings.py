@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .customers import Customer
 from .tickets import Severity, Status, Ticket
@@ -12,8 +13,8 @@ RATABLE_STATUSES = (Status.RESOLVED, Status.CLOSED)
 
 
 class Score(models.TextChoices):
-    GOOD = "good", "Good"
-    BAD = "bad", "Bad"
+    GOOD = "good", _("Good")
+    BAD = "bad", _("Bad")
 
 
 class Rating(models.Model):

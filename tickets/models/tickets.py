@@ -6,6 +6,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
+from django.utils.translation import gettext_lazy as _
 from timezone_field import TimeZoneField
 
 from .. import clock_rules
@@ -24,9 +25,9 @@ ACCESS_TOKEN_BYTES = 32
 
 
 class Severity(models.TextChoices):
-    GENERAL = "general", "General"
-    URGENT = "urgent", "Urgent"
-    MAJOR = "major", "Major"
+    GENERAL = "general", _("General")
+    URGENT = "urgent", _("Urgent")
+    MAJOR = "major", _("Major")
 
 
 # Severities from least to most severe, as a sortable number: an API `ordering=severity` sorts by this
@@ -40,11 +41,11 @@ SEVERITY_RANK = Case(
 
 
 class Status(models.TextChoices):
-    NEW = "new", "New"
-    OPEN = "open", "Open"
-    WAITING_ON_CUSTOMER = "waiting_on_customer", "Waiting on customer"
-    RESOLVED = "resolved", "Resolved"
-    CLOSED = "closed", "Closed"
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    WAITING_ON_CUSTOMER = "waiting_on_customer", _("Waiting on customer")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
 
 
 class CloseReason(models.TextChoices):
@@ -98,6 +99,10 @@ class Ticket(models.Model):
     )
     # The zone the customer's promises are shown in (their configured zone, or the browser's).
     requester_timezone = TimeZoneField(default="UTC", use_pytz=False)
+    # The language the customer's page spoke when the ticket was filed (their browser's Accept-Language,
+    # or their choice): the last fallback for the requester's emails (tickets.languages). Blank: unknown
+    # (filed by the API or an engineer without one).
+    language = models.CharField(max_length=10, blank=True, default="")
 
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()

@@ -74,6 +74,7 @@ from .requesters import (
     customer_for_email,
     normalize_email,
     requester_get_or_create,
+    requester_language_set,
     requester_standing,
 )
 from .tallies import (
@@ -124,6 +125,7 @@ __all__ = [
     "rating_changeable",
     "requester_confirm",
     "requester_get_or_create",
+    "requester_language_set",
     "requester_standing",
     "ticket_assign",
     "ticket_bulk_apply",

@@ -75,6 +75,8 @@ def ticket_file(
     opened_by: AbstractBaseUser | None = None,
     trusted: bool = False,
     channel: str = "",
+    language: str = "",
+    requester_language: str = "",
 ) -> FiledTicket:
     """File a ticket for the requester with `email`: its promises, clock and alarms, the description
     as its first message, and a `created` event. Routing is asked for, and the requester is sent the
@@ -93,6 +95,8 @@ def ticket_file(
     filing time.
 
     `channel` ("email") is recorded on the `created` event when given.
+    `language`: the language the customer's page spoke (kept on the ticket, the emails' last fallback);
+    `requester_language`: a language the requester chose, remembered on the requester (tickets.languages).
 
     A blocked sender's ticket (`BlockedSender`) is filed as any other, then closed as spam at once with
     an event: no email, no routing, no page, and the caller answers the sender as usual.
@@ -100,7 +104,7 @@ def ticket_file(
     The requester, the ticket, its message, its event, the email, its clock and its alarms are written
     in one statement. No savepoint: a caller's own transaction fails whole if filing fails (every
     caller lets it)."""
-    requester = requester_link(email=email, name=name)
+    requester = requester_link(email=email, name=name, language=requester_language)
     engineer_filed = opened_by is not None
     trusted = trusted or engineer_filed
     claimed = None  # the customer an untrusted requester's domain names, until the address is confirmed
@@ -126,6 +130,7 @@ def ticket_file(
         requester_trusted=trusted,
         # The zone promises are shown in: the browser's, else that of the customer the domain names.
         requester_timezone=requester_timezone or _zone_of(customer or claimed),
+        language=language,
         follow_up_of=follow_up_of,
         created_at=now,
         updated_at=now,
@@ -283,6 +288,7 @@ def ticket_reply(
             name=ticket.requester.name,
             now=now,
             requester_timezone=ticket.requester_timezone,
+            language=ticket.language,
             follow_up_of=ticket,
             trusted=ticket.requester_trusted,  # the private link was emailed to the requester
         )

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from ..models import RATABLE_STATUSES, RATING_COMMENT_MAX_LENGTH, Event, EventType, Rating, Score, Ticket
 
@@ -56,21 +57,23 @@ def ticket_rate(*, ticket: Ticket, score: str, comment: str = "", now: datetime)
     Raises RatingRefused when the ticket is not resolved or closed, for an unknown score, or when the
     cycle was rated more than RATING_CHANGE_DAYS ago (until then a new rating replaces the old one)."""
     if score not in Score.values:
-        raise RatingRefused("Choose good or bad.")
+        raise RatingRefused(_("Choose good or bad."))
     comment = comment.strip()
     if len(comment) > RATING_COMMENT_MAX_LENGTH:
-        raise RatingRefused(f"Keep the comment to {RATING_COMMENT_MAX_LENGTH} characters.")
+        raise RatingRefused(
+            _("Keep the comment to %(count)d characters.") % {"count": RATING_COMMENT_MAX_LENGTH}
+        )
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if ticket.status not in RATABLE_STATUSES or ticket.resolved_at is None:
         raise RatingRefused(
-            "This ticket is not resolved yet: you can rate it once our engineers have resolved it."
+            _("This ticket is not resolved yet: you can rate it once our engineers have resolved it.")
         )
     existing = Rating.objects.filter(ticket=ticket, cycle=ticket.resolution_cycle).first()
     if existing is not None:
         if not rating_changeable(existing, now):
             raise RatingRefused(
-                f"You rated this resolution on {existing.created_at:%Y-%m-%d}; a rating can be changed "
-                f"for {RATING_CHANGE_DAYS} days only."
+                _("You rated this resolution on %(date)s; a rating can be changed for %(days)d days only.")
+                % {"date": f"{existing.created_at:%Y-%m-%d}", "days": RATING_CHANGE_DAYS}
             )
         existing.score, existing.comment, existing.updated_at = score, comment, now
         existing.save(update_fields=["score", "comment", "updated_at"])

@@ -6,6 +6,7 @@ from django.db import connections
 
 from ..models import (
     BlockedSender,
+    ContactLanguage,
     Customer,
     CustomerContact,
     CustomerDomain,
@@ -95,15 +96,28 @@ def requester_get_or_create(*, email: str, name: str = "") -> Requester:
     return requester
 
 
-def requester_link(*, email: str, name: str = "") -> Link:
+def requester_link(*, email: str, name: str = "", language: str = "") -> Link:
     """The requester with this email as a link of an insert chain (`requester_get_or_create` in the
     statement that files the ticket): inserted when new; a name given replaces the one on record, none
-    keeps it. The instance comes back with the stored name."""
+    keeps it; so does a language chosen (`language`, one of settings.LANGUAGES' codes, or blank). The
+    instance comes back with the stored name and language."""
     email, name = normalize_email(email), name.strip()
     table = Requester._meta.db_table
     kept = "EXCLUDED.name" if name else f'"{table}".name'
+    kept_language = "EXCLUDED.language" if language else f'"{table}".language'
     return Link(
-        Requester(email=email, name=name),
-        on_conflict=f"ON CONFLICT (email) DO UPDATE SET name = {kept}",
-        returning=("name",),
+        Requester(email=email, name=name, language=language),
+        on_conflict=f"ON CONFLICT (email) DO UPDATE SET name = {kept}, language = {kept_language}",
+        returning=("name", "language"),
     )
+
+
+def requester_language_set(*, requester: Requester, language: str) -> Requester:
+    """Remember the language the requester chose (the customer pages' switcher): their pages and the
+    emails the worker sends from now on speak it. `language` must be one of settings.LANGUAGES' codes."""
+    if language not in ContactLanguage.values:
+        raise ValueError(f"{language!r} is not one of the desk's languages")
+    if requester.language != language:
+        Requester.objects.filter(pk=requester.pk).update(language=language)
+        requester.language = language
+    return requester

@@ -18,6 +18,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from .. import signals
 from ..models import Event, EventType, Requester, RequesterNotification, Status, Ticket
@@ -45,12 +46,12 @@ def confirmation_requester(token: str) -> Requester:
     try:
         data = signing.loads(token, salt=_SALT, max_age=CONFIRMATION_LINK_MAX_AGE)
     except signing.SignatureExpired as exc:
-        raise ConfirmationLinkInvalid("This confirmation link has expired.") from exc
+        raise ConfirmationLinkInvalid(_("This confirmation link has expired.")) from exc
     except signing.BadSignature as exc:
-        raise ConfirmationLinkInvalid("This is not a confirmation link of ours.") from exc
+        raise ConfirmationLinkInvalid(_("This is not a confirmation link of ours.")) from exc
     requester = Requester.objects.filter(pk=data.get("r"), email=data.get("e")).first()
     if requester is None:
-        raise ConfirmationLinkInvalid("This confirmation link names no address we know.")
+        raise ConfirmationLinkInvalid(_("This confirmation link names no address we know."))
     return requester
 
 

@@ -19,6 +19,7 @@ from tickets.models import (
     DESCRIPTION_MAX_LENGTH,
     SUBJECT_MAX_LENGTH,
     CloseReason,
+    ContactLanguage,
     EventType,
     Plan,
     Severity,
@@ -42,6 +43,15 @@ class CustomerBriefSerializer(serializers.Serializer):
 class RequesterSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    language = serializers.ChoiceField(
+        choices=[("", "not chosen"), *ContactLanguage.choices],
+        required=False,
+        default="",
+        help_text="The language the requester chose for their pages and emails (`en`, `zh-hans`, `es`, "
+        "`pt-br`, `ja`, `ar`); empty: not chosen, so their customer's contact setting, else their "
+        "browser's language, decides. Given when filing, it is remembered for the requester (an empty "
+        "one keeps theirs).",
+    )
 
 
 class MetricSlaSerializer(serializers.Serializer):
@@ -107,6 +117,15 @@ class TicketSerializer(serializers.Serializer):
     plan = serializers.ChoiceField(choices=Plan.choices, help_text="The plan in force when it was filed.")
     customer = CustomerBriefSerializer(allow_null=True)
     requester = RequesterSerializer()
+    requester_timezone = TimeZoneField(
+        help_text="The zone the requester's pages and emails show times in: their browser's when they filed "
+        "on the web form (or `timezone` when filed through the API), else their customer's, else UTC."
+    )
+    language = serializers.CharField(
+        help_text="The language the customer's page spoke when the ticket was filed (their choice or their "
+        "browser's Accept-Language); empty when filed through the API. The requester's emails are in "
+        "`requester.language`, else their customer contact's language, else this, else English."
+    )
     requester_trusted = serializers.BooleanField(
         help_text="The requester is one of the customer's contacts, confirmed their address, or an engineer "
         "filed the ticket. False: filed from an unconfirmed address, so no customer, the standard plan and "

@@ -152,6 +152,7 @@ class TicketCollectionView(ListApiView):
             severity=data["severity"],
             email=data["requester"]["email"],
             name=data["requester"]["name"],
+            requester_language=data["requester"].get("language", ""),
             requester_timezone=data.get("timezone"),
             now=now,
             trusted=is_engineer(request.user),  # an engineer filing for a customer vouches for the address

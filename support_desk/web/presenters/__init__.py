@@ -38,6 +38,7 @@ from .timeline import (
     person,
 )
 from .times import (
+    SEVERITY_PARTS,
     SEVERITY_PLAIN,
     calendar_words,
     clock_calendar,
@@ -45,13 +46,16 @@ from .times import (
     clock_span_words,
     compact_duration,
     countdown_text,
+    local_clock_words,
     local_stamp,
+    local_when,
     local_words,
     zone_name,
 )
 
 __all__ = [
     "INTERNAL",
+    "SEVERITY_PARTS",
     "SEVERITY_PLAIN",
     "ClockPanel",
     "LedgerLine",
@@ -71,7 +75,9 @@ __all__ = [
     "describe_event",
     "describe_incident_entry",
     "ledger_lines",
+    "local_clock_words",
     "local_stamp",
+    "local_when",
     "local_words",
     "page_label",
     "pauses_in_cycle",

@@ -9,12 +9,15 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from tickets.models import Status, Ticket
 from tickets.services import ConfirmationLinkInvalid, confirmation_requester, requester_confirm
 
+from ..language import activate_for_address
 from ..presenters import local_words
 
 ROBOTS = "noindex, nofollow"
@@ -29,13 +32,17 @@ def requester_confirm_page(request: HttpRequest, token: str) -> HttpResponse:
         response = render(request, "web/confirm_address.html", {"error": str(invalid)}, status=400)
         response["X-Robots-Tag"] = ROBOTS
         return response
+    activate_for_address(request, requester)
     if request.method == "POST":
         upgraded = requester_confirm(requester=requester, actor=None, now=timezone.now())
-        messages.success(
-            request,
-            "Thank you: your address is confirmed."
-            + (f" {len(upgraded)} open ticket(s) now run on your organization's plan." if upgraded else ""),
-        )
+        text = _("Thank you: your address is confirmed.")
+        if upgraded:
+            text += " " + ngettext(
+                "%(count)d open ticket now runs on your organization's plan.",
+                "%(count)d open tickets now run on your organization's plan.",
+                len(upgraded),
+            ) % {"count": len(upgraded)}
+        messages.success(request, text)
         return redirect("web:requester-confirm", token=token)
     tickets = list(
         Ticket.objects.filter(requester=requester)

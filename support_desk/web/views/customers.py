@@ -11,7 +11,9 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -30,6 +32,7 @@ from tickets.services import (
 
 from .. import selectors
 from ..forms import CustomerReplyForm, TicketForm
+from ..language import activate_for_requester, chosen_language
 from ..presenters import SEVERITY_PLAIN, customer_promise, local_words
 from ..ratelimit import REPLIES_PER_TICKET_PER_HOUR, rate_limit_hit
 from ..rating_forms import RatingForm
@@ -55,8 +58,9 @@ def _attach(message, form, now) -> None:
         )
 
 
-def _file_ticket(form: TicketForm, now) -> Ticket:
-    """The ticket and its attachment, together or not at all."""
+def _file_ticket(request: HttpRequest, form: TicketForm, now) -> Ticket:
+    """The ticket and its attachment, together or not at all. The page's language is kept on the ticket
+    (the emails' last fallback); a language chosen with the switcher is remembered on the requester."""
     data = form.cleaned_data
     with transaction.atomic():
         filed = ticket_file(
@@ -67,6 +71,8 @@ def _file_ticket(form: TicketForm, now) -> Ticket:
             name=data["name"],
             now=now,
             requester_timezone=data["timezone"],
+            language=translation.get_language(),
+            requester_language=chosen_language(request) or "",
         )
         _attach(filed.message, form, now)
     return filed.ticket
@@ -81,7 +87,7 @@ def ticket_new(request: HttpRequest, oversized: set[str]) -> HttpResponse:
     form = TicketForm(request.POST, request.FILES, oversized=oversized)
     now = timezone.now()
     if form.is_spam:
-        form.add_error(None, "We could not accept this form. Please try again.")
+        form.add_error(None, _("We could not accept this form. Please try again."))
     elif form.is_valid():
         address = normalize_email(form.cleaned_data["email"])
         # The client first: one client posting many addresses (each would be emailed) is stopped before
@@ -95,8 +101,10 @@ def ticket_new(request: HttpRequest, oversized: set[str]) -> HttpResponse:
         ):
             form.add_error(
                 None,
-                "Many tickets came from your network in the last hour, so we cannot take another one now. "
-                "If your service is down, reply on a ticket you already filed, or try again later.",
+                _(
+                    "Many tickets came from your network in the last hour, so we cannot take another one "
+                    "now. If your service is down, reply on a ticket you already filed, or try again later."
+                ),
             )
             return render(request, "web/ticket_form.html", {"form": form}, status=429)
         if rate_limit_hit(
@@ -105,12 +113,14 @@ def ticket_new(request: HttpRequest, oversized: set[str]) -> HttpResponse:
             limit=settings.PUBLIC_FORM_TICKETS_PER_REQUESTER_PER_HOUR,
             now=now,
         ):
-            ticket = _file_ticket(form, now)  # the confirmation email goes out from the worker
+            ticket = _file_ticket(request, form, now)  # the confirmation email goes out from the worker
             return redirect("web:ticket-received", access_token=ticket.access_token)
         form.add_error(
             "email",
-            "You have filed several tickets from this address in the last hour. To add to one, "
-            "reply on its page (the link is in our email), or try again later.",
+            _(
+                "You have filed several tickets from this address in the last hour. To add to one, "
+                "reply on its page (the link is in our email), or try again later."
+            ),
         )
         return render(request, "web/ticket_form.html", {"form": form}, status=429)
     return render(request, "web/ticket_form.html", {"form": form})
@@ -123,9 +133,11 @@ def ticket_received(request: HttpRequest, access_token: str) -> HttpResponse:
     ticket = selectors.ticket_get_for_requester(access_token=access_token)
     if ticket is None:
         raise Http404("No ticket has this link.")
+    activate_for_requester(request, ticket)
     now = timezone.now()
     context = {
         "ticket": ticket,
+        "language_token": ticket.access_token,
         "promise": customer_promise(ticket, now),
         "first_response_due": local_words(ticket.first_response_due_at, ticket.requester_timezone),
         "link": _private_link(request, ticket),
@@ -141,9 +153,9 @@ def ticket_received(request: HttpRequest, access_token: str) -> HttpResponse:
 
 # An incident as its customers read it: what the desk is doing about it, not its internal state.
 INCIDENT_WORDS = {
-    "triggered": "We are investigating.",
-    "acknowledged": "Our engineers are working on it.",
-    "resolved": "Resolved.",
+    "triggered": gettext_lazy("We are investigating."),
+    "acknowledged": gettext_lazy("Our engineers are working on it."),
+    "resolved": gettext_lazy("Resolved."),
 }
 
 
@@ -177,7 +189,9 @@ def _rating_context(ticket: Ticket, now) -> dict:
 
 
 def _customer_page(request: HttpRequest, ticket: Ticket, form: CustomerReplyForm, now) -> HttpResponse:
+    activate_for_requester(request, ticket)
     context = {
+        "language_token": ticket.access_token,
         "incident": _incident(ticket),
         "ticket": ticket,
         "thread": ticket.public_messages,
@@ -207,25 +221,29 @@ def customer_ticket(request: HttpRequest, access_token: str, oversized: set[str]
     ticket = ticket_get_by_access_token(access_token=access_token)
     if ticket is None:
         raise Http404("No ticket has this link.")
+    activate_for_requester(request, ticket)
     form = CustomerReplyForm(request.POST, request.FILES, oversized=oversized)
     now = timezone.now()
     if form.is_valid():
         if not rate_limit_hit(
             scope="reply", identity=ticket.access_token, limit=REPLIES_PER_TICKET_PER_HOUR, now=now
         ):
-            form.add_error(None, "You have sent many replies in the last hour; please wait a little.")
+            form.add_error(None, _("You have sent many replies in the last hour; please wait a little."))
         else:
             with transaction.atomic():
                 message = ticket_reply(ticket=ticket, author=None, body=form.cleaned_data["body"], now=now)
                 _attach(message, form, now)
             if message.ticket_id == ticket.pk:
-                messages.success(request, "Your reply was sent.")
+                messages.success(request, _("Your reply was sent."))
                 return redirect("web:customer-ticket", access_token=ticket.access_token)
             follow_up = message.ticket  # filing it emailed its link (from the worker)
             messages.success(
                 request,
-                f"{ticket.reference} was closed, so your reply opened a new ticket, {follow_up.reference}. "
-                "This is its page; we emailed you its link.",
+                _(
+                    "%(closed)s was closed, so your reply opened a new ticket, %(new)s. "
+                    "This is its page; we emailed you its link."
+                )
+                % {"closed": ticket.reference, "new": follow_up.reference},
             )
             return redirect("web:customer-ticket", access_token=follow_up.access_token)
     ticket = selectors.ticket_get_for_requester(access_token=access_token)

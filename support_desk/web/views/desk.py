@@ -44,6 +44,7 @@ from ..forms import (
     SeverityForm,
     StatusForm,
 )
+from ..language import requester_language_words
 from ..permissions import engineer_required
 from ..presenters import (
     clock_panels,
@@ -200,6 +201,7 @@ def _ticket_page(request: HttpRequest, reference: str, now: datetime, **bound) -
         "open_page": open_page,
         "open_page_label": page_label(open_page) if open_page else "",
         "assignee_name": person(ticket.assignee) if ticket.assignee else "",
+        "requester_language": requester_language_words(ticket),
         "can_take": ticket.assignee_id != request.user.pk and ticket.status != Status.CLOSED,
         "reply_form": bound.get("reply_form") or _reply_form(rendered, picker.chosen(), allowed),
         "note_form": bound.get("note_form") or NoteForm(prefix="note"),

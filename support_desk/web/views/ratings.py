@@ -9,6 +9,8 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -16,17 +18,22 @@ from tickets.models import Score
 from tickets.services import RATING_CHANGE_DAYS, RatingRefused, rating_changeable, ticket_rate
 
 from .. import selectors
+from ..language import activate_for_requester
 from ..ratelimit import RATINGS_PER_TICKET_PER_HOUR, rate_limit_hit
 from ..rating_forms import RatingForm
 from .customers import ROBOTS
 
-THANKS = {Score.GOOD: "Thank you for your rating.", Score.BAD: "Thank you: we read every bad rating."}
+THANKS = {
+    Score.GOOD: gettext_lazy("Thank you for your rating."),
+    Score.BAD: gettext_lazy("Thank you: we read every bad rating."),
+}
 
 
 def _page(request: HttpRequest, ticket, form: RatingForm, status: int = 200) -> HttpResponse:
     current = selectors.rating_current(ticket)
     context = {
         "ticket": ticket,
+        "language_token": ticket.access_token,
         "form": form,
         "current": current,
         "changeable": current is None or rating_changeable(current, timezone.now()),
@@ -45,6 +52,7 @@ def customer_rate(request: HttpRequest, access_token: str) -> HttpResponse:
     ticket = selectors.ticket_get_for_rating(access_token=access_token)
     if ticket is None:
         raise Http404("No ticket has this link.")
+    activate_for_requester(request, ticket)
     if request.method != "POST":
         current = selectors.rating_current(ticket)
         score = request.GET.get("score")
@@ -60,7 +68,9 @@ def customer_rate(request: HttpRequest, access_token: str) -> HttpResponse:
     if not rate_limit_hit(
         scope="rating", identity=ticket.access_token, limit=RATINGS_PER_TICKET_PER_HOUR, now=now
     ):
-        form.add_error(None, "You have rated this ticket many times in the last hour; please wait a little.")
+        form.add_error(
+            None, _("You have rated this ticket many times in the last hour; please wait a little.")
+        )
         return _page(request, ticket, form, status=429)
     try:
         ticket_rate(
@@ -72,5 +82,5 @@ def customer_rate(request: HttpRequest, access_token: str) -> HttpResponse:
     except RatingRefused as refused:
         form.add_error(None, str(refused))
         return _page(request, selectors.ticket_get_for_rating(access_token=access_token), form, status=409)
-    messages.success(request, THANKS[form.cleaned_data["score"]])
+    messages.success(request, str(THANKS[form.cleaned_data["score"]]))
     return redirect("web:customer-ticket", access_token=ticket.access_token)
