@@ -18,10 +18,12 @@ one past the bound, so a caller can say "more than 1,000" and an engineer adds a
 """
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, QuerySet, Value, When
 
 from .models import REFERENCE_MAX_DIGITS, REFERENCE_PREFIX, Message, Ticket, TicketSearch
@@ -104,6 +106,25 @@ class Search:
         annotations to rank them by unless `ranked` is false."""
         tickets = tickets.filter(pk__in=self.candidates(tickets))
         return tickets.annotate(**self.annotations) if ranked else tickets
+
+
+@contextmanager
+def planned_for_its_words() -> Iterator[None]:
+    """Run the queries of a search inside this: PostgreSQL plans each for the words it is given.
+
+    Connections prepare statements they run often (settings: DB_PREPARE_THRESHOLD), and after five runs
+    of a prepared statement PostgreSQL may settle on one generic plan, made without knowing the words. A
+    search's best plan depends on them: a common word is found fastest by walking the newest tickets,
+    a rare one through the GIN index, and the generic plan took 2.5 s where the right one takes 0.1 s
+    (bench/search.py). `plan_cache_mode` is set for this transaction only (SET LOCAL); statements stay
+    prepared, so only the planning is redone."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        yield
 
 
 def capped(count: int) -> tuple[int, bool]:

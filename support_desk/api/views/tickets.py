@@ -15,7 +15,7 @@ from escalation.roster.services.engineers import is_engineer
 from escalation.sla.selectors import ticket_list_with_sla
 from support_desk.web.uploads import SizeLimitedUploadHandler
 from tickets.models import Requester, Ticket
-from tickets.search import capped
+from tickets.search import capped, planned_for_its_words
 from tickets.selectors import PublicTicket, ticket_count, ticket_get
 from tickets.services import (
     BULK_MAX_TICKETS,
@@ -110,10 +110,11 @@ class TicketCollectionView(ListApiView):
         now = timezone.now()
         filters = query.selector_kwargs(request.user)
         tickets = ticket_list_with_sla(now=now, **filters)
-        count, more = ticket_count(now=now, **filters), False
-        if filters.get("search"):
-            count, more = capped(count)
-        response = self.paginated(tickets, TicketSerializer, count=count, now=now)
+        if not filters.get("search"):
+            return self.paginated(tickets, TicketSerializer, count=ticket_count(now=now, **filters), now=now)
+        with planned_for_its_words():
+            count, more = capped(ticket_count(now=now, **filters))
+            response = self.paginated(tickets, TicketSerializer, count=count, now=now)
         if more:
             response[SEARCH_CAPPED_HEADER] = str(count)
         return response
