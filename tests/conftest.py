@@ -5,6 +5,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -236,3 +237,54 @@ def redis_sentinel(tmp_path_factory):
     finally:
         client.close()
         stop_process(process)
+
+
+# --- the mail servers (issue 17): tests/mail_in and the browser-plus-mail test of tests/web ------------
+
+
+@pytest.fixture(scope="module")
+def dovecot():
+    """A throwaway Dovecot IMAP server (tests/mail_in/dovecot.py) for the module."""
+    import tempfile
+
+    from tests.mail_in.dovecot import Dovecot
+
+    # Directly under the temporary directory: Dovecot's own users must reach its files, and pytest's
+    # per-user base directory is closed to them.
+    root = Path(tempfile.mkdtemp(prefix="support-desk-dovecot-"))
+    server = Dovecot(root)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def smtp():
+    from tests.mail import SmtpServer
+
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def mail(settings, dovecot, smtp, tmp_path):
+    """The desk wired to the real IMAP server (an empty INBOX) and the real SMTP server."""
+    from django.core.cache import cache
+
+    from support_desk.inbound.reader import LOCK_KEY
+    from tests.mail import DESK
+
+    dovecot.clear()
+    settings.MAIL_INBOX_URL = dovecot.url
+    settings.MAIL_REPLY_ADDRESS = DESK
+    settings.DEFAULT_FROM_EMAIL = f"Support Desk <{DESK}>"
+    settings.MAIL_PROCESSED_FOLDER = ""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", smtp.port, 5
+    settings.PUBLIC_BASE_URL = "https://desk.example"
+    cache.delete(LOCK_KEY)
+    return dovecot

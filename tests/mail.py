@@ -13,6 +13,8 @@ from aiosmtpd.controller import Controller
 from tickets.models import RequesterNotification
 from tickets.notifications import requester_notification_send
 
+DESK = "support@desk.example"  # the desk's address in the mail tests (From, Reply-To)
+
 
 def deliver_requester_mail(*, now: datetime) -> list[str]:
     """What the worker does with every queued requester notification, here and now; their outcomes."""

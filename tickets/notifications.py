@@ -22,6 +22,7 @@ import logging
 import random
 import smtplib
 from datetime import datetime, timedelta
+from email.header import Header
 from email.utils import parseaddr
 from typing import Protocol
 
@@ -57,6 +58,19 @@ Status = RequesterNotification.Status
 
 class TransientMailError(Exception):
     """The mail server could not take the message now (a timeout, a refused connection, a 4xx)."""
+
+
+class _RequesterEmail(EmailMessage):
+    """Django (5.2, the legacy email API) encodes a non-ASCII subject without knowing it follows
+    "Subject: ", so a long one is folded before its first word: `Subject:` and an empty line. A strict
+    reader (Python's own parser, RFC 5322 unfolding) then sees a subject that starts with a space.
+    Encoded knowing its header's name, the first encoded word stays on the Subject line."""
+
+    def message(self, **kwargs):
+        message = super().message(**kwargs)
+        if not self.subject.isascii():
+            message.replace_header("Subject", Header(self.subject, "utf-8", header_name="Subject"))
+        return message
 
 
 class RequesterMail(Protocol):
@@ -249,7 +263,7 @@ def requester_notification_send(*, notification_id: int, now: datetime) -> str:
     if notification.kind != RequesterNotification.Kind.REPLY:
         # RFC 3834: written by the desk, not a person; out-of-office responders do not answer it.
         headers |= {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
-    email = EmailMessage(
+    email = _RequesterEmail(
         _subject(subject, notification.ticket),
         body,
         settings.DEFAULT_FROM_EMAIL,

@@ -1,19 +1,16 @@
-import shutil
-import tempfile
+"""Helpers of the mail tests; the `dovecot`, `smtp` and `mail` fixtures are in tests/conftest.py (the
+browser-plus-mail test of tests/web uses them too)."""
+
 from email import policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 
-import pytest
-from django.core.cache import cache
+from tests.mail import DESK
 
-from support_desk.inbound.reader import LOCK_KEY
-from tests.mail import SmtpServer
-from tests.mail_in.dovecot import Dovecot
+__all__ = ["CORPUS", "DESK", "JIS_FORMS", "eml", "reply_eml"]
 
 CORPUS = Path(__file__).parent / "corpus"
-DESK = "support@desk.example"
 
 
 def eml(name: str, **values: str) -> bytes:
@@ -24,10 +21,25 @@ def eml(name: str, **values: str) -> bytes:
     return raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 
 
+# What Japanese clients on Windows (Outlook, Becky!) do when they send ISO-2022-JP: the full-width forms
+# typed on Windows that JIS X 0208 lacks (the full-width tilde of "09:00-18:00" in the desk's own
+# Japanese) are written as the JIS characters they stand for (the wave dash), not refused.
+JIS_FORMS = str.maketrans(
+    {
+        "\uff5e": "\u301c",
+        "\uff0d": "\u2212",
+        "\u2225": "\u2016",
+        "\uffe0": "\xa2",
+        "\uffe1": "\xa3",
+        "\uffe2": "\xac",
+    }
+)
+
+
 def reply_eml(original: EmailMessage, *, sender: str, text: str, charset: str = "utf-8") -> bytes:
     """A reply to `original` (an email the desk sent, as the SMTP server received it) the way a mail
     client writes one: to its Reply-To, "Re:" and its subject, In-Reply-To and References, the new text
-    above the quoted original (`charset`: "iso-2022-jp" as Japanese clients send)."""
+    above the quoted original (`charset`: "iso-2022-jp" as Japanese clients send, `JIS_FORMS`)."""
     reply = EmailMessage()
     reply["From"] = sender
     reply["To"] = original["Reply-To"] or original["From"]
@@ -37,41 +49,7 @@ def reply_eml(original: EmailMessage, *, sender: str, text: str, charset: str = 
     reply["References"] = " ".join(filter(None, [original["References"], original["Message-ID"]]))
     quoted = "\n".join(f"> {line}" for line in original.get_body(("plain",)).get_content().splitlines())
     body = f"{text}\n\nOn {original['Date']}, {original['From']} wrote:\n{quoted}\n"
+    if charset.lower() == "iso-2022-jp":
+        body = body.translate(JIS_FORMS)
     reply.set_content(body, charset=charset)
     return reply.as_bytes(policy=policy.SMTP)
-
-
-@pytest.fixture(scope="module")
-def dovecot():
-    # Directly under the temporary directory: Dovecot's own users must reach its files, and pytest's
-    # per-user base directory is closed to them.
-    root = Path(tempfile.mkdtemp(prefix="support-desk-dovecot-"))
-    server = Dovecot(root)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-        shutil.rmtree(root, ignore_errors=True)
-
-
-@pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
-
-
-@pytest.fixture
-def mail(settings, dovecot, smtp, tmp_path):
-    """The desk wired to the real IMAP server (an empty INBOX) and the real SMTP server."""
-    dovecot.clear()
-    settings.MAIL_INBOX_URL = dovecot.url
-    settings.MAIL_REPLY_ADDRESS = DESK
-    settings.DEFAULT_FROM_EMAIL = f"Support Desk <{DESK}>"
-    settings.MAIL_PROCESSED_FOLDER = ""
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", smtp.port, 5
-    settings.PUBLIC_BASE_URL = "https://desk.example"
-    cache.delete(LOCK_KEY)
-    return dovecot

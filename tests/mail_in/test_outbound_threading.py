@@ -59,3 +59,15 @@ def test_no_email_goes_to_an_address_that_bounces(smtp):
     assert smtp.received == []
     notification = RequesterNotification.objects.get(ticket=ticket)
     assert notification.last_error == "not sent: the address bounces"
+
+
+def test_a_long_subject_in_another_script_reads_back_exactly_after_the_smtp_trip(smtp):
+    """Django folded a long encoded subject before its first word ("Subject:" and an empty line), so a
+    strict reader saw a subject starting with a space; the desk encodes it knowing the header's name."""
+    subject = "配信が数分ごとに止まる: チャンネル4とチャンネル5の両方"
+    ticket = make_ticket(email="hanako@viewer.example", subject=subject)
+    deliver_requester_mail(now=NOW)
+    [received] = smtp.received
+    assert received.message["Subject"] == f"[{ticket.reference}] We received your ticket: {subject}"
+    raw = received.message.as_bytes()
+    assert b"\nSubject: =?utf-8?b?" in raw
