@@ -161,8 +161,8 @@ WRITE = (400, 401, 403, 413, 415)
 
 # --- The contract's conventions, applied to every operation (settings: POSTPROCESSING_HOOKS) ----------
 #
-# Generic on purpose: an endpoint added later gets its error responses, its links and the TimeZone
-# component without a line of its own. docs/api/contract.md states the conventions.
+# Generic on purpose: an endpoint added later gets its error responses and its links without a line of
+# its own. docs/api/contract.md states the conventions.
 
 _DETAIL = {"$ref": "#/components/schemas/Detail"}
 _FIELD_ERRORS = {
@@ -281,18 +281,9 @@ def _add_links(schema: dict) -> None:
 
 
 def postprocess_contract(result, generator, request, public):
-    """Every operation documents the errors it can answer with their bodies; creates link to reads; the
-    timezone names are one component."""
-    from .fields import TIME_ZONE_COMPONENT, timezone_names
-
+    """Every operation documents the errors it can answer with their bodies; creates link to reads."""
     components = result.setdefault("components", {}).setdefault("schemas", {})
     components.setdefault("Detail", {"type": "object", "properties": {"detail": {"type": "string"}}})
-    components[TIME_ZONE_COMPONENT] = {
-        "type": "string",
-        "enum": sorted(timezone_names()),
-        "description": "An IANA timezone name, one of this server's tz database.",
-        "example": "Europe/Berlin",
-    }
     for path, item in result.get("paths", {}).items():
         for method in _METHODS:
             operation = item.get(method)

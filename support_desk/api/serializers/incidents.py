@@ -48,7 +48,7 @@ def _validate_severity_map(value):
     {
         "type": "object",
         "properties": {
-            source: {"type": "string", "enum": list(Severity.values), "nullable": True}
+            source: {"type": "string", "enum": [*Severity.values, None], "nullable": True}
             for source in SOURCE_SEVERITIES
         },
         "additionalProperties": False,
