@@ -85,6 +85,11 @@ class EngineerUpdateSerializer(serializers.Serializer):
         required=False,
         min_length=PASSWORD_MIN_LENGTH,
         max_length=128,
+        error_messages={
+            # Django's own words for it, as before the length was stated in the schema.
+            "min_length": "This password is too short. It must contain at least "
+            f"{PASSWORD_MIN_LENGTH} characters."
+        },
         trim_whitespace=False,
         style={"input_type": "password"},
         help_text="Sets the login's password; checked by the password rules (at least "

@@ -20,11 +20,12 @@ class ApiView(APIView):
         serializer = serializer_class(
             data=self.request.data, partial=partial, context={"request": self.request, **context}
         )
+        refused = {}
         if self.request.content_type.startswith("application/json"):
             refused = json_type_errors(serializer, self.request.data)
-            if refused:
-                raise serializers.ValidationError(refused)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid() or refused:
+            # Every field's refusal at once; DRF's own message where DRF refused the value too.
+            raise serializers.ValidationError({**refused, **serializer.errors})
         return serializer.validated_data
 
     def query(self, serializer_class, **context):
