@@ -468,7 +468,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "support_desk.api.schema.AutoSchema",
     # JSON bodies of at most DATA_UPLOAD_MAX_MEMORY_SIZE (413 beyond); domain errors as 4xx JSON.
     "DEFAULT_PARSER_CLASSES": ["support_desk.api.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "support_desk.api.exceptions.exception_handler",
@@ -495,7 +495,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    "COMPONENT_SPLIT_REQUEST": True,  # write-only fields (password) and id-or-name inputs differ from outputs
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The contract's conventions for every operation (docs/api/contract.md): error responses, links from
+    # creates to reads, the TimeZone component. After drf-spectacular's own enum hook.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "support_desk.api.schema.postprocess_contract",
+    ],  # write-only fields (password) and id-or-name inputs differ from outputs
     "ENUM_NAME_OVERRIDES": {
         "Severity": "tickets.models.Severity",
         "TicketStatus": "tickets.models.Status",

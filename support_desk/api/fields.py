@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 from django.utils.duration import duration_string
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -18,11 +17,29 @@ EARLIEST_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST_INSTANT = datetime(2200, 1, 1, tzinfo=UTC)
 LONGEST_TARGET = timedelta(days=365)
 
-DURATION_PATTERN = r"^(\d+ )?\d{1,2}:[0-5]\d:[0-5]\d$"
+# Durations are whole seconds everywhere: `HH:MM:SS`, or `D HH:MM:SS` past a day (Django's
+# `duration_string`), rounded to the nearest second when shown. What the API answers:
+DURATION_PATTERN = r"^(\d+ )?\d{2}:[0-5]\d:[0-5]\d$"
+# What it accepts for a target: at least 1 second, at most 365 days; with days, hours 0-23. Written out
+# without lookaheads so that any JSON Schema tool (and schemathesis) can generate and check it.
+_NONZERO_CLOCK = (
+    r"(?:(?:0?[1-9]|[1-9]\d):[0-5]\d:[0-5]\d"  # some hours
+    r"|0{1,2}:(?:0[1-9]|[1-5]\d):[0-5]\d"  # no hours, some minutes
+    r"|0{1,2}:00:(?:0[1-9]|[1-5]\d))"  # seconds only
+)
+_DAYS_1_TO_364 = r"(?:0{0,2}[1-9]|0?[1-9]\d|[12]\d\d|3[0-5]\d|36[0-4])"
+TARGET_DURATION_PATTERN = (
+    rf"^(?:(?:0{{1,3}} )?{_NONZERO_CLOCK}"  # under a day (0 days written or not)
+    rf"|{_DAYS_1_TO_364} (?:[01]?\d|2[0-3]):[0-5]\d:[0-5]\d"  # 1 to 364 days and hours 0-23
+    r"|365 0{1,2}:00:00)$"  # 365 days exactly
+)
+# Instants and days are between 1970 and 2200 (EARLIEST_INSTANT, LATEST_INSTANT): the year says it.
+YEAR_PATTERN = r"^(?:19[7-9]\d|2[01]\d\d)-"
+MONTH_PATTERN = r"^(?:19[7-9]\d|2[01]\d\d)-(?:0[1-9]|1[0-2])$"
 CLOCK_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
 
 
-@extend_schema_field(OpenApiTypes.DATETIME)
+@extend_schema_field({"type": "string", "format": "date-time", "pattern": YEAR_PATTERN})
 class InstantField(serializers.DateTimeField):
     """An ISO 8601 instant; without an offset it is read as UTC. Between 1970 and 2200."""
 
@@ -43,7 +60,10 @@ class InstantField(serializers.DateTimeField):
 
 @extend_schema_field(
     {
-        "oneOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}],
+        "oneOf": [
+            {"type": "string", "format": "date", "pattern": YEAR_PATTERN},
+            {"type": "string", "format": "date-time", "pattern": YEAR_PATTERN},
+        ],
         "example": "2025-06-01",
     }
 )
@@ -71,7 +91,7 @@ class PeriodBoundField(serializers.Field):
             self.fail("out_of_range" if "out_of_range" in codes else "invalid")
 
 
-@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2025-06"})
+@extend_schema_field({"type": "string", "pattern": MONTH_PATTERN, "example": "2025-06"})
 class MonthField(serializers.Field):
     """A calendar month written `YYYY-MM`, read as its first day."""
 
@@ -87,9 +107,18 @@ class MonthField(serializers.Field):
         return f"{value:%Y-%m}"
 
 
-@extend_schema_field({"type": "string", "pattern": DURATION_PATTERN, "example": "04:00:00"})
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": DURATION_PATTERN,
+        "example": "04:00:00",
+        "description": "Whole seconds: `HH:MM:SS`, or `D HH:MM:SS` from one day on (rounded to the second).",
+    }
+)
 class DurationField(serializers.Field):
-    """A duration written `HH:MM:SS`, or `D HH:MM:SS` with whole days; between 1 second and 365 days."""
+    """A duration shown as `HH:MM:SS`, or `D HH:MM:SS` with whole days, rounded to the second.
+
+    As input (SLA targets: `TargetDurationField`), between 1 second and 365 days."""
 
     default_error_messages = {
         "invalid": "Write a duration as HH:MM:SS or D HH:MM:SS, e.g. 04:00:00 or 1 00:00:00.",
@@ -110,7 +139,33 @@ class DurationField(serializers.Field):
         return duration
 
     def to_representation(self, value: timedelta) -> str:
-        return duration_string(value)
+        # Whole seconds, half up: the ledger measures elapsed business time to the microsecond.
+        # Never negative: every duration the API shows is a length of time (a target, elapsed, paused,
+        # overshoot or lateness), and the schema's pattern has no sign.
+        return duration_string(timedelta(seconds=max(int(value.total_seconds() + 0.5), 0)))
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": TARGET_DURATION_PATTERN,
+        "example": "04:00:00",
+        "description": "Whole seconds, from 00:00:01 to 365 00:00:00: `HH:MM:SS` (hours up to 99), or "
+        "`D HH:MM:SS` with hours 0-23.",
+    }
+)
+class TargetDurationField(DurationField):
+    """A target as a client writes it; the pattern the schema states is the whole rule."""
+
+    default_error_messages = {
+        "hours_with_days": "With days, write hours 0-23: 3 00:00:00 rather than 1 48:00:00.",
+    }
+
+    def to_internal_value(self, data):
+        duration = super().to_internal_value(data)
+        if not re.fullmatch(TARGET_DURATION_PATTERN, data):
+            self.fail("hours_with_days")  # the only form the base field reads that the pattern does not
+        return duration
 
 
 @extend_schema_field({"type": "string", "pattern": CLOCK_PATTERN, "example": "09:00"})
@@ -133,7 +188,20 @@ def timezone_names() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
-@extend_schema_field({"type": "string", "example": "Europe/Berlin"})
+# The shape of an IANA zone name. Which names exist is the server's tz database (it changes with tzdata
+# releases), so the schema states the shape and the description the rule, not an enum of ~600 names (as
+# an enum, schemathesis's coverage phase sent every one of them to every operation that takes a zone).
+TIME_ZONE_PATTERN = r"^[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+)*$"
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": TIME_ZONE_PATTERN,
+        "example": "Europe/Berlin",
+        "description": "An IANA timezone name this server's tz database knows (an unknown one is a 400).",
+    }
+)
 class TimeZoneField(serializers.Field):
     """An IANA timezone name such as `Europe/Berlin`; read as a ZoneInfo."""
 
@@ -164,6 +232,25 @@ class TicketReferenceField(serializers.Field):
 
     def to_representation(self, value) -> str:
         return Ticket(pk=value).reference
+
+
+@extend_schema_field({"type": "string", "format": "date", "pattern": YEAR_PATTERN, "example": "2025-06-16"})
+class DayField(serializers.DateField):
+    """A calendar day written `YYYY-MM-DD`, between 1970 and 2200."""
+
+    default_error_messages = {
+        "invalid": "Write a day as YYYY-MM-DD, e.g. 2025-06-16.",
+        "out_of_range": "Choose a day between 1970 and 2200.",
+    }
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(input_formats=["%Y-%m-%d"], **kwargs)
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        if not EARLIEST_INSTANT.date() <= day < LATEST_INSTANT.date():
+            self.fail("out_of_range")
+        return day
 
 
 @extend_schema_field({"type": "string", "format": "date-time", "example": "2025-06-11T19:00:00+09:00"})

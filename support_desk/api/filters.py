@@ -22,8 +22,7 @@ from tickets.search import PREFIX_MIN_LENGTH, SEARCH_MAX_LENGTH
 from tickets.selectors import TICKET_ORDERINGS, UNSET
 
 from .fields import (
-    EARLIEST_INSTANT,
-    LATEST_INSTANT,
+    DayField,
     GivenTextField,
     InstantField,
     MonthField,
@@ -243,14 +242,7 @@ class AvailabilityQuery(MonthQuery):
 
 
 class CoverageQuery(serializers.Serializer):
-    week = serializers.DateField(
-        required=False, help_text="Any day of the week to show (YYYY-MM-DD). Default: this week."
-    )
-
-    def validate_week(self, day):
-        if not EARLIEST_INSTANT.date() <= day < LATEST_INSTANT.date():
-            raise serializers.ValidationError("Choose a week between 1970 and 2200.")
-        return day
+    week = DayField(required=False, help_text="Any day of the week to show (YYYY-MM-DD). Default: this week.")
 
     timezone = TimeZoneField(
         required=False, help_text="Zone of the hours. Default: the manager's own zone, else UTC."

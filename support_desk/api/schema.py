@@ -1,6 +1,7 @@
 """OpenAPI pieces shared by the endpoints: the error bodies and the responses that carry them."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import serializers
@@ -25,6 +26,28 @@ class TokenScheme(OpenApiAuthenticationExtension):
             "admin); an expired, revoked or unknown token, or one of a deactivated login, is a 401 whose "
             "`detail` says which. Only a hash of each token is stored.",
         }
+
+
+# Text that must say something: DRF strips spaces before it checks `allow_blank`, so `" "` is refused
+# like `""`. The schema says so (`minLength` alone would allow it).
+NOT_JUST_SPACES = r"\S"
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """drf-spectacular's, stating the constraints DRF's fields enforce that it leaves out."""
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if (
+            direction == "request"
+            and isinstance(field, serializers.CharField)
+            and field.trim_whitespace
+            and not field.allow_blank
+            and schema.get("type") == "string"
+            and not {"pattern", "enum", "format", "$ref"} & set(schema)
+        ):
+            schema["pattern"] = NOT_JUST_SPACES
+        return schema
 
 
 class DetailSerializer(serializers.Serializer):
@@ -134,3 +157,140 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
 # Every request may meet these: bad input or authentication, or a body the parser refuses.
 READ = (400, 401, 403)
 WRITE = (400, 401, 403, 413, 415)
+
+
+# --- The contract's conventions, applied to every operation (settings: POSTPROCESSING_HOOKS) ----------
+#
+# Generic on purpose: an endpoint added later gets its error responses and its links without a line of
+# its own. docs/api/contract.md states the conventions.
+
+_DETAIL = {"$ref": "#/components/schemas/Detail"}
+_FIELD_ERRORS = {
+    "type": "object",
+    "description": "A list of messages per field (nested objects for nested fields; `non_field_errors` "
+    "when no field is to blame), or `detail` when the body could not be read.",
+    "additionalProperties": {},
+    "example": {"to": ["Give a value, or leave the parameter out."]},
+}
+_GENERIC_ERRORS = {
+    "400": ("The input was refused; each field or parameter to blame is named.", _FIELD_ERRORS),
+    "401": (
+        "Not signed in, or the token sent is expired, revoked or unknown (`detail` says which); a token is "
+        "checked wherever one is sent.",
+        _DETAIL,
+    ),
+    "403": ("Signed in, but not allowed.", _DETAIL),
+    "404": ("No such resource, or a page past the last one.", _DETAIL),
+    "413": ("The body is larger than the 1,048,576 bytes this API accepts.", _DETAIL),
+    "415": ("The body is not JSON (or not multipart, where a file is accepted).", _DETAIL),
+}
+_WRITES = {"post", "put", "patch"}
+_METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def _error(code: str) -> dict:
+    description, body = _GENERIC_ERRORS[code]
+    return {"description": description, "content": {"application/json": {"schema": body}}}
+
+
+def _errors_for(path: str, method: str, operation: dict) -> list[str]:
+    """The error responses any operation of this shape can answer; views add their own (409, 429)."""
+    codes = ["400", "401"]  # anything may be malformed; a bad token is refused even where none is needed
+    if any(requirement for requirement in operation.get("security", [])):
+        codes.append("403")
+    if "{" in path or any(p.get("name") == "page" for p in operation.get("parameters", [])):
+        codes.append("404")
+    if method in _WRITES and "requestBody" in operation:
+        codes += ["413", "415"]
+    return codes
+
+
+def _component(schema: dict, ref_or_schema: dict) -> dict:
+    ref = ref_or_schema.get("$ref", "")
+    if ref.startswith("#/components/schemas/"):
+        return schema["components"]["schemas"].get(ref.rsplit("/", 1)[1], {})
+    return ref_or_schema
+
+
+def _properties(schema: dict, body: dict) -> set[str]:
+    """The properties every shape of a response body has (all members of a `oneOf`)."""
+    body = _component(schema, body)
+    members = body.get("oneOf") or body.get("anyOf")
+    if members:
+        return set.intersection(*(_properties(schema, member) for member in members))
+    return set(body.get("properties", {}))
+
+
+def _created_body(schema: dict, operation: dict) -> dict | None:
+    created = operation.get("responses", {}).get("201")
+    if not created:
+        return None
+    return created.get("content", {}).get("application/json", {}).get("schema")
+
+
+def _link_value(parameter: str, fields: set[str]) -> str | None:
+    if parameter in fields:
+        return parameter
+    if parameter.endswith("_id") and "id" in fields:
+        return "id"
+    return None
+
+
+def _add_links(schema: dict) -> None:
+    """A `201` of `POST /x/` links to every operation under `/x/{param}/`, `param` read from the body.
+
+    So schemathesis's stateful phase (and anyone reading the docs) can follow what a create returns into
+    the reads, changes and deletes of that resource. Path parameters of the collection itself (a customer's
+    contacts) are passed on from the request."""
+    paths = schema["paths"]
+    for path, item in paths.items():
+        create = item.get("post")
+        body = _created_body(schema, create) if create else None
+        if body is None:
+            continue
+        fields = _properties(schema, body)
+        links = {}
+        for other, other_item in paths.items():
+            if not other.startswith(path) or other == path:
+                continue
+            rest = other[len(path) :]
+            if not rest.startswith("{"):
+                continue
+            parameter = rest[1 : rest.index("}")]
+            if "{" in rest[rest.index("}") :]:
+                continue  # deeper resources have parameters of their own
+            value = _link_value(parameter, fields)
+            if value is None:
+                continue
+            for method in _METHODS:
+                target = other_item.get(method)
+                if target is None or "operationId" not in target:
+                    continue
+                inherited = {
+                    p["name"]: f"$request.path.{p['name']}"
+                    for p in create.get("parameters", [])
+                    if p.get("in") == "path"
+                }
+                links[target["operationId"]] = {
+                    "operationId": target["operationId"],
+                    "parameters": {**inherited, parameter: f"$response.body#/{value}"},
+                    "description": f"`{value}` of the created resource is `{parameter}` in `{other}`.",
+                }
+        if links:
+            create["responses"]["201"]["links"] = links
+
+
+def postprocess_contract(result, generator, request, public):
+    """Every operation documents the errors it can answer with their bodies; creates link to reads."""
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components.setdefault("Detail", {"type": "object", "properties": {"detail": {"type": "string"}}})
+    for path, item in result.get("paths", {}).items():
+        for method in _METHODS:
+            operation = item.get(method)
+            if operation is None:
+                continue
+            responses = operation.setdefault("responses", {})
+            for code in _errors_for(path, method, operation):
+                responses.setdefault(code, _error(code))
+    _add_links(result)
+    return result

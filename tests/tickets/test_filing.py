@@ -24,7 +24,7 @@ from tickets.models import (
 
 pytestmark = pytest.mark.django_db
 
-REQUESTER = {"confirmed_at": None, "confirmed_by_id": None, "confirmation_sent_at": None}
+REQUESTER = {"confirmed_at": None, "confirmed_by_id": None, "confirmation_sent_at": None, "language": ""}
 WRITTEN = [Requester, Ticket, TicketClock, Alarm, Message, Event, RequesterNotification, TicketTally]
 SKIPPED = {"id", "access_token", "requester_created_at"}
 
@@ -97,6 +97,7 @@ def test_filing_for_a_customer_writes_the_ticket_its_clock_alarms_message_event_
             "assignee_id": None,
             "follow_up_of_id": None,
             "requester_timezone": "America/Sao_Paulo",
+            "language": "",
             "created_at": NOW,
             "updated_at": NOW,
             "assigned_at": None,

@@ -128,7 +128,7 @@ def test_an_engineers_day_at_the_desk(live_server, browser, screenshot_dir):
         for ticket in others:
             team.get_by_label(f"Select {ticket.reference}").check()
         page.get_by_label("With the selected tickets").select_option("assign")
-        page.get_by_label("Engineer (username; empty unassigns)").fill("aiko")
+        page.get_by_label("Engineer to assign").select_option("aiko")
         page.get_by_role("button", name="Apply to selected").click()
         expect(page.get_by_text("Done for 2")).to_be_visible()
         shot("5-bulk")

@@ -101,10 +101,10 @@ def test_bulk_assign_from_the_queue_reports_each_failure(desk, lena):
     a, b = make_ticket(), make_ticket()
     queue = desk.get("/queue/").content.decode()
     assert "data-bulk-all" in queue and f'value="{a.reference}"' in queue
-    # The engineer field offers every active engineer by username, with their name.
-    assert 'list="bulk-engineers"' in queue
-    assert re.search(r'<option value="bob">Bob Diaz, (on|off) shift</option>', queue)
-    assert re.search(r'<option value="lena">Lena Fischer, (on|off) shift</option>', queue)
+    # The engineer field offers nobody (unassign) and every active engineer, by name and username.
+    assert '<option value="">Nobody (unassign)</option>' in queue
+    assert re.search(r'<option value="bob">Bob Diaz \(bob\), (on|off) shift</option>', queue)
+    assert re.search(r'<option value="lena">Lena Fischer \(lena\), (on|off) shift</option>', queue)
     response = desk.post(
         "/queue/bulk/",
         {"tickets": [a.reference, b.reference, "SD-999999"], "bulk_action": "assign", "assignee": "bob"},

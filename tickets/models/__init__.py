@@ -17,7 +17,7 @@ from .customers import (
     new_statement_token,
 )
 from .macros import MACRO_BODY_MAX_LENGTH, MACRO_NAME_MAX_LENGTH, Macro
-from .mail import BouncingAddress, InboundMail, MailboxState, MailThreadId
+from .mail import BouncingAddress, InboundMail, MailboxState, MailThreadId, quarantine_path
 from .messages import (
     ATTACHMENT_CONTENT_TYPES,
     ATTACHMENT_MAX_BYTES,
@@ -98,4 +98,5 @@ __all__ = [
     "attachment_path",
     "new_access_token",
     "new_statement_token",
+    "quarantine_path",
 ]

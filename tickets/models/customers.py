@@ -180,7 +180,10 @@ class CustomerContact(models.Model):
     email = models.EmailField(max_length=254)  # stored lower-cased
     name = models.CharField(max_length=200, blank=True)
     language = models.CharField(
-        max_length=10, choices=ContactLanguage.choices, default=ContactLanguage.ENGLISH
+        max_length=10,
+        choices=ContactLanguage.choices,
+        default=ContactLanguage.ENGLISH,
+        db_default=ContactLanguage.ENGLISH,
     )
     timezone = TimeZoneField(default="UTC", use_pytz=False)
     notify_incidents = models.BooleanField(default=True)
@@ -216,7 +219,9 @@ class Requester(models.Model):
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     # The language the requester chose (the customer pages' switcher, the form filed under it, or the
     # API): it comes first for their pages and emails. Blank: never chose (tickets.languages decides).
-    language = models.CharField(max_length=10, choices=ContactLanguage.choices, blank=True, default="")
+    language = models.CharField(
+        max_length=10, choices=ContactLanguage.choices, blank=True, default="", db_default=""
+    )
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>" if self.name else self.email

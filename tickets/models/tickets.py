@@ -102,7 +102,8 @@ class Ticket(models.Model):
     # The language the customer's page spoke when the ticket was filed (their browser's Accept-Language,
     # or their choice): the last fallback for the requester's emails (tickets.languages). Blank: unknown
     # (filed by the API or an engineer without one).
-    language = models.CharField(max_length=10, blank=True, default="")
+    # db_default too: bulk SQL (benchmarks, imports) that names no language still inserts.
+    language = models.CharField(max_length=10, blank=True, default="", db_default="")
 
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()

@@ -11,6 +11,9 @@ from tickets.assignment import AssigneeShift
 
 from ..fields import ClockTimeField, LocalDateTimeField, TimeZoneField
 
+# Django's MinimumLengthValidator (AUTH_PASSWORD_VALIDATORS) at its default, stated in the schema.
+PASSWORD_MIN_LENGTH = 8
+
 # Path segments and filter words that a username must not shadow.
 RESERVED_USERNAMES = frozenset({"me", "none", "on-shift"})
 LOCAL_INSTANT = {
@@ -80,10 +83,17 @@ class EngineerUpdateSerializer(serializers.Serializer):
     password = serializers.CharField(
         write_only=True,
         required=False,
+        min_length=PASSWORD_MIN_LENGTH,
         max_length=128,
+        error_messages={
+            # Django's own words for it, as before the length was stated in the schema.
+            "min_length": "This password is too short. It must contain at least "
+            f"{PASSWORD_MIN_LENGTH} characters."
+        },
         trim_whitespace=False,
         style={"input_type": "password"},
-        help_text="Sets the login's password; checked by the password rules.",
+        help_text="Sets the login's password; checked by the password rules (at least "
+        f"{PASSWORD_MIN_LENGTH} characters, not common, not all digits, not like the username).",
     )
     timezone = TimeZoneField(required=False)
     shift_start = ClockTimeField(required=False)

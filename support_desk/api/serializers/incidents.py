@@ -2,11 +2,12 @@
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from escalation.incidents.models import Impact, IncidentStatus, Kind
 from escalation.incidents.services.incidents import UPDATE_MAX_LENGTH
-from escalation.incidents.severity import validate_severity_map
+from escalation.incidents.severity import SOURCE_SEVERITIES, validate_severity_map
 from escalation.roster.services.engineers import is_engineer
 from tickets.models import Customer, Severity
 
@@ -43,6 +44,21 @@ def _validate_severity_map(value):
     return value
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "properties": {
+            source: {"type": "string", "enum": [*Severity.values, None], "nullable": True}
+            for source in SOURCE_SEVERITIES
+        },
+        "additionalProperties": False,
+        "example": {"warning": "urgent", "info": None},
+    }
+)
+class SeverityMapField(serializers.JSONField):
+    """The source severities an integration maps, each to a ticket severity or null (none: no ticket)."""
+
+
 class IntegrationWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=Kind.choices)
@@ -54,7 +70,7 @@ class IntegrationWriteSerializer(serializers.Serializer):
     default_customer = serializers.PrimaryKeyRelatedField(
         queryset=Customer.objects.all(), allow_null=True, default=None
     )
-    severity_map = serializers.JSONField(
+    severity_map = SeverityMapField(
         required=False,
         help_text='critical/error/warning/info to a ticket severity or null, e.g. {"warning": "urgent"}.',
     )

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from escalation.models import BusinessCalendar, LedgerEntry, Metric
 from tickets.models import Plan, Severity
 
-from ..fields import DurationField, TicketReferenceField
+from ..fields import DurationField, TargetDurationField, TicketReferenceField
 
 
 class CalendarBriefSerializer(serializers.Serializer):
@@ -59,8 +59,8 @@ class CalendarRefField(serializers.Field):
 
 
 class SlaTargetUpdateSerializer(serializers.Serializer):
-    first_response = DurationField(required=False)
-    resolution = DurationField(required=False)
+    first_response = TargetDurationField(required=False)
+    resolution = TargetDurationField(required=False)
     calendar = CalendarRefField(required=False)
 
 

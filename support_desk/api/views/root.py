@@ -42,6 +42,7 @@ class ApiRootView(ApiView):
 
     @extend_schema(
         summary="The API's roots",
+        tags=["root"],
         description="Absolute URLs of every collection and report of the API, the schema and the docs "
         "(the example shows three). Open to anyone; each endpoint checks its own permissions.",
         responses={200: OpenApiResponse(response=ROOT_SCHEMA, description="Where each root lives.")},
