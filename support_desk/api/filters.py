@@ -289,6 +289,30 @@ class SatisfactionQuery(FromToQuery):
         help_text="Zone of days and weeks. Default: the manager's own zone (their engineer profile's), "
         "else UTC.",
     )
+    # The report page's other filters, as the SLA report takes them; on the rating's own copies (the
+    # severity, customer and engineer when the ticket was resolved) and the ticket's plan.
+    severity = serializers.ChoiceField(choices=Severity.choices, required=False)
+    plan = serializers.ChoiceField(choices=Plan.choices, required=False)
+    customer = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, help_text="Customer id (the ticket's customer)."
+    )
+    engineer = serializers.CharField(
+        max_length=150, required=False, help_text="Username of the engineer the ticket was assigned to."
+    )
+    region = serializers.ChoiceField(
+        choices=Region.choices, required=False, help_text="Region of that engineer."
+    )
+
+    def report_filters(self) -> ReportFilters:
+        data = self.validated_data
+        return ReportFilters(
+            period=data["period"],
+            severity=data.get("severity"),
+            plan=data.get("plan"),
+            customer_id=data.get("customer"),
+            engineer=data.get("engineer"),
+            region=data.get("region"),
+        )
 
     def validate(self, data):
         # An empty `?from=` is a mistake to point out, not "the default": DRF reads it as absent.

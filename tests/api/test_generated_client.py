@@ -25,6 +25,8 @@ from escalation.roster.services.engineers import manager_ensure
 
 PACKAGE = "support_desk_client"
 GENERATOR = Path(sys.executable).with_name("openapi-python-client")
+# Warnings the generator gives for what it cannot model, each with its reason (see `sd`).
+GENERATOR_CANNOT = ("parsing GET /api/v1/requesters/export/ within requesters.",)
 CONFIG = f"""\
 project_name_override: {PACKAGE}
 package_name_override: {PACKAGE}
@@ -49,7 +51,7 @@ def sd(tmp_path_factory):
     generated = subprocess.run(
         [
             *(GENERATOR, "generate", "--path", "schema.json", "--output-path", PACKAGE),
-            *("--meta", "none", "--config", "config.yaml", "--fail-on-warning"),
+            *("--meta", "none", "--config", "config.yaml"),
         ],
         cwd=folder,
         capture_output=True,
@@ -57,6 +59,10 @@ def sd(tmp_path_factory):
         timeout=300,
     )
     assert generated.returncode == 0, generated.stdout + generated.stderr
+    # Every warning fails the build but the ones listed: the generator cannot model a zip download
+    # (it omits that response and keeps the operation), and the export is a zip (issue 18).
+    warnings = [w for w in generated.stdout.split("WARNING ")[1:] if not w.startswith(GENERATOR_CANNOT)]
+    assert not warnings, generated.stdout
     _import_unset_where_used(folder / PACKAGE)
     sys.path.insert(0, str(folder))
     try:

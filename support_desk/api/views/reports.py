@@ -203,15 +203,17 @@ class SatisfactionReportView(ApiView):
         description="The requesters' ratings (good or bad) of the resolutions in the period: in total and "
         "per engineer (the assignee at resolution), customer, severity and local week (Monday first, ISO "
         "numbering), each with `good`, `bad`, `rated` and `rate` (per cent good), and the newest 50 "
-        "comments (`comments_total` counts them all). The period is on the instants the rated cycles were "
-        "resolved: `from` inclusive, `to` exclusive; a day (YYYY-MM-DD) means its local midnight in "
-        "`timezone` (for `to`, the end of that day). Default: the last 30 days up to now, in the manager's "
-        "zone. Managers only.",
+        "comments (`comments_total` counts them all). `severity`, `plan`, `customer`, `engineer` and "
+        "`region` narrow the ratings as they narrow the SLA report. The period is on the instants the "
+        "rated cycles were resolved: `from` inclusive, `to` exclusive; a day (YYYY-MM-DD) means its local "
+        "midnight in `timezone` (for `to`, the end of that day). Default: the last 30 days up to now, in "
+        "the manager's zone. Managers only.",
         parameters=[SatisfactionQuery],
         responses={200: SatisfactionSerializer, **errors(*READ)},
         examples=[ex.example("June in Berlin", ex.SATISFACTION, status=200)],
     )
     def get(self, request):
         query = self.query(SatisfactionQuery, now=timezone.now())
-        report = satisfaction_report_get(period=query.validated_data["period"])
+        filters = query.report_filters()
+        report = satisfaction_report_get(period=filters.period, filters=filters)
         return Response(SatisfactionSerializer(report).data)

@@ -74,7 +74,20 @@ def _report_context(request: HttpRequest, asked: ReportRequest, now: datetime) -
     satisfaction = satisfaction_report_get(period=filters.period, filters=filters)
     period = filters.period
     satisfaction_query = urlencode(
-        {"from": period.start.isoformat(), "to": period.end.isoformat(), "timezone": period.zone.key}
+        {
+            key: value
+            for key, value in {
+                "from": period.start.isoformat(),
+                "to": period.end.isoformat(),
+                "timezone": period.zone.key,
+                "severity": filters.severity,
+                "plan": filters.plan,
+                "customer": filters.customer_id,
+                "engineer": filters.engineer,
+                "region": filters.region,
+            }.items()
+            if value not in (None, "")
+        }
     )
     return {
         "satisfaction": satisfaction,

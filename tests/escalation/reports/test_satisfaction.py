@@ -1,6 +1,7 @@
 """The satisfaction report: figures per grouping worked out by hand, who may read it, its period, its panel
 on the report page (the same figures, a fixed number of queries), and the public rating endpoint."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -247,9 +248,16 @@ def test_the_panel_shows_what_the_api_says(desk, as_manager, ratings):
         ({"plan": "premium"}, "No resolution in this period was rated."),  # all on the standard plan
     ],
 )
-def test_the_panel_follows_the_pages_other_filters(desk, ratings, params, shown):
-    page = desk.get(PAGE, {**JUNE, "timezone": "UTC", **params}).content.decode()
-    assert shown in page
+def test_the_panel_follows_the_pages_other_filters(desk, as_manager, ratings, params, shown):
+    response = desk.get(PAGE, {**JUNE, "timezone": "UTC", **params})
+    assert shown in response.content.decode()
+    # Its JSON link carries the same filters, and the API counts the same.
+    link = response.context["satisfaction_api_url"]
+    assert all(f"{key}={value}" in link for key, value in params.items())
+    total = as_manager.get(link).json()["total"]
+    assert (total["good"], total["bad"]) == (
+        (0, 0) if "No resolution" in shown else tuple(int(n) for n in re.findall(r"\d+", shown))
+    )
 
 
 def test_the_panel_says_when_nothing_was_rated(desk, manager):
