@@ -101,10 +101,12 @@ class Search:
         SEARCH_CANDIDATES means more tickets match than a search ranks (`capped`)."""
         return self.candidates(tickets, narrowed=narrowed, limit=SEARCH_CANDIDATES + 1).count()
 
-    def apply(self, tickets: QuerySet[Ticket], *, ranked: bool = True) -> QuerySet[Ticket]:
+    def apply(
+        self, tickets: QuerySet[Ticket], *, ranked: bool = True, narrowed: bool = True
+    ) -> QuerySet[Ticket]:
         """The matches among `tickets` (no more than SEARCH_CANDIDATES of them, the newest), with the
-        annotations to rank them by unless `ranked` is false."""
-        tickets = tickets.filter(pk__in=self.candidates(tickets))
+        annotations to rank them by unless `ranked` is false; `narrowed` as for `candidates`."""
+        tickets = tickets.filter(pk__in=self.candidates(tickets, narrowed=narrowed))
         return tickets.annotate(**self.annotations) if ranked else tickets
 
 

@@ -139,7 +139,7 @@ def ticket_list(
     tickets = _ticket_filtered(now=now, **filters).select_related("customer", "requester", "assignee")
     if search:
         found = search_filter(search)
-        tickets = found.apply(tickets)
+        tickets = found.apply(tickets, narrowed=_narrowed(**filters))
         if ordering is None:
             return tickets.order_by(*found.ordering, *SEARCH_TIE_BREAKERS)
     return tickets.order_by(*TICKET_ORDERINGS[ordering or TICKET_DEFAULT_ORDERING])
