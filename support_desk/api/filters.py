@@ -148,7 +148,34 @@ class LedgerQuery(FromToQuery):
         }
 
 
-class ReportFilterQuery(FromToQuery):
+class ReportFilterFields(serializers.Serializer):
+    """The filters of the report endpoints besides the period (the SLA report's and satisfaction's)."""
+
+    severity = serializers.ChoiceField(choices=Severity.choices, required=False)
+    plan = serializers.ChoiceField(choices=Plan.choices, required=False)
+    customer = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, help_text="Customer id."
+    )
+    engineer = serializers.CharField(
+        max_length=150,
+        required=False,
+        help_text="Username of the engineer the ledger row names (satisfaction: the assignee at resolution).",
+    )
+    region = serializers.ChoiceField(choices=Region.choices, required=False)
+
+    def report_filters(self) -> ReportFilters:
+        data = self.validated_data
+        return ReportFilters(
+            period=data["period"],
+            severity=data.get("severity"),
+            plan=data.get("plan"),
+            customer_id=data.get("customer"),
+            engineer=data.get("engineer"),
+            region=data.get("region"),
+        )
+
+
+class ReportFilterQuery(ReportFilterFields, FromToQuery):
     """The period and filters every report endpoint takes; `report_filters()` is the selector argument.
 
     Needs `now` in its context (the default end of the period) and the request (the manager's zone).
@@ -164,15 +191,6 @@ class ReportFilterQuery(FromToQuery):
         help_text="Cycles due before this instant, or up to the end of this day (YYYY-MM-DD) in "
         "`timezone`. Default: now.",
     )
-    severity = serializers.ChoiceField(choices=Severity.choices, required=False)
-    plan = serializers.ChoiceField(choices=Plan.choices, required=False)
-    customer = serializers.IntegerField(
-        min_value=1, max_value=MAX_ID, required=False, help_text="Customer id."
-    )
-    engineer = serializers.CharField(
-        max_length=150, required=False, help_text="Username of the engineer the ledger row names."
-    )
-    region = serializers.ChoiceField(choices=Region.choices, required=False)
     timezone = TimeZoneField(
         required=False,
         help_text="Zone of dates, days, weeks and hours of the week. Default: the manager's own zone "
@@ -188,17 +206,6 @@ class ReportFilterQuery(FromToQuery):
         except PeriodError as refused:
             raise serializers.ValidationError({refused.field: [str(refused)]}) from None
         return {**data, "period": period}
-
-    def report_filters(self) -> ReportFilters:
-        data = self.validated_data
-        return ReportFilters(
-            period=data["period"],
-            severity=data.get("severity"),
-            plan=data.get("plan"),
-            customer_id=data.get("customer"),
-            engineer=data.get("engineer"),
-            region=data.get("region"),
-        )
 
 
 class ReportQuery(ReportFilterQuery):
@@ -270,7 +277,7 @@ class IncidentListQuery(serializers.Serializer):
         }
 
 
-class SatisfactionQuery(FromToQuery):
+class SatisfactionQuery(ReportFilterFields, FromToQuery):
     """The satisfaction report's period: the instants ratings' cycles were resolved at, read like the SLA
     report's (a day is local midnight in `timezone`, `to` the end of its day; default the last 30 days)."""
 
@@ -289,30 +296,6 @@ class SatisfactionQuery(FromToQuery):
         help_text="Zone of days and weeks. Default: the manager's own zone (their engineer profile's), "
         "else UTC.",
     )
-    # The report page's other filters, as the SLA report takes them; on the rating's own copies (the
-    # severity, customer and engineer when the ticket was resolved) and the ticket's plan.
-    severity = serializers.ChoiceField(choices=Severity.choices, required=False)
-    plan = serializers.ChoiceField(choices=Plan.choices, required=False)
-    customer = serializers.IntegerField(
-        min_value=1, max_value=MAX_ID, required=False, help_text="Customer id (the ticket's customer)."
-    )
-    engineer = serializers.CharField(
-        max_length=150, required=False, help_text="Username of the engineer the ticket was assigned to."
-    )
-    region = serializers.ChoiceField(
-        choices=Region.choices, required=False, help_text="Region of that engineer."
-    )
-
-    def report_filters(self) -> ReportFilters:
-        data = self.validated_data
-        return ReportFilters(
-            period=data["period"],
-            severity=data.get("severity"),
-            plan=data.get("plan"),
-            customer_id=data.get("customer"),
-            engineer=data.get("engineer"),
-            region=data.get("region"),
-        )
 
     def validate(self, data):
         # An empty `?from=` is a mistake to point out, not "the default": DRF reads it as absent.

@@ -61,19 +61,26 @@ class ReportFilters:
         return self.period.zone
 
 
+def filters_q(filters: ReportFilters, *, plan: str = "plan") -> Q:
+    """The filters other than the period, on a table with `severity`, `customer` and `engineer` (a user)
+    columns of its own, and the plan at `plan`."""
+    condition = Q()
+    if filters.severity:
+        condition &= Q(severity=filters.severity)
+    if filters.plan:
+        condition &= Q(**{plan: filters.plan})
+    if filters.customer_id is not None:
+        condition &= Q(customer_id=filters.customer_id)
+    if filters.engineer:
+        condition &= Q(engineer__username=filters.engineer)
+    if filters.region:
+        condition &= Q(engineer__engineer__region=filters.region)
+    return condition
+
+
 def ledger_rows_filtered(rows: QuerySet[LedgerEntry], filters: ReportFilters) -> QuerySet[LedgerEntry]:
     rows = rows.filter(due_at__gte=filters.period.start, due_at__lt=filters.period.end)
-    if filters.severity:
-        rows = rows.filter(severity=filters.severity)
-    if filters.plan:
-        rows = rows.filter(plan=filters.plan)
-    if filters.customer_id is not None:
-        rows = rows.filter(customer_id=filters.customer_id)
-    if filters.engineer:
-        rows = rows.filter(engineer__username=filters.engineer)
-    if filters.region:
-        rows = rows.filter(engineer__engineer__region=filters.region)
-    return rows
+    return rows.filter(filters_q(filters))
 
 
 def decided_cycles(filters: ReportFilters) -> QuerySet[LedgerEntry]:

@@ -14,7 +14,7 @@ from django.db.models import Count, DateTimeField, Q, QuerySet
 from django.db.models.functions import Trunc
 
 from escalation.reports.periods import Period
-from escalation.reports.selectors.filters import ReportFilters
+from escalation.reports.selectors.filters import ReportFilters, filters_q
 from tickets.models import Rating, Score, Severity
 
 COMMENTS_SHOWN = 50  # the newest comments of the period; `comments` says how many there are in all
@@ -70,18 +70,8 @@ def _ratings(period: Period, filters: ReportFilters | None) -> QuerySet[Rating]:
     if filters is None:
         return ratings
     # The report page's other filters, on the rating's own copies where it has them (the severity, the
-    # customer and the engineer when the ticket was resolved) and on the ticket's plan otherwise.
-    if filters.severity:
-        ratings = ratings.filter(severity=filters.severity)
-    if filters.plan:
-        ratings = ratings.filter(ticket__plan=filters.plan)
-    if filters.customer_id is not None:
-        ratings = ratings.filter(customer_id=filters.customer_id)
-    if filters.engineer:
-        ratings = ratings.filter(engineer__username=filters.engineer)
-    if filters.region:
-        ratings = ratings.filter(engineer__engineer__region=filters.region)
-    return ratings
+    # customer and the engineer when the ticket was resolved) and on the ticket's plan.
+    return ratings.filter(filters_q(filters, plan="ticket__plan"))
 
 
 def _person(first: str | None, last: str | None, username: str | None) -> str:

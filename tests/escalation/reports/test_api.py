@@ -259,7 +259,7 @@ def test_the_coverage(as_manager, db):
     }
     assert utc["gaps"][0]["text"] == "Mon 16 Jun 00:00-07:00 UTC"
     assert as_manager.get(COVERAGE, {"week": "0001-01-01"}).json() == {
-        "week": ["Choose a week between 1970 and 2200."]
+        "week": ["Choose a day between 1970 and 2200."]
     }
 
 
