@@ -31,7 +31,8 @@ from django.utils import timezone
 from bench.data import analyze, insert_people
 from escalation.roster.services.api_tokens import api_token_issue
 from tickets.models import Ticket
-from tickets.selectors import ticket_count
+from tickets.search import SEARCH_CANDIDATES, search_filter
+from tickets.selectors import SEARCH_TIE_BREAKERS, ticket_search
 
 WORDS = 5_000
 REQUESTERS = 100_000
@@ -212,14 +213,18 @@ def main() -> None:
         }
 
     tickets = Ticket.objects.count()
-    plan = []
+    plans = {}
     with transaction.atomic(), connection.cursor() as cursor:
-        from escalation.sla.selectors import ticket_list_with_sla
-
-        page = ticket_list_with_sla(now=now, search=texts["word"])[:50]
-        sql, params = page.query.sql_with_params()
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
-        plan = [row[0] for row in cursor.fetchall()]
+        cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        found = search_filter(texts["word"])
+        newest = found.candidates(Ticket.objects.all(), narrowed=False, limit=SEARCH_CANDIDATES + 1)
+        kept = [row["ticket_id"] for row in newest][:SEARCH_CANDIDATES]
+        order = (*found.ordering, *SEARCH_TIE_BREAKERS)
+        ranking = Ticket.objects.filter(pk__in=kept).annotate(**found.annotations).order_by(*order)
+        for name, query in (("candidates", newest), ("ranking", ranking.values_list("pk", flat=True))):
+            sql, params = query.query.sql_with_params()
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+            plans[name] = [row[0] for row in cursor.fetchall()]
     print(
         json.dumps(
             {
@@ -228,9 +233,10 @@ def main() -> None:
                 "search_rows": indexed,
                 "search_table_size": search_size,
                 "load_seconds": load_seconds,
-                "count_check": ticket_count(now=now, search=texts["word"]),
+                "count_check": len(ticket_search(now=now, search=texts["word"])),
                 "searches": results,
-                "plan_word_first_page": plan,
+                "plan_word_candidates": plans["candidates"],
+                "plan_word_ranking": plans["ranking"],
             },
             indent=2,
             default=str,

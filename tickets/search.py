@@ -18,9 +18,9 @@ one past the bound, so a caller can say "more than 1,000" and an engineer adds a
 """
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection, transaction
@@ -82,32 +82,91 @@ class Search:
     row_condition: Q  # the words on `TicketSearch` alone
     reference_pk: int | None  # the ticket the text names, matched whatever its words
 
-    def candidates(self, tickets: QuerySet[Ticket], *, narrowed: bool = True, limit: int | None = None):
+    def candidates(
+        self,
+        tickets: QuerySet[Ticket],
+        *,
+        narrowed: bool = True,
+        limit: int | None = None,
+        also: tuple[str, ...] = (),
+    ):
         """The primary keys of the newest `limit` (SEARCH_CANDIDATES) tickets of `tickets` the words match,
-        and of the ticket the text names when it is one of `tickets`. `narrowed=False` says `tickets` are
-        all the tickets: the words are then looked up on the search rows alone, without the tickets."""
+        and of the ticket the text names when it is one of `tickets`, with the ticket fields `also` names.
+        `narrowed=False` says `tickets` are all the tickets: the words are then looked up on the search
+        rows alone, without the tickets (`also` needs the tickets: it is then ignored)."""
         limit = limit or SEARCH_CANDIDATES
         if narrowed or connection.vendor != "postgresql":
-            found = tickets.filter(self.condition).order_by("-pk").values("pk")[:limit]
+            found = tickets.filter(self.condition).order_by("-pk").values("pk", *also)[:limit]
         else:
             rows = TicketSearch.objects.filter(self.row_condition)
             found = rows.order_by("-ticket_id").values("ticket_id")[:limit]
         if self.reference_pk is None:
             return found
-        return found.union(tickets.filter(pk=self.reference_pk).values("pk"))
+        named = tickets.filter(pk=self.reference_pk)
+        return found.union(named.values("pk", *also) if narrowed else named.values("pk"))
+
+    def newest(self, tickets: QuerySet[Ticket], *, narrowed: bool = True, also: tuple[str, ...] = ()):
+        """`candidates` one past SEARCH_CANDIDATES: as many as a search ranks, and whether there are more."""
+        return self.candidates(tickets, narrowed=narrowed, limit=SEARCH_CANDIDATES + 1, also=also)
+
+    def matches(
+        self, tickets: QuerySet[Ticket], *, narrowed: bool = True, ordering: tuple, rows: QuerySet[Ticket]
+    ) -> "Matches":
+        """The matches among `tickets` in `ordering` (the search's own, best first, unless the caller
+        has another), as a sequence whose slices fetch their tickets from `rows`.
+
+        Two queries, made now: the newest matches, planned for the words (`planned_for_its_words`), one
+        past SEARCH_CANDIDATES to say whether there are more; then their order, on their primary keys.
+        A slice is then one query for its own tickets, however many matched."""
+        with planned_for_its_words():
+            found = [row.get("pk", row.get("ticket_id")) for row in self.newest(tickets, narrowed=narrowed)]
+        return self.ranked(found, ordering, rows)
+
+    def ranked(self, found: list[int], ordering: tuple, rows: QuerySet[Ticket]) -> "Matches":
+        """`found` (the primary keys `newest` gave) in `ordering`: the newest SEARCH_CANDIDATES of them and
+        the ticket the text names. One query, on primary keys: any plan serves it."""
+        kept = sorted(set(found), reverse=True)
+        more = len(kept) > SEARCH_CANDIDATES
+        if more:
+            named = [self.reference_pk] if self.reference_pk in kept else []
+            kept = named + [pk for pk in kept if pk != self.reference_pk][: SEARCH_CANDIDATES - len(named)]
+        if not kept:
+            return Matches(pks=[], more=False, rows=rows)
+        ranked = Ticket.objects.filter(pk__in=kept).annotate(**self.annotations).order_by(*ordering)
+        return Matches(pks=list(ranked.values_list("pk", flat=True)), more=more, rows=rows)
 
     def count(self, tickets: QuerySet[Ticket], *, narrowed: bool = True) -> int:
         """How many of `tickets` match, counting no further than SEARCH_CANDIDATES + 1: a count above
         SEARCH_CANDIDATES means more tickets match than a search ranks (`capped`)."""
-        return self.candidates(tickets, narrowed=narrowed, limit=SEARCH_CANDIDATES + 1).count()
+        return self.newest(tickets, narrowed=narrowed).count()
 
-    def apply(
-        self, tickets: QuerySet[Ticket], *, ranked: bool = True, narrowed: bool = True
-    ) -> QuerySet[Ticket]:
-        """The matches among `tickets` (no more than SEARCH_CANDIDATES of them, the newest), with the
-        annotations to rank them by unless `ranked` is false; `narrowed` as for `candidates`."""
-        tickets = tickets.filter(pk__in=self.candidates(tickets, narrowed=narrowed))
-        return tickets.annotate(**self.annotations) if ranked else tickets
+
+@dataclass(frozen=True)
+class Matches(Sequence):
+    """A search's matches in their order, a Paginator's object list: its length is known, and a slice
+    fetches only its own tickets, from `rows` (with what the caller shows of them), by primary key."""
+
+    pks: list[int]  # in order, at most SEARCH_CANDIDATES
+    more: bool  # more tickets matched than a search ranks
+    rows: QuerySet[Ticket]
+
+    def with_rows(self, rows: QuerySet[Ticket]) -> "Matches":
+        return replace(self, rows=rows)
+
+    def __len__(self) -> int:
+        return len(self.pks)
+
+    def count(self) -> int:
+        return len(self.pks)
+
+    def __getitem__(self, index):
+        if isinstance(index, int):
+            return self[index : index + 1 or None][0]
+        chosen = self.pks[index]
+        if not chosen:
+            return []
+        fetched = {ticket.pk: ticket for ticket in self.rows.filter(pk__in=chosen)}
+        return [fetched[pk] for pk in chosen if pk in fetched]
 
 
 @contextmanager

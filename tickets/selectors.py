@@ -31,7 +31,7 @@ from .models import (
     TicketTally,
     access_token_well_formed,
 )
-from .search import search_filter
+from .search import Matches, search_filter
 from .zone_labels import zone_abbreviation
 
 # Orderings an integrator may ask for, each backed by an index; `pk` makes pages stable.
@@ -121,39 +121,34 @@ def _ticket_filtered(
     return tickets
 
 
-def ticket_list(
-    *,
-    now: datetime,
-    search: str | None = None,
-    ordering: str | None = None,
-    **filters,
-) -> QuerySet[Ticket]:
+def ticket_list(*, now: datetime, ordering: str | None = None, **filters) -> QuerySet[Ticket]:
     """The queue: tickets matching every filter given, by time left unless `ordering` says otherwise.
 
     Filters: `severities`, `statuses`, `assignee` (a user id, a username, or None for unassigned tickets;
-    UNSET: anybody's), `customer_id`, `breached` (compares running clocks with `now` as well as the
-    breaches the ledger recorded), and `search`: the text an engineer typed (`tickets.search`); its
-    matches come best first (the reference it names, then by rank, ties by time left and the newest),
-    unless `ordering` is given; a search holds at most SEARCH_CANDIDATES tickets, the newest matches.
+    UNSET: anybody's), `customer_id`, and `breached` (compares running clocks with `now` as well as the
+    breaches the ledger recorded). A search is `ticket_search`.
     """
     tickets = _ticket_filtered(now=now, **filters).select_related("customer", "requester", "assignee")
-    if search:
-        found = search_filter(search)
-        tickets = found.apply(tickets, narrowed=_narrowed(**filters))
-        if ordering is None:
-            return tickets.order_by(*found.ordering, *SEARCH_TIE_BREAKERS)
     return tickets.order_by(*TICKET_ORDERINGS[ordering or TICKET_DEFAULT_ORDERING])
 
 
-def ticket_count(*, search: str | None = None, ordering: str | None = None, **filters) -> int:
+def ticket_search(*, now: datetime, search: str, ordering: str | None = None, **filters) -> Matches:
+    """The tickets `ticket_list(**filters)` holds that `search` matches, the text an engineer typed
+    (`tickets.search`): best first (the reference it names, then by rank, ties by time left and the
+    newest) unless `ordering` is given. At most SEARCH_CANDIDATES of them, the newest matches; `more`
+    says whether there were more. A sequence for a Paginator: a page fetches its own tickets only."""
+    found = search_filter(search)
+    order = TICKET_ORDERINGS[ordering] if ordering else (*found.ordering, *SEARCH_TIE_BREAKERS)
+    tickets = _ticket_filtered(now=now, **filters)
+    return found.matches(tickets, narrowed=_narrowed(**filters), ordering=order, rows=ticket_queryset())
+
+
+def ticket_count(*, ordering: str | None = None, **filters) -> int:
     """How many tickets `ticket_list(**filters)` holds; see there for the filters (`ordering` is moot).
 
     Status, severity and assignee are read from the tallies, a sum over a few rows however many tickets
-    there are. A customer, `breached` or `search` filter counts the tickets themselves, on their indexes;
-    a search stops counting one past the most it ranks (`tickets.search.capped` reads the figure).
+    there are. A customer or `breached` filter counts the tickets themselves, on their indexes.
     """
-    if search:  # up to SEARCH_CANDIDATES + 1 (`tickets.search.capped`)
-        return search_filter(search).count(_ticket_filtered(**filters), narrowed=_narrowed(**filters))
     if filters.get("customer_id") is not None or filters.get("breached") is not None:
         return _ticket_filtered(**filters).count()
     return ticket_tally_sums(

@@ -16,6 +16,7 @@ from escalation.sla.services.clock import sla_target_get
 from tickets import clock_rules
 from tickets import selectors as ticket_selectors
 from tickets.models import Ticket
+from tickets.search import Matches
 
 # --- Tickets with their SLA clocks ----------------------------------------------------------------
 
@@ -34,6 +35,12 @@ def with_sla(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
 def ticket_list_with_sla(**filters) -> QuerySet[Ticket]:
     """`tickets.selectors.ticket_list` with each ticket's SLA clock; see there for the filters."""
     return with_sla(ticket_selectors.ticket_list(**filters))
+
+
+def ticket_search_with_sla(**filters) -> Matches:
+    """`tickets.selectors.ticket_search` with each ticket's SLA clock; see there for the filters."""
+    matches = ticket_selectors.ticket_search(**filters)
+    return matches.with_rows(with_sla(matches.rows))
 
 
 @dataclass(frozen=True)

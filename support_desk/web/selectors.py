@@ -26,7 +26,7 @@ from tickets.models import (
     Status,
     Ticket,
 )
-from tickets.search import search_filter
+from tickets.search import Matches, capped, planned_for_its_words, search_filter
 from tickets.selectors import (
     SEARCH_TIE_BREAKERS,
     ticket_as_requester_sees_it,
@@ -81,31 +81,57 @@ def _filtered(filters: QueueFilters) -> QuerySet[Ticket]:
     return queryset
 
 
-def ticket_list_queue(*, user, filters: QueueFilters) -> QuerySet[Ticket]:
-    """The team queue under `filters`, sorted by time left (searched: best match first)."""
-    queryset = _filtered(filters)
-    if filters.scope == Scope.MINE:
-        queryset = queryset.filter(assignee=user)
-    elif filters.scope == Scope.UNASSIGNED:
-        queryset = queryset.filter(assignee__isnull=True)
-    if filters.search:
-        found = search_filter(filters.search)
-        return _for_rows(found.apply(queryset).order_by(*found.ordering, *SEARCH_TIE_BREAKERS))
-    return _for_rows(_by_time_left(queryset))
+@dataclass(frozen=True)
+class Queue:
+    """The queue page's tickets under its filters, and how many each scope tab holds: `(count, more)`,
+    `more` when a search matched more tickets than it ranks (the count is then SEARCH_CANDIDATES)."""
+
+    tickets: QuerySet[Ticket] | Matches
+    counts: dict[str, tuple[int, bool]]
 
 
-def ticket_count_queue_scopes(*, user, filters: QueueFilters) -> dict[str, int]:
-    """How many tickets each scope tab holds under the other filters: one query over the tallies, or
-    when searching, one count per scope that stops one past the most a search ranks
-    (`tickets.search.capped` reads it)."""
-    if filters.search:
-        found = search_filter(filters.search)
-        base = _filtered(filters)
-        return {
-            Scope.ALL: found.count(base),
-            Scope.MINE: found.count(base.filter(assignee=user)),
-            Scope.UNASSIGNED: found.count(base.filter(assignee__isnull=True)),
-        }
+def _scoped(queryset: QuerySet[Ticket], scope: str, user) -> QuerySet[Ticket]:
+    if scope == Scope.MINE:
+        return queryset.filter(assignee=user)
+    if scope == Scope.UNASSIGNED:
+        return queryset.filter(assignee__isnull=True)
+    return queryset
+
+
+def queue_get(*, user, filters: QueueFilters) -> Queue:
+    """The team queue under `filters`, sorted by time left (searched: best match first), and the tabs'
+    counts from one query over the tallies. Searching (`tickets.search`): the newest matches in any scope
+    with their assignees, which give every tab's count unless more than SEARCH_CANDIDATES matched (then
+    the other tabs are counted, each up to one past it), then the scope's matches in their order."""
+    if not filters.search:
+        tickets = _for_rows(_by_time_left(_scoped(_filtered(filters), filters.scope, user)))
+        return Queue(tickets=tickets, counts=_tallied_scope_counts(user, filters))
+    found = search_filter(filters.search)
+    base = _filtered(filters)
+    ordering = (*found.ordering, *SEARCH_TIE_BREAKERS)
+    rows = _for_rows(Ticket.objects.all())
+    with planned_for_its_words():
+        held = {row["pk"]: row["assignee_id"] for row in found.newest(base, also=("assignee_id",))}
+        if not capped(len(held))[1]:  # every match is here: each scope's are among them
+            in_scope = {
+                Scope.ALL: list(held),
+                Scope.MINE: [pk for pk, assignee in held.items() if assignee == user.pk],
+                Scope.UNASSIGNED: [pk for pk, assignee in held.items() if assignee is None],
+            }
+            counts = {scope: (len(pks), False) for scope, pks in in_scope.items()}
+            return Queue(tickets=found.ranked(in_scope[filters.scope], ordering, rows), counts=counts)
+        counts = {Scope.ALL: capped(len(held))}
+        for scope in (Scope.MINE, Scope.UNASSIGNED):
+            if scope != filters.scope:
+                counts[scope] = capped(found.count(_scoped(base, scope, user)))
+        if filters.scope == Scope.ALL:
+            return Queue(tickets=found.ranked(list(held), ordering, rows), counts=counts)
+        matches = found.matches(_scoped(base, filters.scope, user), ordering=ordering, rows=rows)
+        counts[filters.scope] = (len(matches), matches.more)
+        return Queue(tickets=matches, counts=counts)
+
+
+def _tallied_scope_counts(user, filters: QueueFilters) -> dict[str, tuple[int, bool]]:
     if filters.status == STATUS_ACTIVE:
         statuses = ACTIVE_STATUSES
     elif filters.status == STATUS_ANY:
@@ -118,7 +144,11 @@ def ticket_count_queue_scopes(*, user, filters: QueueFilters) -> dict[str, int]:
         mine=Q(assignee_id=user.pk),
         unassigned=Q(assignee_id__isnull=True),
     )
-    return {Scope.ALL: sums["total"], Scope.MINE: sums["mine"], Scope.UNASSIGNED: sums["unassigned"]}
+    return {
+        Scope.ALL: (sums["total"], False),
+        Scope.MINE: (sums["mine"], False),
+        Scope.UNASSIGNED: (sums["unassigned"], False),
+    }
 
 
 def ticket_list_mine(*, user, limit: int) -> list[Ticket]:

@@ -27,7 +27,7 @@ def connected_lines(procs, name: str) -> int:
     return sum(path.read_text().count("Connected to redis") for path in procs.logdir.glob(f"{name}-*.log"))
 
 
-def test_the_worker_and_beat_are_back_within_two_seconds_of_redis_returning(procs, broker, team, premium):
+def test_the_worker_and_beat_are_back_within_seconds_of_redis_returning(procs, broker, team, premium):
     procs.beat()
     procs.worker()
     assert connected_lines(procs, "worker") == 1
@@ -51,7 +51,12 @@ def test_the_worker_and_beat_are_back_within_two_seconds_of_redis_returning(proc
         f"\nredis away 25 s: the worker reconnected {reconnect_s:.2f} s after it returned, beat's alarm "
         f"tick ran at {tick_s:.2f} s, a new ticket was routed at {routed_s:.2f} s"
     )
-    assert reconnect_s < 2.5 and tick_s < 3.5
+    # Quiet, the tick runs about 1.05 s after Redis returns (one tick interval). Once in many CI runs it took
+    # 4.99 s; the bound keeps what this test is for (not Celery's own retry interval, which has grown to
+    # 10-30 s by now) with room for a loaded 2-core machine, and the logs say where the time went.
+    if not (reconnect_s < 2.5 and tick_s < 6):
+        print(procs.logs())
+    assert reconnect_s < 2.5 and tick_s < 6
 
 
 def test_a_killed_workers_unacknowledged_messages_are_not_stranded(broker, team, premium, tmp_path):

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def found(text: str) -> set[int]:
-    return set(search_filter(text).apply(Ticket.objects.all(), ranked=False).values_list("pk", flat=True))
+    return {row["pk"] for row in search_filter(text).candidates(Ticket.objects.all())}
 
 
 def lexemes(ticket: Ticket) -> dict[str, str]:

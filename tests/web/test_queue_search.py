@@ -120,7 +120,7 @@ def test_the_substring_fallback_finds_the_same_kinds_of_match(lena):
 
     def found(text):
         search = _substrings(search_terms(text), exact=None)
-        return list(search.apply(Ticket.objects.all(), ranked=False).values_list("pk", flat=True))
+        return [row["pk"] for row in search.candidates(Ticket.objects.all())]
 
     for text in ("packager", "PACK", "noc@nowhere", "lima", "shield", "ana crash", ticket.reference):
         assert found(text) == [ticket.pk], text

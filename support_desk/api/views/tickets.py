@@ -12,10 +12,9 @@ from rest_framework.response import Response
 from escalation.paging.selectors import ticket_detail_get
 from escalation.paging.services.acknowledgements import escalation_acknowledge
 from escalation.roster.services.engineers import is_engineer
-from escalation.sla.selectors import ticket_list_with_sla
+from escalation.sla.selectors import ticket_list_with_sla, ticket_search_with_sla
 from support_desk.web.uploads import SizeLimitedUploadHandler
 from tickets.models import Requester, Ticket
-from tickets.search import capped, planned_for_its_words
 from tickets.selectors import PublicTicket, ticket_count, ticket_get
 from tickets.services import (
     BULK_MAX_TICKETS,
@@ -109,14 +108,14 @@ class TicketCollectionView(ListApiView):
         query = self.query(TicketListQuery)
         now = timezone.now()
         filters = query.selector_kwargs(request.user)
-        tickets = ticket_list_with_sla(now=now, **filters)
-        if not filters.get("search"):
+        search = filters.pop("search", None)
+        if not search:
+            tickets = ticket_list_with_sla(now=now, **filters)
             return self.paginated(tickets, TicketSerializer, count=ticket_count(now=now, **filters), now=now)
-        with planned_for_its_words():
-            count, more = capped(ticket_count(now=now, **filters))
-            response = self.paginated(tickets, TicketSerializer, count=count, now=now)
-        if more:
-            response[SEARCH_CAPPED_HEADER] = str(count)
+        matches = ticket_search_with_sla(now=now, search=search, **filters)
+        response = self.paginated(matches, TicketSerializer, count=len(matches), now=now)
+        if matches.more:
+            response[SEARCH_CAPPED_HEADER] = str(len(matches))
         return response
 
     @extend_schema(

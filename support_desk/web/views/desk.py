@@ -5,7 +5,6 @@ Actions are POSTs to their own URL that redirect back to the ticket (POST-redire
 action renders the ticket page again with the error next to the form that caused it.
 """
 
-from contextlib import nullcontext
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -23,7 +22,6 @@ from escalation.roster.selectors import engineer_shift_at, manager_zone_get
 from support_desk.paging import CountedPaginator
 from tickets.assignment import AssigneeOffShift, zoned_stamp
 from tickets.models import Status, Ticket
-from tickets.search import capped, planned_for_its_words
 from tickets.selectors import address_bouncing, macro_list_visible, macro_render, macro_values, ticket_get
 from tickets.services import (
     CheckedFile,
@@ -90,15 +88,11 @@ def _queue_context(request: HttpRequest, now: datetime) -> dict:
     filters = QueueFilterForm(request.GET).filters()
     user = request.user
     fractions = selectors.escalation_policy_fractions()
-    with planned_for_its_words() if filters.search else nullcontext():
-        counts = {
-            scope: capped(count)
-            for scope, count in selectors.ticket_count_queue_scopes(user=user, filters=filters).items()
-        }
-        queue = selectors.ticket_list_queue(user=user, filters=filters)
-        page = CountedPaginator(queue, QUEUE_PAGE_SIZE, count=counts[filters.scope][0])
-        page = page.get_page(request.GET.get("page"))
-        rows = [queue_row(ticket, fractions, now) for ticket in page.object_list]
+    queue = selectors.queue_get(user=user, filters=filters)
+    counts = queue.counts
+    page = CountedPaginator(queue.tickets, QUEUE_PAGE_SIZE, count=counts[filters.scope][0])
+    page = page.get_page(request.GET.get("page"))
+    rows = [queue_row(ticket, fractions, now) for ticket in page.object_list]
     roster = selectors.engineer_list_roster(now=now)
     page_query = _query_string(filters, page=_page_param(page.number))
     open_incidents = incidents_for_queue()
