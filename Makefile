@@ -50,16 +50,16 @@ run: install
 # The tests marked `clock` (reports, credits, coverage, SLA clocks, business time) run with the clock
 # travelled to each of these instants ($SUPPORT_DESK_TEST_NOW, tests/conftest.py): the first hour of a
 # month, a DST-change Sunday (Europe/Berlin springs forward at 01:00 UTC) and the last hour of 31
-# December, the three at once (.ci/clock-tests: a test database and a Redis database each), after the
-# main run of every other test. `make test CLOCK_INSTANTS=` runs them once, in the main run, at today.
+# December, the three at once (.ci/clock-tests: a test database and a Redis database each), beside the
+# tests that start no processes; then the tests marked integration run alone (.ci/test-phases).
+# `make test CLOCK_INSTANTS=` runs the clock tests once, with the others, at today.
 CLOCK_INSTANTS ?= 2026-12-01T00:30:00Z 2026-03-29T01:30:00Z 2026-12-31T23:30:00Z
 TEST_ENV = DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	SECRET_KEY=$${SECRET_KEY:-insecure-key-for-the-test-suite-only} DEBUG=0
 
 test: install
 	.ci/services
-	$(TEST_ENV) $(BIN)/python -m pytest $(if $(strip $(CLOCK_INSTANTS)),-m "not clock") $(PYTEST_ARGS)
-	$(if $(strip $(CLOCK_INSTANTS)),$(TEST_ENV) PYTEST_ARGS="$(PYTEST_ARGS)" .ci/clock-tests $(CLOCK_INSTANTS))
+	$(TEST_ENV) PYTEST_ARGS="$(PYTEST_ARGS)" .ci/test-phases $(CLOCK_INSTANTS)
 	$(BIN)/ruff check .
 
 lint: install
