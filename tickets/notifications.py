@@ -31,6 +31,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
+from django.utils import translation
 
 from . import enqueue
 from .mail_addresses import reply_address
@@ -76,6 +77,9 @@ class _RequesterEmail(EmailMessage):
 class RequesterMail(Protocol):
     def render(self, *, notification: RequesterNotification, now: datetime) -> tuple[str, str]:
         """The subject and the plain-text body of the email `notification` records."""
+
+    def language(self, *, notification: RequesterNotification) -> str:
+        """The language `render` words it in (a Django language code), for its Content-Language."""
 
 
 _mail: RequesterMail | None = None
@@ -260,6 +264,8 @@ def requester_notification_send(*, notification_id: int, now: datetime) -> str:
         _finish(notification, now, status=Status.FAILED, last_error=f"could not word it: {exc}")
         return Status.FAILED
     headers = thread_headers(ticket=notification.ticket, message_id=_message_id(notification), now=now)
+    language = requester_mail().language(notification=notification)  # pt-br, zh-hans
+    headers["Content-Language"] = translation.to_locale(language).replace("_", "-")  # pt-BR, zh-Hans
     if notification.kind != RequesterNotification.Kind.REPLY:
         # RFC 3834: written by the desk, not a person; out-of-office responders do not answer it.
         headers |= {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}

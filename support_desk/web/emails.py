@@ -77,13 +77,17 @@ def confirmation_link(requester: Requester) -> str:
     return base + reverse("web:requester-confirm", args=[confirmation_token(requester)])
 
 
+def _contact(notification: RequesterNotification) -> CustomerContact | None:
+    """The customer's contact an incident's notice or update goes to, if they still are one."""
+    customer_id = notification.ticket.customer_id
+    return CustomerContact.objects.filter(customer_id=customer_id, email=notification.recipient).first()
+
+
 def _incident_mail(notification: RequesterNotification, context: dict, now: datetime) -> tuple[str, str]:
     """An incident's notice or update to one of the customer's contacts: in their language (Django's
     translation, active while it is worded) and their local time."""
     ticket = notification.ticket
-    contact = CustomerContact.objects.filter(
-        customer_id=ticket.customer_id, email=notification.recipient
-    ).first()
+    contact = _contact(notification)
     zone = contact.timezone if contact is not None else (ticket.customer.timezone if ticket.customer else UTC)
     language = contact.language if contact is not None else settings.LANGUAGE_CODE
     data = notification.event.data
@@ -118,6 +122,12 @@ class RequesterMailTemplates:
             return _incident_mail(notification, context, now)
         with translation.override(requester_mail_language(ticket)):
             return self._requester_mail(notification, context, now)
+
+    def language(self, *, notification: RequesterNotification) -> str:
+        if notification.kind in (Kind.INCIDENT_NOTICE, Kind.INCIDENT_UPDATE):
+            contact = _contact(notification)
+            return contact.language if contact is not None else settings.LANGUAGE_CODE
+        return requester_mail_language(notification.ticket)
 
     def _requester_mail(
         self, notification: RequesterNotification, context: dict, now: datetime

@@ -38,6 +38,7 @@ def test_a_tickets_emails_thread_and_name_a_signed_reply_address(smtp):
     assert second["In-Reply-To"] == first["Message-ID"]
     assert second["References"] == first["Message-ID"]
     assert first["Auto-Submitted"] == "auto-generated" and second["Auto-Submitted"] is None  # a person's
+    assert first["Content-Language"] == second["Content-Language"] == "en"
     reply_to = second["Reply-To"]
     assert reply_to == reply_address(ticket.reference)
     local = reply_to.split("@")[0]
@@ -71,3 +72,13 @@ def test_a_long_subject_in_another_script_reads_back_exactly_after_the_smtp_trip
     assert received.message["Subject"] == f"[{ticket.reference}] We received your ticket: {subject}"
     raw = received.message.as_bytes()
     assert b"\nSubject: =?utf-8?b?" in raw
+
+
+@pytest.mark.parametrize(("language", "tag"), [("pt-br", "pt-BR"), ("zh-hans", "zh-Hans"), ("ar", "ar")])
+def test_an_email_names_the_language_it_is_worded_in(smtp, language, tag):
+    ticket = make_ticket(email="ana@viewer.example")
+    ticket.requester.language = language
+    ticket.requester.save(update_fields=["language"])
+    deliver_requester_mail(now=NOW)
+    [received] = smtp.received
+    assert received.message["Content-Language"] == tag
