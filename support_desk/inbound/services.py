@@ -150,7 +150,7 @@ def _apply(parsed: ParsedMail, record: InboundMail, now: datetime) -> InboundMai
         body = str(OTHER_SENDER_LINE % {"sender": parsed.sender}) + "\n\n" + body
     body = body[:DESCRIPTION_MAX_LENGTH]
     if ticket is not None:
-        message = ticket_reply(ticket=ticket, author=None, body=body, now=now)
+        message = ticket_reply(ticket=ticket, author=None, body=body, now=now, channel="email")
         record.reason = f"reply, threaded by {how}"
     else:
         message = ticket_file(

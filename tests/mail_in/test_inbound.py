@@ -86,8 +86,9 @@ def test_replies_thread_by_headers_by_reply_address_and_by_subject_stripped_of_q
         priya.pk: "reply, threaded by reply address",
         lucas.pk: "reply, threaded by subject",
     }
-    # The same service as the customer's page: a customer_replied event on each ticket.
-    assert Event.objects.filter(type=EventType.CUSTOMER_REPLIED).count() == 3
+    # The same service as the customer's page: a customer_replied event on each ticket, by email.
+    replied = Event.objects.filter(type=EventType.CUSTOMER_REPLIED)
+    assert [event.data.get("channel") for event in replied] == ["email"] * 3
 
     # A reply to the desk's reply, as a client builds it (tests/mail_in/conftest.py `reply_eml`), in
     # ISO-2022-JP: threaded by its headers, the quoted original gone.

@@ -124,6 +124,10 @@ def test_timeline_lines_say_who_did_what():
     assert describe_event(_event(EventType.REPLIED, actor=lena, first_response=True)) == (
         "Lena Fischer replied to the customer (first response)"
     )
+    assert describe_event(_event(EventType.CUSTOMER_REPLIED)) == "The customer replied"
+    assert (
+        describe_event(_event(EventType.CUSTOMER_REPLIED, channel="email")) == "The customer replied by email"
+    )
     assert describe_event(
         _event(EventType.STATUS_CHANGED, **{"from": "resolved", "to": "open", "reason": "customer replied"})
     ) == ("Status resolved → open (customer replied)")

@@ -152,7 +152,7 @@ def ticket_file(
             "requester_trusted": trusted,
             **({"claimed_customer": claimed.name} if claimed else {}),
             **({"follow_up_of": follow_up_of.reference} if follow_up_of else {}),
-            **({"channel": channel} if channel else {}),
+            **_channel(channel),
         },
     )
     notification = (
@@ -265,11 +265,23 @@ def ticket_change_status(
     return ticket
 
 
+def _channel(channel: str) -> dict[str, str]:
+    """What an event records of the channel that caused it: nothing for the web and the API."""
+    return {"channel": channel} if channel else {}
+
+
 @transaction.atomic
 def ticket_reply(
-    *, ticket: Ticket, author: AbstractBaseUser | None, body: str, internal: bool = False, now: datetime
+    *,
+    ticket: Ticket,
+    author: AbstractBaseUser | None,
+    body: str,
+    internal: bool = False,
+    now: datetime,
+    channel: str = "",
 ) -> Message:
-    """A message on the ticket. `author=None` is the requester.
+    """A message on the ticket. `author=None` is the requester; `channel` ("email") is recorded on the
+    requester's reply (or their follow-up ticket) when given.
 
     An engineer's first public reply is the first response; every public reply is emailed to the
     requester once the transaction commits. A requester's reply resumes a paused
@@ -291,6 +303,7 @@ def ticket_reply(
             language=ticket.language,
             follow_up_of=ticket,
             trusted=ticket.requester_trusted,  # the private link was emailed to the requester
+            channel=channel,
         )
         return follow_up.message
     message = Message.objects.create(
@@ -299,7 +312,7 @@ def ticket_reply(
     if internal:
         _event(ticket, EventType.NOTE, now, author, message=message.pk)
     elif author is None:
-        _event(ticket, EventType.CUSTOMER_REPLIED, now, None, message=message.pk)
+        _event(ticket, EventType.CUSTOMER_REPLIED, now, None, message=message.pk, **_channel(channel))
         if ticket.status in (Status.WAITING_ON_CUSTOMER, Status.RESOLVED):
             _move(ticket, Status.OPEN, actor=None, now=now, reason="customer replied", by_requester=True)
     else:

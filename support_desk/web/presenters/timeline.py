@@ -92,7 +92,7 @@ def describe_event(event: Event, names: Mapping[str, str] | None = None) -> str:
     if kind == EventType.NOTE:
         return f"{actor} added an internal note"
     if kind == EventType.CUSTOMER_REPLIED:
-        return "The customer replied"
+        return "The customer replied" + (" by email" if data.get("channel") == "email" else "")
     if kind == EventType.STATUS_CHANGED:
         text = f"Status {_status_words(data.get('from'))} → {_status_words(data.get('to'))}"
         text += f" by {actor}" if event.actor else ""
