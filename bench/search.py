@@ -10,9 +10,10 @@ triggers, as for any other insert (one statement each for the tickets and the re
 is dropped for the load and built after it, as a bulk load would.
 
 Each search is the API request in-process through the Django test client with an engineer's token
-(the count and the first page of 50, with SLA clocks, serialised): run once to warm up, then
-`--repeat` times; p50, p95 and max are printed, with the number of matches and the plan of the page's
-query (EXPLAIN ANALYZE) for the word search.
+(the count and the first page of 50, with SLA clocks, serialised), and a few of them through the queue
+page's search box (`queue_page_*`: a session, every tab counted, the rows rendered): run once to warm
+up, then `--repeat` times; p50, p95 and max are printed, with the number of matches and the plans of
+the queries that find and order the word's matches (EXPLAIN ANALYZE).
 """
 
 import argparse
@@ -30,6 +31,8 @@ from django.utils import timezone
 
 from bench.data import analyze, insert_people
 from escalation.roster.services.api_tokens import api_token_issue
+from support_desk.web.forms import QueueFilterForm
+from support_desk.web.selectors import queue_get
 from tickets.models import Ticket
 from tickets.search import SEARCH_CANDIDATES, search_filter
 from tickets.selectors import SEARCH_TIE_BREAKERS, ticket_search
@@ -210,6 +213,32 @@ def main() -> None:
             "matches": matches,
             "queries": len(captured),
             "ms": timed(get, args.repeat),
+        }
+
+    # The queue page's search box: the same searches through the engineer's page (a session), every tab
+    # counted, the page of rows rendered.
+    desk = Client(HTTP_HOST="127.0.0.1")
+    desk.force_login(engineer)
+    pages = {
+        "queue_page_word": {"search": texts["word"], "scope": "all", "status": "any"},
+        "queue_page_common_word": {"search": "stream", "scope": "all", "status": "any"},
+        "queue_page_common_word_unassigned_new": {"search": "stream", "scope": "unassigned", "status": "new"},
+    }
+    for name, params in pages.items():
+
+        def show(params=params):
+            response = desk.get("/queue/", params)
+            assert response.status_code == 200, response.content[:300]
+            return response
+
+        with CaptureQueriesContext(connection) as captured:
+            show()
+        matches = len(queue_get(user=engineer, filters=QueueFilterForm(params).filters()).tickets)
+        results[name] = {
+            "params": {"page": "/queue/", **params},
+            "matches": matches,
+            "queries": len(captured),
+            "ms": timed(show, args.repeat),
         }
 
     tickets = Ticket.objects.count()

@@ -265,9 +265,11 @@ def rows(results: dict) -> list[tuple[str, str, str, str, str]]:
     return out
 
 
-# Issue 16: what an engineer types, through the API. The common word is reported, not held to the target.
+# Issue 16: what an engineer types, through the API, every one held to the target. The same searches
+# through the queue page are reported: the page without a search (tabs, incidents, roster, 50 rows
+# rendered) takes about 45 ms of its own, and a search adds each tab's count of its matches.
 SEARCH_TARGET_MS = 100
-SEARCH_REPORTED_ONLY = {"common_word", "common_word_unassigned_new"}
+SEARCH_REPORTED_ONLY = {"queue_page_word", "queue_page_common_word", "queue_page_common_word_unassigned_new"}
 
 
 def _search_rows(r: dict | None) -> list[tuple[str, str, str, str, str]]:
