@@ -100,35 +100,52 @@ def _scoped(queryset: QuerySet[Ticket], scope: str, user) -> QuerySet[Ticket]:
 
 def queue_get(*, user, filters: QueueFilters) -> Queue:
     """The team queue under `filters`, sorted by time left (searched: best match first), and the tabs'
-    counts from one query over the tallies. Searching (`tickets.search`): the newest matches in any scope
-    with their assignees, which give every tab's count unless more than SEARCH_CANDIDATES matched (then
-    the other tabs are counted, each up to one past it), then the scope's matches in their order."""
+    counts from one query over the tallies. Searching: `_searched`."""
     if not filters.search:
         tickets = _for_rows(_by_time_left(_scoped(_filtered(filters), filters.scope, user)))
         return Queue(tickets=tickets, counts=_tallied_scope_counts(user, filters))
+    return _searched(user, filters)
+
+
+def _searched(user, filters: QueueFilters) -> Queue:
+    """The queue searched (`tickets.search`): the tab's newest matches, then the newest in every scope
+    with their assignees, which give every tab's count unless more than SEARCH_CANDIDATES matched; then
+    the tab's matches in their order. A tab past the bound says All is too, without asking; a tab the
+    others cannot tell is counted on its own (up to one past the bound)."""
     found = search_filter(filters.search)
     base = _filtered(filters)
     ordering = (*found.ordering, *SEARCH_TIE_BREAKERS)
     rows = _for_rows(Ticket.objects.all())
+    scope = filters.scope
+    others = {Scope.MINE: Scope.UNASSIGNED, Scope.UNASSIGNED: Scope.MINE}
     with planned_for_its_words():
+        tab = None
+        if scope != Scope.ALL:
+            tab = [row["pk"] for row in found.newest(_scoped(base, scope, user))]
+            if capped(len(tab))[1]:  # so are All's, which hold them
+                counts = {
+                    scope: capped(len(tab)),
+                    Scope.ALL: capped(len(tab)),
+                    others[scope]: capped(found.count(_scoped(base, others[scope], user))),
+                }
+                return Queue(tickets=found.ranked(tab, ordering, rows), counts=counts)
         held = {row["pk"]: row["assignee_id"] for row in found.newest(base, also=("assignee_id",))}
-        if not capped(len(held))[1]:  # every match is here: each scope's are among them
+        if not capped(len(held))[1]:  # every match is here: each tab's are among them
             in_scope = {
                 Scope.ALL: list(held),
                 Scope.MINE: [pk for pk, assignee in held.items() if assignee == user.pk],
                 Scope.UNASSIGNED: [pk for pk, assignee in held.items() if assignee is None],
             }
-            counts = {scope: (len(pks), False) for scope, pks in in_scope.items()}
-            return Queue(tickets=found.ranked(in_scope[filters.scope], ordering, rows), counts=counts)
+            counts = {each: (len(pks), False) for each, pks in in_scope.items()}
+            return Queue(tickets=found.ranked(in_scope[scope], ordering, rows), counts=counts)
         counts = {Scope.ALL: capped(len(held))}
-        for scope in (Scope.MINE, Scope.UNASSIGNED):
-            if scope != filters.scope:
-                counts[scope] = capped(found.count(_scoped(base, scope, user)))
-        if filters.scope == Scope.ALL:
+        if scope == Scope.ALL:
+            for each in others:
+                counts[each] = capped(found.count(_scoped(base, each, user)))
             return Queue(tickets=found.ranked(list(held), ordering, rows), counts=counts)
-        matches = found.matches(_scoped(base, filters.scope, user), ordering=ordering, rows=rows)
-        counts[filters.scope] = (len(matches), matches.more)
-        return Queue(tickets=matches, counts=counts)
+        counts[scope] = capped(len(tab))
+        counts[others[scope]] = capped(found.count(_scoped(base, others[scope], user)))
+        return Queue(tickets=found.ranked(tab, ordering, rows), counts=counts)
 
 
 def _tallied_scope_counts(user, filters: QueueFilters) -> dict[str, tuple[int, bool]]:

@@ -82,6 +82,33 @@ def test_the_queue_says_when_more_tickets_match_than_a_search_shows(desk, lena, 
     assert "More tickets match" not in mine
 
 
+def test_each_tab_counts_its_own_matches_past_the_bound(desk, lena, monkeypatch):
+    monkeypatch.setattr(search, "SEARCH_CANDIDATES", 2)
+    tickets = [make_ticket(now=NOW, subject=f"Packager crash {i}") for i in range(5)]
+    for ticket in tickets[:2]:
+        services.ticket_assign(ticket=ticket, assignee=lena.user, actor=lena.user, now=NOW)
+
+    def tabs(scope):
+        response = desk.get("/queue/", {"search": "packager", "scope": scope})
+        counts = [(tab["label"], tab["count"], tab["more"]) for tab in response.context["tabs"]]
+        return queue_refs(response), counts
+
+    # Three unassigned match: that tab is past the bound, and so is All, which holds them.
+    shown, counts = tabs("unassigned")
+    assert set(shown) == {tickets[4].reference, tickets[3].reference}
+    assert counts == [("Mine", 2, False), ("Unassigned", 2, True), ("All", 2, True)]
+    # Two are Lena's: her tab holds them all, All is past the bound, Unassigned is counted on its own.
+    shown, counts = tabs("mine")
+    assert set(shown) == {tickets[0].reference, tickets[1].reference}
+    assert counts == [("Mine", 2, False), ("Unassigned", 2, True), ("All", 2, True)]
+    shown, counts = tabs("all")
+    assert set(shown) == {tickets[4].reference, tickets[3].reference}
+    assert counts == [("Mine", 2, False), ("Unassigned", 2, True), ("All", 2, True)]
+    # Under the bound, every tab is told from the one search of All.
+    monkeypatch.setattr(search, "SEARCH_CANDIDATES", 5)
+    assert tabs("mine")[1] == [("Mine", 2, False), ("Unassigned", 3, False), ("All", 5, False)]
+
+
 def test_a_search_too_long_is_ignored_like_any_bad_filter(desk):
     ticket = make_ticket(now=NOW)
     response = desk.get("/queue/", {"search": "x" * (SEARCH_MAX_LENGTH + 1)})
