@@ -198,23 +198,20 @@ def main() -> None:
     searches["word_mine"] = {"search": texts["word"], "assignee": "me"}
     searches["common_word_unassigned_new"] = {"search": "stream", "assignee": "none", "status": "new"}
 
-    results = {}
-    for name, params in searches.items():
-
-        def get(params=params):
-            response = client.get("/api/v1/tickets/", params)
+    def measured(client: Client, path: str, params: dict, matches) -> dict:
+        def get():
+            response = client.get(path, params)
             assert response.status_code == 200, response.content[:300]
             return response
 
         with CaptureQueriesContext(connection) as captured:
-            matches = get().json()["count"]
-        results[name] = {
-            "params": params,
-            "matches": matches,
-            "queries": len(captured),
-            "ms": timed(get, args.repeat),
-        }
+            found = matches(get())
+        return {"params": params, "matches": found, "queries": len(captured), "ms": timed(get, args.repeat)}
 
+    results = {
+        name: measured(client, "/api/v1/tickets/", params, lambda response: response.json()["count"])
+        for name, params in searches.items()
+    }
     # The queue page's search box: the same searches through the engineer's page (a session), every tab
     # counted, the page of rows rendered.
     desk = Client(HTTP_HOST="127.0.0.1")
@@ -225,21 +222,8 @@ def main() -> None:
         "queue_page_common_word_unassigned_new": {"search": "stream", "scope": "unassigned", "status": "new"},
     }
     for name, params in pages.items():
-
-        def show(params=params):
-            response = desk.get("/queue/", params)
-            assert response.status_code == 200, response.content[:300]
-            return response
-
-        with CaptureQueriesContext(connection) as captured:
-            show()
-        matches = len(queue_get(user=engineer, filters=QueueFilterForm(params).filters()).tickets)
-        results[name] = {
-            "params": {"page": "/queue/", **params},
-            "matches": matches,
-            "queries": len(captured),
-            "ms": timed(show, args.repeat),
-        }
+        held = len(queue_get(user=engineer, filters=QueueFilterForm(params).filters()).tickets)
+        results[name] = measured(desk, "/queue/", params, lambda response, held=held: held)
 
     tickets = Ticket.objects.count()
     plans = {}
