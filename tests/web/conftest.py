@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 
+from tests.factories import make_engineer
 from tests.system_packages import ensure_installed
 
 
@@ -33,6 +34,22 @@ def _fresh_rate_limits():
     cache.clear()
     yield
     cache.clear()
+
+
+# --- the desk's pages, as an engineer ---------------------------------------------------------------
+
+
+@pytest.fixture
+def lena():
+    """The engineer the desk pages' tests sign in as (a module needing her otherwise defines its own)."""
+    return make_engineer("lena", name="Lena Fischer", zone="Europe/Berlin")
+
+
+@pytest.fixture
+def desk(client, lena):
+    """The test client signed in as `lena`."""
+    client.force_login(lena.user)
+    return client
 
 
 # --- real Chromium for the browser tests ----------------------------------------------------------

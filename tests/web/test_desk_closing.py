@@ -25,12 +25,6 @@ def lena():
     return make_engineer("lena", name="Lena Fischer")
 
 
-@pytest.fixture
-def desk(client, lena):
-    client.force_login(lena.user)
-    return client
-
-
 def form_data(**overrides) -> dict:
     return {
         "severity": "urgent",

@@ -26,17 +26,6 @@ def frozen():
 
 
 @pytest.fixture
-def lena():
-    return make_engineer("lena", name="Lena Fischer", zone="Europe/Berlin")
-
-
-@pytest.fixture
-def desk(client, lena):
-    client.force_login(lena.user)
-    return client
-
-
-@pytest.fixture
 def ticket(lena):
     ticket = make_ticket(now=NOW, name="Ana Lima", requester_timezone=ZoneInfo("America/Sao_Paulo"))
     return ticket_assign(ticket=ticket, assignee=lena.user, actor=None, now=NOW)

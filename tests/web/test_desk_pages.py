@@ -26,17 +26,6 @@ def frozen():
 
 
 @pytest.fixture
-def lena():
-    return make_engineer("lena", name="Lena Fischer", zone="Europe/Berlin")
-
-
-@pytest.fixture
-def desk(client, lena):
-    client.force_login(lena.user)
-    return client
-
-
-@pytest.fixture
 def ticket():
     return make_ticket(now=NOW, severity=Severity.URGENT, subject="Origin returns 502")
 

@@ -31,12 +31,6 @@ def lena():
 
 
 @pytest.fixture
-def desk(client, lena):
-    client.force_login(lena.user)
-    return client
-
-
-@pytest.fixture
 def streamco():
     customer = CustomerFactory(name="StreamCo", domains=["streamco.example"])
     CustomerContact.objects.create(customer=customer, email="noc@streamco.example", name="Noor")

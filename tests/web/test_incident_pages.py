@@ -30,7 +30,7 @@ from escalation.models import Notification
 from escalation.roster.services.engineers import manager_ensure
 from support_desk.web.presenters import describe_incident_entry
 from tests.escalation.incidents.helpers import alert, integration
-from tests.factories import NOW, CustomerFactory, UserFactory, make_engineer, make_ticket
+from tests.factories import NOW, CustomerFactory, UserFactory, make_ticket
 from tickets.models import Severity
 
 pytestmark = pytest.mark.django_db
@@ -42,17 +42,6 @@ LATER = NOW + timedelta(hours=1)  # the pages are looked at an hour after the fi
 def frozen():
     with time_machine.travel(LATER, tick=False):
         yield
-
-
-@pytest.fixture
-def lena():
-    return make_engineer("lena", name="Lena Fischer", zone="Europe/Berlin")
-
-
-@pytest.fixture
-def desk(client, lena):
-    client.force_login(lena.user)
-    return client
 
 
 @pytest.fixture

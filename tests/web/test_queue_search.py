@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from tests.factories import NOW, make_engineer, make_ticket
+from tests.factories import NOW, make_ticket
 from tickets import search, services
 from tickets.models import Severity, Ticket
 from tickets.search import SEARCH_MAX_LENGTH, _substrings, search_terms
@@ -20,17 +20,6 @@ LATER = NOW + timedelta(minutes=30)
 def frozen():
     with time_machine.travel(LATER, tick=False):
         yield
-
-
-@pytest.fixture
-def lena():
-    return make_engineer("lena", name="Lena Fischer", zone="Europe/Berlin")
-
-
-@pytest.fixture
-def desk(client, lena):
-    client.force_login(lena.user)
-    return client
 
 
 def queue_refs(response) -> list[str]:
