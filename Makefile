@@ -51,7 +51,7 @@ run: install
 # travelled to each of these instants ($SUPPORT_DESK_TEST_NOW, tests/conftest.py): the first hour of a
 # month, a DST-change Sunday (Europe/Berlin springs forward at 01:00 UTC) and the last hour of 31
 # December, the three at once (.ci/clock-tests: a test database and a Redis database each), beside the
-# tests that start no processes; then the tests marked integration run alone (.ci/test-phases).
+# tests that start no processes (in two halves); then the tests marked integration alone (.ci/test-phases).
 # `make test CLOCK_INSTANTS=` runs the clock tests once, with the others, at today.
 CLOCK_INSTANTS ?= 2026-12-01T00:30:00Z 2026-03-29T01:30:00Z 2026-12-31T23:30:00Z
 TEST_ENV = DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \

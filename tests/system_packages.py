@@ -1,7 +1,8 @@
 """Debian packages the suite runs for real (Chromium for the browser tests, Prometheus Alertmanager for
 the incident tests), installed with apt when missing: CI machines start without them.
 
-A file lock per program keeps parallel test processes from running apt at once. As root apt runs
+One file lock keeps parallel test processes (the halves of `make test`'s phase 1, the clock runs) from
+running apt at once, whichever program each needs. As root apt runs
 directly; otherwise through `sudo -n`, and a user without either gets a clear failure, not a skip.
 """
 
@@ -42,7 +43,7 @@ def ensure_installed(program: Path, packages: list[str]) -> Path:
         return program
     if not shutil.which("apt-get"):
         pytest.fail(f"{program} is missing and there is no apt-get to install it with.", pytrace=False)
-    lock_path = Path(tempfile.gettempdir()) / f"support-desk-{program.name}-install.lock"
+    lock_path = Path(tempfile.gettempdir()) / "support-desk-apt.lock"
     with lock_path.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not program.exists():
